@@ -1,0 +1,185 @@
+"""Evaluation: themes against hand labels (with baselines), topic coherence, diversity, stability.
+
+Measures follow OCTIS and the BERTopic paper: NPMI coherence (gensim's ``c_npmi``) and
+topic diversity of each topic's top-10 words, and the adjusted Rand index of topic
+assignments between refits with different random seeds.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from papertopics.listings import paper_id
+
+__all__ = [
+    "load_labels",
+    "label_matrix",
+    "top_words",
+    "npmi_coherence",
+    "topic_diversity",
+    "stability_ari",
+    "zero_shot_baseline",
+    "metric_rows",
+]
+
+log = logging.getLogger(__name__)
+
+
+def load_labels(path: str | Path) -> pd.DataFrame:
+    """Read a hand-label file: ``#`` comment lines, then CSV ``title,themes`` (themes joined by ``;``).
+
+    Returns:
+        The labels with a ``paper_id`` column derived from each title.
+
+    Raises:
+        ValueError: When the file lacks the ``title`` or ``themes`` column.
+    """
+    lines = [line for line in Path(path).read_text("utf-8").splitlines(True) if not line.startswith("#")]
+    labels = pd.read_csv(io.StringIO("".join(lines)), keep_default_na=False, dtype=str)
+    missing = {"title", "themes"} - set(labels.columns)
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    labels["paper_id"] = labels["title"].map(paper_id)
+    return labels
+
+
+def label_matrix(paper_ids: Sequence[str], labels: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Hand labels aligned with papers.
+
+    Returns:
+        ``(labelled, truth)``: a boolean mask of the papers that have a label, and the
+        boolean ``(n_labelled, n_themes)`` label matrix of those papers.
+    """
+    by_id = dict(zip(labels["paper_id"], labels["themes"], strict=True))
+    labelled = np.array([pid in by_id for pid in paper_ids])
+    truth = np.array(
+        [[key in by_id[pid].split(";") for key in keys] for pid in paper_ids if pid in by_id],
+        dtype=bool,
+    ).reshape(-1, len(keys))
+    return labelled, truth
+
+
+def top_words(terms: Sequence[str], n: int = 10) -> list[str]:
+    """The first ``n`` distinct words of a topic's terms (bigrams split into their words)."""
+    words: list[str] = []
+    for term in terms:
+        for word in term.split():
+            if word not in words:
+                words.append(word)
+    return words[:n]
+
+
+def _tokenize(docs: Sequence[str]) -> list[list[str]]:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    analyzer = CountVectorizer(
+        stop_words="english", token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b"
+    ).build_analyzer()
+    return [analyzer(doc) for doc in docs]
+
+
+def npmi_coherence(topics_words: Sequence[Sequence[str]], docs: Sequence[str]) -> float:
+    """Mean NPMI coherence of the topics' words over the corpus (gensim ``c_npmi``, as OCTIS).
+
+    Args:
+        topics_words: Top words of each topic.
+        docs: The corpus the topics were fitted on.
+
+    Returns:
+        The mean NPMI in [-1, 1]; NaN when no topic has two known words.
+    """
+    from gensim.corpora import Dictionary
+    from gensim.models.coherencemodel import CoherenceModel
+
+    texts = _tokenize(docs)
+    dictionary = Dictionary(texts)
+    usable = [[w for w in words if w in dictionary.token2id] for words in topics_words]
+    usable = [words for words in usable if len(words) >= 2]
+    if not usable:
+        return float("nan")
+    model = CoherenceModel(
+        topics=usable, texts=texts, dictionary=dictionary, coherence="c_npmi", topn=10, processes=1
+    )
+    return float(np.nanmean(model.get_coherence_per_topic()))
+
+
+def topic_diversity(topics_words: Sequence[Sequence[str]], n: int = 10) -> float:
+    """Share of unique words among all topics' top-``n`` words (1 = no word repeated)."""
+    words = [w for topic in topics_words for w in list(topic)[:n]]
+    return len(set(words)) / len(words) if words else float("nan")
+
+
+def stability_ari(assignments: Sequence[Sequence[int]]) -> float:
+    """Mean adjusted Rand index over every pair of topic assignments of the same papers."""
+    from sklearn.metrics import adjusted_rand_score
+
+    pairs = list(itertools.combinations(assignments, 2))
+    return float(np.mean([adjusted_rand_score(a, b) for a, b in pairs]))
+
+
+def zero_shot_baseline(
+    docs: Sequence[str],
+    embeddings: np.ndarray,
+    theme_names: Sequence[str],
+    embedding_model,
+    *,
+    min_similarity: float = 0.7,
+    seed: int = 42,
+) -> np.ndarray:
+    """Plain BERTopic zero-shot topic modelling with the theme names as the topic list.
+
+    A paper is in a theme when BERTopic assigns it to that zero-shot topic.
+
+    Args:
+        docs: Paper texts.
+        embeddings: Their embeddings (same model as ``embedding_model``).
+        theme_names: One name per theme (its label).
+        embedding_model: The sentence-transformers model BERTopic embeds the names with.
+        min_similarity: BERTopic's ``zeroshot_min_similarity`` (its default is 0.7).
+        seed: UMAP seed.
+
+    Returns:
+        Boolean ``(n_papers, n_themes)`` predictions.
+    """
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    model = BERTopic(
+        embedding_model=embedding_model,
+        zeroshot_topic_list=list(theme_names),
+        zeroshot_min_similarity=min_similarity,
+        umap_model=UMAP(n_components=5, n_neighbors=15, min_dist=0.0, metric="cosine", random_state=seed),
+    )
+    topics, _ = model.fit_transform(list(docs), embeddings)
+    names = model.topic_labels_  # zero-shot topics are labelled with their name
+    predicted = np.zeros((len(docs), len(theme_names)), dtype=bool)
+    for j, name in enumerate(theme_names):
+        ids = {topic for topic, label in names.items() if label == name}
+        predicted[:, j] = np.isin(topics, list(ids))
+    return predicted
+
+
+def metric_rows(method: str, metrics: pd.DataFrame) -> list[dict]:
+    """Long-format rows ``method, metric, scope, value`` from a per-theme metrics table.
+
+    Args:
+        method: Name of the method.
+        metrics: Indexed by theme (plus ``macro``), columns ``precision, recall, f1``.
+    """
+    rows = []
+    for scope, values in metrics.iterrows():
+        for metric in ("precision", "recall", "f1"):
+            if metric in values and pd.notna(values[metric]):
+                name = "macro_f1" if scope == "macro" and metric == "f1" else metric
+                if scope == "macro" and metric != "f1":
+                    name = f"macro_{metric}"
+                rows.append({"method": method, "metric": name, "scope": str(scope),
+                             "value": round(float(values[metric]), 4)})
+    return rows

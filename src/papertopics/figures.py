@@ -1,0 +1,168 @@
+"""Figures of the themed map, drawn with matplotlib (PNG and SVG, colour-blind-safe palette)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PALETTE",
+    "theme_colours",
+    "plot_theme_sizes",
+    "plot_paper_map",
+    "plot_theme_terms",
+    "plot_themes_by_listing",
+    "save",
+    "term_papers",
+]
+
+#: Okabe & Ito's colour-blind-safe palette (without black and yellow, which read badly as points).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999933", "#882255")
+NO_THEME = "#BBBBBB"
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "font.size": 11,
+            "axes.titlesize": 13,
+            "axes.titleweight": "bold",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "papertopics",
+            "svg.fonttype": "none",
+        }
+    )
+    return plt
+
+
+def theme_colours(keys: Sequence[str]) -> dict[str, str]:
+    """A fixed colour per theme key, in config order."""
+    return {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(keys)}
+
+
+def save(figure, stem: str | Path) -> list[Path]:
+    """Save a figure as ``stem.png`` and ``stem.svg`` without time stamps (byte-stable files)."""
+    plt = _pyplot()
+    paths = []
+    for ext, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+        path = Path(f"{stem}.{ext}")
+        figure.savefig(path, dpi=150, bbox_inches="tight", metadata=metadata)
+        paths.append(path)
+    plt.close(figure)
+    return paths
+
+
+def plot_theme_sizes(themes: pd.DataFrame, n_papers: int, colours: dict[str, str]):
+    """Horizontal bars: papers per theme, with the count and share written on each bar."""
+    plt = _pyplot()
+    data = themes.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(data) + 1.6))
+    bars = ax.barh(data["label"], data["n_papers"], color=[colours[k] for k in data["theme"]])
+    for bar, count in zip(bars, data["n_papers"], strict=True):
+        share = 100 * count / max(n_papers, 1)
+        ax.annotate(f"{count} ({share:.0f}%)", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    xytext=(4, 0), textcoords="offset points", va="center")
+    ax.set_xlabel("Papers in the theme (a paper may be in several)")
+    ax.set_title(f"Theme sizes ({n_papers} papers)")
+    ax.set_xlim(0, max(1, data["n_papers"].max()) * 1.25)
+    fig.tight_layout()
+    return fig
+
+
+def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str]):
+    """The 2-D paper map coloured by primary theme, with each theme's name at its centre."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 7.5))
+    none = papers["primary_theme"] == ""
+    size = 14 if len(papers) < 2000 else max(1.0, 14 * 2000 / len(papers))
+    ax.scatter(papers.loc[none, "x"], papers.loc[none, "y"], s=size, c=NO_THEME, alpha=0.6,
+               linewidths=0, label=f"No theme ({int(none.sum())})")
+    import matplotlib.patheffects as effects
+
+    for row in themes.itertuples(index=False):
+        inside = papers["primary_theme"] == row.theme
+        if not inside.any():
+            continue
+        ax.scatter(papers.loc[inside, "x"], papers.loc[inside, "y"], s=size * 1.8,
+                   c=colours[row.theme], alpha=0.9, linewidths=0.3, edgecolors="white",
+                   label=f"{row.label} ({int(inside.sum())})")
+        cx, cy = papers.loc[inside, "x"].median(), papers.loc[inside, "y"].median()
+        ax.annotate(row.label, (cx, cy), ha="center", va="center", fontsize=12, fontweight="bold",
+                    color=colours[row.theme],
+                    path_effects=[effects.withStroke(linewidth=3.5, foreground="white")])
+    ax.set_xlabel("Map dimension 1 (UMAP)")
+    ax.set_ylabel("Map dimension 2 (UMAP)")
+    ax.set_title("Paper map: similar papers lie close together")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="Primary theme")
+    fig.tight_layout()
+    return fig
+
+
+def term_papers(texts: Sequence[str], term: str) -> int:
+    """How many of ``texts`` use ``term`` (case-insensitive, words may be joined by hyphens)."""
+    pattern = re.compile(r"\b" + r"[\s-]+".join(map(re.escape, term.split())) + r"\b", re.I)
+    return sum(bool(pattern.search(text)) for text in texts)
+
+
+def plot_theme_terms(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str], n: int = 8):
+    """One panel per theme: its top c-TF-IDF terms and how many of its papers use each."""
+    plt = _pyplot()
+    k = len(themes)
+    cols = min(3, k)
+    rows = int(np.ceil(k / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.2 * rows), squeeze=False)
+    texts = (papers["title"] + ". " + papers["abstract"]).to_numpy()
+    members = papers["themes"].str.split(";")
+    for ax, row in zip(axes.flat, themes.itertuples(index=False), strict=False):
+        terms = [t for t in str(row.top_terms).split(", ") if t][:n][::-1]
+        inside = members.apply(lambda m, key=row.theme: key in m).to_numpy()
+        counts = [term_papers(texts[inside], term) for term in terms]
+        ax.barh(terms, counts, color=colours[row.theme])
+        ax.set_title(f"{row.label} ({row.n_papers})", color=colours[row.theme])
+        ax.set_xlabel("Papers using the term")
+        if not terms:
+            ax.text(0.5, 0.5, "no papers", ha="center", va="center", transform=ax.transAxes)
+    for ax in list(axes.flat)[k:]:
+        ax.set_visible(False)
+    fig.suptitle("Top terms per theme (c-TF-IDF)", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_themes_by_listing(by_listing: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str]):
+    """Papers per theme in each listing, listings in date order."""
+    plt = _pyplot()
+    pivot = by_listing.pivot_table(index=["listing_date", "listing"], columns="theme",
+                                   values="n_papers", aggfunc="sum", sort=True).fillna(0)
+    keys = [k for k in themes["theme"] if k in pivot.columns]
+    labels = dict(zip(themes["theme"], themes["label"], strict=True))
+    x = np.arange(len(pivot))
+    fig, ax = plt.subplots(figsize=(max(7, 0.5 * len(pivot) + 4), 4.8))
+    names = [f"{date or '?'}\n{listing[:18]}" for date, listing in pivot.index]
+    if len(pivot) <= 12:
+        width = 0.8 / max(1, len(keys))
+        for i, key in enumerate(keys):
+            ax.bar(x + (i - (len(keys) - 1) / 2) * width, pivot[key], width, color=colours[key],
+                   label=labels[key])
+        ax.set_xticks(x, names, fontsize=9)
+    else:
+        for key in keys:
+            ax.plot(x, pivot[key], marker="o", ms=3, color=colours[key], label=labels[key])
+        step = max(1, len(pivot) // 12)
+        ax.set_xticks(x[::step], [d for d, _ in pivot.index][::step], rotation=45, ha="right")
+    ax.set_xlabel("Listing (date)")
+    ax.set_ylabel("Papers")
+    ax.set_title("Theme counts per listing")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig

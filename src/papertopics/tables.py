@@ -1,0 +1,249 @@
+"""The output tables: papers, topics, themes and themes by listing.
+
+These tables are the contract that users and later stages rely on; their columns
+are listed in ``results/README.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from papertopics.listings import Paper
+
+__all__ = [
+    "PAPER_COLUMNS",
+    "TOPIC_COLUMNS",
+    "THEME_COLUMNS",
+    "BY_LISTING_COLUMNS",
+    "theme_table_from_result",
+    "papers_table",
+    "topics_table",
+    "themes_table",
+    "themes_by_listing_table",
+    "theme_terms",
+]
+
+PAPER_COLUMNS = (
+    "paper_id", "title", "abstract", "sources", "first_listed", "themes", "primary_theme"
+)
+TOPIC_COLUMNS = ("topic", "label", "size", "top_terms", "theme", "representative_titles")
+THEME_COLUMNS = ("theme", "label", "n_papers", "top_terms", "representative_titles")
+BY_LISTING_COLUMNS = ("listing", "listing_date", "theme", "n_papers")
+#: Joins several values in one cell.
+SEP = ";"
+TITLE_SEP = " | "
+
+
+def theme_table_from_result(paper_ids: Sequence[str], result, theme_keys: Sequence[str]) -> pd.DataFrame:
+    """Flatten a theme result into one row per paper: ``score_<key>``, ``in_<key>``, ``evidence_<key>``."""
+    table = pd.DataFrame({"paper_id": list(paper_ids)})
+    for key in theme_keys:
+        table[f"score_{key}"] = np.round(np.asarray(result.scores[key], dtype=float), 4)
+        table[f"in_{key}"] = np.asarray(result.assigned[key], dtype=bool)
+        table[f"evidence_{key}"] = np.asarray(result.evidence[key], dtype=object)
+    return table
+
+
+def papers_table(
+    papers: Sequence[Paper],
+    themes: pd.DataFrame,
+    assignments: pd.DataFrame,
+    topic_info: pd.DataFrame,
+    theme_keys: Sequence[str],
+) -> pd.DataFrame:
+    """One row per unique paper with its themes, scores, evidence, topic and map position.
+
+    Args:
+        papers: Unique papers in pipeline order.
+        themes: Output of :func:`theme_table_from_result` (indexed like ``papers``).
+        assignments: ``paper_id, topic, x, y`` per paper.
+        topic_info: ``topic, label`` per topic.
+        theme_keys: Theme keys in config order.
+
+    Returns:
+        The ``papers.csv`` table.
+    """
+    table = pd.DataFrame(
+        {
+            "paper_id": [p.paper_id for p in papers],
+            "title": [p.title for p in papers],
+            "abstract": [p.abstract for p in papers],
+            "sources": [SEP.join(p.sources) for p in papers],
+            "first_listed": [p.first_listed for p in papers],
+        }
+    )
+    themes = themes.set_index("paper_id").loc[table["paper_id"]].reset_index()
+    member = np.column_stack([themes[f"in_{k}"].to_numpy(bool) for k in theme_keys])
+    scores = np.column_stack([themes[f"score_{k}"].to_numpy(float) for k in theme_keys])
+    keys = np.array(theme_keys, dtype=object)
+    table["themes"] = [SEP.join(keys[row]) for row in member]
+    masked = np.where(member, scores, -np.inf)
+    best = masked.argmax(axis=1)
+    table["primary_theme"] = [keys[b] if member[i].any() else "" for i, b in enumerate(best)]
+    for j, key in enumerate(theme_keys):
+        table[f"score_{key}"] = scores[:, j]
+    table["theme_evidence"] = [
+        " || ".join(
+            f"{key}: {themes.at[i, f'evidence_{key}']}" for j, key in enumerate(theme_keys) if member[i, j]
+        )
+        for i in range(len(table))
+    ]
+    placed = assignments.set_index("paper_id").loc[table["paper_id"]]
+    labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
+    table["topic"] = placed["topic"].to_numpy(int)
+    table["topic_label"] = [labels.get(t, "") for t in table["topic"]]
+    table["x"] = placed["x"].to_numpy(float)
+    table["y"] = placed["y"].to_numpy(float)
+    return table
+
+
+def topics_table(
+    papers: pd.DataFrame, topic_info: pd.DataFrame, theme_keys: Sequence[str], share: float = 0.5
+) -> pd.DataFrame:
+    """One row per topic; ``theme`` names the theme that at least ``share`` of its papers hold.
+
+    Args:
+        papers: The ``papers.csv`` table.
+        topic_info: ``topic, label, size, top_terms, representatives`` per topic.
+        theme_keys: Theme keys in config order.
+        share: Smallest share of a topic's papers in one theme for the topic to belong to it.
+
+    Returns:
+        The ``topics.csv`` table, largest topic first (outliers last).
+    """
+    rows = []
+    member_sets = papers["themes"].str.split(SEP)
+    for info in topic_info.itertuples(index=False):
+        in_topic = papers["topic"].to_numpy() == info.topic
+        owner = ""
+        if info.topic != -1 and in_topic.any():
+            counts = {k: sum(k in m for m in member_sets[in_topic]) for k in theme_keys}
+            key, count = max(counts.items(), key=lambda item: item[1])
+            if count and count >= share * in_topic.sum():
+                owner = key
+        titles = papers["title"].to_numpy()[list(info.representatives)]
+        rows.append(
+            {
+                "topic": info.topic,
+                "label": info.label,
+                "size": int(in_topic.sum()),
+                "top_terms": ", ".join(info.top_terms),
+                "theme": owner,
+                "representative_titles": TITLE_SEP.join(titles),
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(TOPIC_COLUMNS))
+    order = np.lexsort((table["topic"], -table["size"], table["topic"] == -1))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def theme_terms(
+    docs: Sequence[str],
+    membership: np.ndarray,
+    *,
+    stop_words: str | None = "english",
+    ngram_range: tuple[int, int] = (1, 2),
+    top_n: int = 10,
+) -> list[list[str]]:
+    """Top c-TF-IDF terms of each theme against the rest of the corpus.
+
+    Each theme is one class (a paper may be in several); the papers in no theme form
+    one more class, so that terms common to the whole corpus are weighted down.
+
+    Args:
+        docs: Paper texts.
+        membership: Boolean array ``(n_papers, n_themes)``.
+        stop_words: Stop-word list of the CountVectorizer.
+        ngram_range: N-gram lengths.
+        top_n: Terms per theme.
+
+    Returns:
+        One list of terms per theme (empty for a theme without papers).
+    """
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    docs = list(docs)
+    classes = [" ".join(d for d, m in zip(docs, membership[:, j], strict=True) if m)
+               for j in range(membership.shape[1])]
+    classes.append(" ".join(d for d, m in zip(docs, membership.any(axis=1), strict=True) if not m))
+    classes = [text if text.strip() else "" for text in classes]
+    if not any(classes):
+        return [[] for _ in range(membership.shape[1])]
+    vectorizer = CountVectorizer(stop_words=stop_words, ngram_range=tuple(ngram_range),
+                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
+    counts = vectorizer.fit_transform(classes)
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).toarray()
+    words = vectorizer.get_feature_names_out()
+    result = []
+    for j in range(membership.shape[1]):
+        if not membership[:, j].any():
+            result.append([])
+            continue
+        order = np.argsort(-weights[j], kind="stable")[:top_n]
+        result.append([str(words[i]) for i in order if weights[j, i] > 0])
+    return result
+
+
+def themes_table(
+    papers: pd.DataFrame, themes: Sequence[dict], terms: Sequence[Sequence[str]], n_titles: int = 5
+) -> pd.DataFrame:
+    """One row per configured theme with its size, top terms and most representative titles.
+
+    Args:
+        papers: The ``papers.csv`` table.
+        themes: Theme definitions (``key``, ``label``) in config order.
+        terms: Top terms per theme (see :func:`theme_terms`).
+        n_titles: Representative titles per theme (highest scores first).
+
+    Returns:
+        The ``themes.csv`` table.
+    """
+    rows = []
+    member_sets = papers["themes"].str.split(SEP)
+    for theme, theme_terms_ in zip(themes, terms, strict=True):
+        key = theme["key"]
+        inside = member_sets.apply(lambda members, key=key: key in members).to_numpy()
+        ranked = papers[inside].sort_values(f"score_{key}", ascending=False, kind="stable")
+        rows.append(
+            {
+                "theme": key,
+                "label": theme["label"],
+                "n_papers": int(inside.sum()),
+                "top_terms": ", ".join(theme_terms_),
+                "representative_titles": TITLE_SEP.join(ranked["title"].head(n_titles)),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(THEME_COLUMNS))
+
+
+def themes_by_listing_table(
+    papers: pd.DataFrame, listings: pd.DataFrame, theme_keys: Sequence[str]
+) -> pd.DataFrame:
+    """Papers per theme in each listing (a paper counts in every listing that holds it).
+
+    Args:
+        papers: The ``papers.csv`` table.
+        listings: ``listing, listing_date`` per listing.
+        theme_keys: Theme keys in config order.
+
+    Returns:
+        The ``themes_by_listing.csv`` table: every listing x theme, zeros included.
+    """
+    exploded = papers.assign(listing=papers["sources"].str.split(SEP), theme=papers["themes"].str.split(SEP))
+    exploded = exploded.explode("listing").explode("theme")
+    counts = exploded[exploded["theme"] != ""].groupby(["listing", "theme"]).size()
+    rows = [
+        {
+            "listing": row.listing,
+            "listing_date": row.listing_date if isinstance(row.listing_date, str) else "",
+            "theme": key,
+            "n_papers": int(counts.get((row.listing, key), 0)),
+        }
+        for row in listings.sort_values(["listing_date", "listing"], kind="stable").itertuples()
+        for key in theme_keys
+    ]
+    return pd.DataFrame(rows, columns=list(BY_LISTING_COLUMNS))

@@ -1,0 +1,576 @@
+"""Theme assignment: which papers belong to the configured themes, with scores and evidence.
+
+Each paper gets a score in [0, 1] for every theme, is assigned to every theme whose score reaches
+the threshold (multi-label: zero, one or several themes), and gets human-checkable evidence for each
+assigned theme (the matched terms and the best-matching sentence).
+
+Three kinds of evidence are combined, with the same shared weights for every theme:
+
+* **semantic**: cosine similarity between the paper embedding and the theme description, as a
+  robust z-score against the whole corpus (per theme: ``(cos - median) / MAD``), so that themes
+  whose descriptions are closer to ML text in general are not favoured;
+* **terms, sense-checked**: keyword hits (after masking the theme's ``exclude`` phrases) counted
+  as the number of sentences with a hit, plus the similarity of the best hit sentence to the theme
+  description (same z-scale). A keyword used in another sense ("tool" as in "a useful tool",
+  "expert" annotators) has a hit sentence far from the description and little paper-level
+  similarity, so a surface word alone does not reach the threshold;
+* **topic structure**: the score is smoothed towards the mean score of the paper's nearest
+  neighbours within its BERTopic topic.
+
+The per-pair evidence is combined as
+``p = sigmoid(bias + w_sem * z_doc + [hits > 0] * (w_sense * z_sense + w_terms * log(1 + hits)))``
+and ``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
+
+The pipeline embeds three kinds of text with the paper embedding model and passes the vectors in:
+the papers (``paper_text(title, abstract)``), ``theme_texts(themes)`` and the ``sentence`` column
+of ``candidate_sentences(...)``. Nothing in this module loads a model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import precision_recall_fscore_support
+
+__all__ = [
+    "BASELINE_PATTERNS",
+    "Theme",
+    "ThemeResult",
+    "ThemeSettings",
+    "candidate_sentences",
+    "find_terms",
+    "keyword_baseline",
+    "score_themes",
+    "split_sentences",
+    "theme_metrics",
+    "theme_texts",
+    "themes_from_config",
+]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme from the config.
+
+    Attributes:
+        key: Identifier used as a column name (``federated_learning``).
+        label: Human-readable name.
+        description: One or two sentences that define the theme; embedded and compared with
+            papers and with keyword-hit sentences.
+        keywords: Terms that are evidence for the theme. Matched case-insensitively at the start
+            of a word and extended to the end of the word ("distill" matches "distillation",
+            "tool" matches "tools"); spaces and hyphens are interchangeable ("pre-training"
+            also matches "pretraining"). A keyword with an upper-case letter (an acronym such as
+            "MoE", "API", "FedAvg") is matched case-sensitively as a whole word, optionally
+            plural.
+        exclude: Phrases that use a keyword in another sense; they are masked before matching
+            (same matching rules as keywords).
+    """
+
+    key: str
+    label: str
+    description: str
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    """Thresholds and weights of the theme scorer (config ``themes.scoring``).
+
+    The weights are shared by all themes. ``bias``, ``semantic_weight``, ``sense_weight`` and
+    ``term_weight`` are the coefficients of one logistic model fitted on all themes of the seed
+    labels at once (and rounded); see the module docstring for the formula.
+
+    Attributes:
+        threshold: A paper joins a theme when its score is at least this.
+        bias: Intercept of the logistic combination.
+        semantic_weight: Weight of the paper-description similarity (robust z-score).
+        sense_weight: Weight of the best keyword-hit sentence's similarity to the description
+            (same z-scale); applies only when the paper has a keyword hit.
+        term_weight: Weight of ``log(1 + number of sentences with a keyword hit)``.
+        neighbour_weight: Share of the score taken from the mean score of the paper's nearest
+            neighbours within its topic (0 disables topic smoothing).
+        neighbours: How many nearest topic-mates are averaged.
+        sentences_per_theme: At most this many keyword-hit sentences per paper and theme are
+            embedded (the sense check).
+        min_papers_for_stats: Below this many papers, the corpus median/MAD of the similarities
+            are unreliable and ``background_center``/``background_scale`` are used instead.
+        background_center: Fallback median of paper-description cosine similarity.
+        background_scale: Fallback robust spread (MAD x 1.4826) of that similarity.
+    """
+
+    threshold: float = 0.5
+    bias: float = -4.8
+    semantic_weight: float = 0.45
+    sense_weight: float = 0.55
+    term_weight: float = 2.5
+    neighbour_weight: float = 0.1
+    neighbours: int = 10
+    sentences_per_theme: int = 2
+    min_papers_for_stats: int = 50
+    background_center: float = 0.25
+    background_scale: float = 0.075
+
+
+@dataclass
+class ThemeResult:
+    """Per paper x theme: ``scores`` (float, 0..1), ``assigned`` (bool), ``evidence`` (str).
+
+    All three DataFrames are indexed like the papers and have one column per theme key.
+    ``extra`` holds the diagnostic components (DataFrames of the same shape): ``semantic``
+    (z-score of paper-description similarity), ``sense`` (z-score of the best hit sentence, NaN
+    without hits), ``hits`` (sentences with a keyword hit) and ``own`` (score before topic
+    smoothing).
+    """
+
+    scores: pd.DataFrame
+    assigned: pd.DataFrame
+    evidence: pd.DataFrame
+    extra: dict = field(default_factory=dict)
+
+
+def themes_from_config(config: dict) -> tuple[list[Theme], ThemeSettings]:
+    """Read the themes and the scorer settings from a config.
+
+    Args:
+        config: The whole config (with a ``themes`` key) or just its ``themes`` block, which has
+            ``definitions`` (list of dicts with key, label, description, keywords, exclude) and an
+            optional ``scoring`` dict of :class:`ThemeSettings` fields.
+
+    Returns:
+        The themes, in config order, and the settings (defaults for missing keys).
+
+    Raises:
+        ValueError: On a duplicate theme key or an unknown scoring key.
+    """
+    block = config.get("themes", config)
+    themes = []
+    for d in block.get("definitions", []):
+        themes.append(
+            Theme(
+                key=str(d["key"]),
+                label=str(d.get("label", d["key"])),
+                description=str(d["description"]).strip(),
+                keywords=tuple(d.get("keywords") or ()),
+                exclude=tuple(d.get("exclude") or ()),
+            )
+        )
+    keys = [t.key for t in themes]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate theme keys: {keys}")
+    scoring = dict(block.get("scoring") or {})
+    known = {f.name for f in fields(ThemeSettings)}
+    unknown = set(scoring) - known
+    if unknown:
+        raise ValueError(f"unknown themes.scoring keys: {sorted(unknown)}")
+    return themes, ThemeSettings(**scoring)
+
+
+def theme_texts(themes: Sequence[Theme]) -> list[str]:
+    """The theme texts to embed: one per theme, its description, in theme order.
+
+    Args:
+        themes: The themes.
+
+    Returns:
+        ``[theme.description for theme in themes]``; pass their embeddings to
+        :func:`score_themes` in this order.
+    """
+    return [t.description for t in themes]
+
+
+# --- term matching -------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+_SEP = r"[\s\-]*"
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split an abstract into sentences (at ., ! or ? followed by a capital or digit).
+
+    Args:
+        text: The text.
+
+    Returns:
+        Non-empty, stripped sentences.
+    """
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def _is_acronym(term: str) -> bool:
+    return any(c.isupper() for c in term)
+
+
+def _term_regex(term: str) -> str:
+    words = [w for w in re.split(r"[\s\-]+", term.strip()) if w]
+    body = _SEP.join(re.escape(w) for w in words)
+    if _is_acronym(term):
+        return rf"(?<![\w-]){body}s?(?!\w)"
+    return rf"(?i:(?<!\w){body}\w*)"
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    terms: tuple[str, ...]
+    pattern: re.Pattern | None
+    exclude: re.Pattern | None
+
+    @classmethod
+    def of(cls, theme: Theme) -> _Matcher:
+        terms = tuple(sorted(dict.fromkeys(theme.keywords), key=len, reverse=True))
+        pattern = None
+        if terms:
+            pattern = re.compile("|".join(f"({_term_regex(t)})" for t in terms))
+        exclude = None
+        if theme.exclude:
+            ex = sorted(theme.exclude, key=len, reverse=True)
+            exclude = re.compile("|".join(_term_regex(t) for t in ex))
+        return cls(terms, pattern, exclude)
+
+    def find(self, text: str) -> list[str]:
+        if self.pattern is None:
+            return []
+        if self.exclude is not None:
+            text = self.exclude.sub(lambda m: " " * len(m.group()), text)
+        return [self.terms[m.lastindex - 1] for m in self.pattern.finditer(text)]
+
+
+def find_terms(text: str, theme: Theme) -> list[str]:
+    """The theme keywords found in a text, one entry per occurrence, excluded phrases masked.
+
+    Args:
+        text: A sentence or whole text.
+        theme: The theme whose keywords and exclusions apply.
+
+    Returns:
+        The matching keywords as written in the config, in order of occurrence (a longer
+        keyword wins over a shorter one at the same place).
+    """
+    return _Matcher.of(theme).find(text)
+
+
+def _paper_sentences(title: str, abstract: str) -> list[str]:
+    title = " ".join(str(title or "").split())
+    return ([title] if title else []) + split_sentences(str(abstract or ""))
+
+
+def _hits(titles, abstracts, themes):
+    """Per paper and theme: list of (sentence index, sentence, terms) with a keyword hit."""
+    matchers = [_Matcher.of(t) for t in themes]
+    out = []
+    for title, abstract in zip(titles, abstracts, strict=True):
+        sentences = _paper_sentences(title, abstract)
+        per_theme = []
+        for m in matchers:
+            found = []
+            for si, s in enumerate(sentences):
+                terms = m.find(s)
+                if terms:
+                    found.append((si, s, terms))
+            per_theme.append(found)
+        out.append(per_theme)
+    return out
+
+
+def _select(found: list, limit: int) -> list:
+    """Most informative hit sentences first: most distinct terms, then earliest (title first)."""
+    return sorted(found, key=lambda h: (-len(set(h[2])), h[0]))[:limit]
+
+
+def candidate_sentences(
+    titles: Sequence[str],
+    abstracts: Sequence[str],
+    themes: Sequence[Theme],
+    max_per_theme: int = ThemeSettings.sentences_per_theme,
+) -> pd.DataFrame:
+    """Sentences whose embeddings are needed for the sense check: keyword-hit sentences.
+
+    For each paper and theme, at most ``max_per_theme`` sentences (the title counts as a
+    sentence) containing a keyword of the theme, preferring sentences with more distinct
+    keywords, then earlier ones. Papers without any hit contribute nothing, so the count stays
+    small.
+
+    Args:
+        titles: Paper titles.
+        abstracts: Paper abstracts, aligned with ``titles``.
+        themes: The themes.
+        max_per_theme: Use ``ThemeSettings.sentences_per_theme``.
+
+    Returns:
+        DataFrame with columns ``paper`` (0-based position of the paper), ``theme`` (key),
+        ``sentence`` (text to embed) and ``terms`` (matched keywords joined by ", "); one row per
+        paper, theme and sentence. Embed ``sentence`` in row order and pass the vectors to
+        :func:`score_themes` together with this frame.
+    """
+    rows = []
+    for i, per_theme in enumerate(_hits(titles, abstracts, themes)):
+        for theme, found in zip(themes, per_theme, strict=True):
+            for _, sentence, terms in _select(found, max_per_theme):
+                rows.append((i, theme.key, sentence, ", ".join(dict.fromkeys(terms))))
+    return pd.DataFrame(rows, columns=["paper", "theme", "sentence", "terms"])
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
+
+
+def _background(sim: np.ndarray, settings: ThemeSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Per-theme centre and robust scale of paper-description similarity."""
+    k = sim.shape[1]
+    if sim.shape[0] < settings.min_papers_for_stats:
+        return (np.full(k, settings.background_center), np.full(k, settings.background_scale))
+    center = np.median(sim, axis=0)
+    scale = 1.4826 * np.median(np.abs(sim - center), axis=0)
+    return center, np.maximum(scale, 1e-3)
+
+
+def _neighbour_mean(
+    values: np.ndarray, embeddings: np.ndarray, topics: np.ndarray, k: int, chunk: int = 2048
+) -> np.ndarray:
+    """Mean of ``values`` over each paper's k nearest neighbours within its topic.
+
+    Papers alone in their topic, and outliers (topic -1), get their own value.
+    """
+    out = values.copy()
+    for topic in np.unique(topics):
+        if topic < 0:
+            continue
+        idx = np.flatnonzero(topics == topic)
+        kk = min(k, len(idx) - 1)
+        if kk < 1:
+            continue
+        emb = embeddings[idx]
+        for start in range(0, len(idx), chunk):
+            rows = np.arange(start, min(start + chunk, len(idx)))
+            sim = emb[rows] @ emb.T
+            sim[np.arange(len(rows)), rows] = -np.inf
+            nn = np.argpartition(-sim, kk - 1, axis=1)[:, :kk]
+            out[idx[rows]] = values[idx][nn].mean(axis=1)
+    return out
+
+
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        "a an and are as at be by for from in into is it its of on or that the their them they "
+        "this to with without over each many few whatever",
+    )
+)
+
+
+def _lexical_best(sentences: list[str], theme: Theme) -> str:
+    """The sentence sharing most description/keyword words (evidence when no hit was embedded)."""
+    text = f"{theme.description} {' '.join(theme.keywords)}".lower()
+    vocab = {w[:6] for w in _WORD.findall(text)}
+    vocab -= {w[:6] for w in _STOP}
+    best, best_n = "", 0
+    for s in sentences:
+        n = len({w[:6] for w in _WORD.findall(s.lower())} & vocab)
+        if n > best_n:
+            best, best_n = s, n
+    return best
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def score_themes(
+    titles: Sequence[str],
+    abstracts: Sequence[str],
+    paper_embeddings: np.ndarray,
+    themes: Sequence[Theme],
+    theme_embeddings: np.ndarray,
+    sentences: pd.DataFrame | None = None,
+    sentence_embeddings: np.ndarray | None = None,
+    topics: Sequence[int] | None = None,
+    settings: ThemeSettings | None = None,
+    index: Sequence | pd.Index | None = None,
+) -> ThemeResult:
+    """Score every paper against every theme and assign themes (multi-label).
+
+    Args:
+        titles: Paper titles.
+        abstracts: Paper abstracts, aligned with ``titles``.
+        paper_embeddings: ``(n_papers, dim)`` unit-normalised embeddings of
+            ``paper_text(title, abstract)``.
+        themes: The themes.
+        theme_embeddings: ``(len(theme_texts(themes)), dim)`` unit-normalised embeddings of
+            :func:`theme_texts`, in that order.
+        sentences: The frame returned by :func:`candidate_sentences` for the same papers and
+            themes (None: no sense check).
+        sentence_embeddings: ``(len(sentences), dim)`` unit-normalised embeddings of
+            ``sentences["sentence"]``, in row order.
+        topics: One topic id per paper (None or -1: no topic smoothing for that paper).
+        settings: Scorer settings (defaults if None).
+        index: Index for the result frames (e.g. paper ids); default ``0..n-1``.
+
+    Returns:
+        The scores, assignments and evidence, indexed like the papers, one column per theme.
+
+    Raises:
+        ValueError: If array shapes do not match the papers, themes or sentences.
+    """
+    settings = settings or ThemeSettings()
+    titles, abstracts = list(titles), list(abstracts)
+    n, keys = len(titles), [t.key for t in themes]
+    paper_embeddings = np.asarray(paper_embeddings, dtype=float).reshape(n, -1)
+    theme_embeddings = np.asarray(theme_embeddings, dtype=float)
+    if len(abstracts) != n:
+        raise ValueError("titles and abstracts differ in length")
+    if theme_embeddings.shape[0] != len(theme_texts(themes)):
+        raise ValueError("theme_embeddings must have one row per theme_texts(themes) entry")
+    index = pd.RangeIndex(n) if index is None else pd.Index(index)
+    if len(index) != n:
+        raise ValueError("index must have one entry per paper")
+
+    # semantic: paper vs description, robust z-score per theme
+    sim = paper_embeddings @ theme_embeddings.T
+    center, scale = _background(sim, settings)
+    z_doc = (sim - center) / scale
+
+    # terms: sentences with a keyword hit (all sentences, regex only)
+    hits = _hits(titles, abstracts, themes)
+    n_hits = np.array([[len(f) for f in per_theme] for per_theme in hits], dtype=float)
+    n_hits = n_hits.reshape(n, len(themes))
+
+    # sense check: best embedded hit sentence vs description, same z-scale
+    z_sense = np.full((n, len(themes)), np.nan)
+    best_sentence: dict[tuple[int, int], str] = {}
+    if sentences is not None and len(sentences):
+        if sentence_embeddings is None or len(sentence_embeddings) != len(sentences):
+            raise ValueError("sentence_embeddings must have one row per candidate sentence")
+        col = {k: j for j, k in enumerate(keys)}
+        j_of = sentences["theme"].map(col)
+        ok = j_of.notna().to_numpy() & (sentences["paper"].to_numpy() < n)
+        p_idx = sentences["paper"].to_numpy()[ok].astype(int)
+        t_idx = j_of.to_numpy()[ok].astype(int)
+        emb = np.asarray(sentence_embeddings, dtype=float)[ok]
+        cos = np.einsum("ij,ij->i", emb, theme_embeddings[t_idx])
+        z = (cos - center[t_idx]) / scale[t_idx]
+        texts = sentences["sentence"].to_numpy()[ok]
+        for pi, ti, zi, s in zip(p_idx, t_idx, z, texts, strict=True):
+            if np.isnan(z_sense[pi, ti]) or zi > z_sense[pi, ti]:
+                z_sense[pi, ti] = zi
+                best_sentence[(pi, ti)] = s
+
+    has = n_hits > 0
+    logit = settings.bias + settings.semantic_weight * z_doc
+    logit = logit + has * (
+        settings.sense_weight * np.nan_to_num(z_sense, nan=0.0)
+        + settings.term_weight * np.log1p(n_hits)
+    )
+    own = _sigmoid(logit)
+
+    score = own
+    if topics is not None and settings.neighbour_weight > 0:
+        topics_arr = np.asarray(topics, dtype=int).reshape(n)
+        nbr = _neighbour_mean(own, paper_embeddings, topics_arr, settings.neighbours)
+        score = (1 - settings.neighbour_weight) * own + settings.neighbour_weight * nbr
+    score = np.clip(score, 0.0, 1.0)
+    assigned = score >= settings.threshold
+
+    evidence = np.full((n, len(themes)), "", dtype=object)
+    for i, j in zip(*np.nonzero(assigned), strict=True):
+        found = hits[i][j]
+        parts = []
+        if found:
+            counts: dict[str, int] = {}
+            for _, _, terms in found:
+                for term in terms:
+                    counts[term.lower()] = counts.get(term.lower(), 0) + 1
+            top = sorted(counts.items(), key=lambda kv: -kv[1])[:4]
+            parts.append("terms: " + ", ".join(f"{t} ({c})" if c > 1 else t for t, c in top))
+        else:
+            parts.append("terms: none (semantic similarity)")
+        sentence = best_sentence.get((i, j))
+        if sentence is None and found:
+            sentence = _select(found, 1)[0][1]
+        if sentence is None:
+            sentence = _lexical_best(_paper_sentences(titles[i], abstracts[i]), themes[j])
+        if sentence:
+            parts.append(f'sentence: "{_shorten(sentence)}"')
+        evidence[i, j] = "; ".join(parts)
+
+    def frame(values) -> pd.DataFrame:
+        return pd.DataFrame(values, index=index, columns=keys)
+
+    return ThemeResult(
+        scores=frame(score),
+        assigned=frame(assigned),
+        evidence=frame(evidence),
+        extra={
+            "semantic": frame(z_doc),
+            "sense": frame(z_sense),
+            "hits": frame(n_hits.astype(int)),
+            "own": frame(own),
+        },
+    )
+
+
+# --- baseline and metrics --------------------------------------------------------------------
+
+BASELINE_PATTERNS: dict[str, str] = {
+    "federated_learning": r"\bfederated",
+    "distillation": r"\bdistill",
+    "moe": r"\bmixture[\s-]+of[\s-]+experts?\b|\bMoEs?\b",
+    "continual_learning": (
+        r"\bcontinual|\blifelong|\bcatastrophic forgetting|\bincremental learning"
+    ),
+    "tool_use": r"\btools?\b|\bAPIs?\b",
+}
+
+
+def keyword_baseline(titles: Sequence[str], abstracts: Sequence[str]) -> pd.DataFrame:
+    """The keyword baseline of the evaluation table: one regex per theme over title + abstract.
+
+    Case-insensitive search of ``federated``; ``distill``; ``mixture of experts|MoE``;
+    ``continual|lifelong|catastrophic forgetting|incremental learning``; ``tool|API``, word-ish:
+    anchored at the start of a word; "MoE", "mixture of experts", "tool" and "API" must also end
+    the word (plural allowed), so "toolkit" does not count.
+
+    Args:
+        titles: Paper titles.
+        abstracts: Paper abstracts, aligned with ``titles``.
+
+    Returns:
+        Boolean DataFrame (positional index), one column per key of ``BASELINE_PATTERNS``.
+    """
+    texts = [f"{t}. {a}" for t, a in zip(titles, abstracts, strict=True)]
+    out = {}
+    for key, pattern in BASELINE_PATTERNS.items():
+        rx = re.compile(pattern, re.IGNORECASE)
+        out[key] = [rx.search(text) is not None for text in texts]
+    return pd.DataFrame(out)
+
+
+def theme_metrics(true: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
+    """Per-theme precision, recall and F1, plus their macro average.
+
+    Args:
+        true: Boolean frame of hand labels, one column per theme.
+        pred: Boolean frame of predictions, same index and (a superset of the) columns.
+
+    Returns:
+        DataFrame indexed by theme key plus a final ``macro`` row, with columns ``precision``,
+        ``recall``, ``f1`` and ``support`` (number of true papers; the macro row has the total).
+    """
+    keys = list(true.columns)
+    pred = pred.loc[true.index, keys]
+    p, r, f, s = precision_recall_fscore_support(
+        true.to_numpy(dtype=bool), pred.to_numpy(dtype=bool), average=None, zero_division=0
+    )
+    table = pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s}, index=keys)
+    table.loc["macro"] = [p.mean(), r.mean(), f.mean(), s.sum()]
+    table["support"] = table["support"].astype(int)
+    return table

@@ -1,0 +1,320 @@
+"""Topic modelling: BERTopic on UMAP + HDBSCAN over precomputed embeddings, and the 2-D map.
+
+Heavy libraries (bertopic, umap, hdbscan) are imported inside the functions that need
+them, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "TopicSettings",
+    "TopicResult",
+    "TopicModel",
+    "readable_label",
+    "project_2d",
+    "save_topics",
+    "load_topic_info",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    """Parameters of the topic model (config ``topics`` and ``terms``)."""
+
+    seed: int = 42
+    n_neighbors: int = 10
+    n_components: int = 5
+    min_dist: float = 0.0
+    metric: str = "cosine"
+    min_cluster_size: int | str = "auto"
+    min_samples: int | str = "auto"
+    max_cluster_share: float = 0.25
+    outliers: str = "reassign"
+    outlier_threshold: float = 0.0
+    stop_words: str | None = "english"
+    ngram_range: tuple[int, int] = (1, 2)
+    min_df: float = 1
+    top_n_words: int = 10
+    map_n_neighbors: int = 15
+    map_min_dist: float = 0.1
+
+    @classmethod
+    def from_config(cls, config: dict, seed: int | None = None) -> TopicSettings:
+        """Build settings from a validated config (``seed`` overrides the configured one)."""
+        topics, terms = config["topics"], config["terms"]
+        return cls(
+            seed=topics["seed"] if seed is None else seed,
+            n_neighbors=topics["umap"]["n_neighbors"],
+            n_components=topics["umap"]["n_components"],
+            min_dist=topics["umap"]["min_dist"],
+            metric=topics["umap"]["metric"],
+            min_cluster_size=topics["hdbscan"]["min_cluster_size"],
+            min_samples=topics["hdbscan"]["min_samples"],
+            max_cluster_share=topics["hdbscan"]["max_cluster_share"],
+            outliers=topics["outliers"],
+            outlier_threshold=topics["outlier_threshold"],
+            stop_words=terms["stop_words"],
+            ngram_range=tuple(terms["ngram_range"]),
+            min_df=terms["min_df"],
+            top_n_words=terms["top_n_words"],
+            map_n_neighbors=topics["map"]["n_neighbors"],
+            map_min_dist=topics["map"]["min_dist"],
+        )
+
+    def cluster_sizes(self, n_papers: int) -> tuple[int, int, int]:
+        """Resolve ``auto`` values for a corpus of ``n_papers``.
+
+        Returns:
+            ``(min_cluster_size, min_samples, max_cluster_size)``.
+        """
+        mcs = self.min_cluster_size
+        if mcs == "auto":
+            mcs = max(5, round(math.sqrt(n_papers) / 2.5))
+        ms = self.min_samples
+        if ms == "auto":
+            ms = max(2, round(mcs / 5))
+        max_size = max(mcs + 1, int(n_papers * self.max_cluster_share))
+        if self.max_cluster_share >= 1:
+            max_size = 0  # HDBSCAN: no limit
+        return int(mcs), int(ms), max_size
+
+
+@dataclass
+class TopicResult:
+    """What the topic model found.
+
+    Attributes:
+        topics: Topic id per paper after outlier handling (-1 = outlier).
+        raw_topics: HDBSCAN's topic id per paper before outlier handling.
+        info: One row per topic: ``topic, size, label, top_terms`` (list of terms),
+            ``term_weights`` (list of c-TF-IDF weights), ``representatives`` (paper row numbers).
+        centroids: Mean embedding per topic, in the order of ``info``.
+        coords: 2-D map coordinates per paper.
+        params: The resolved parameters, for the report.
+    """
+
+    topics: np.ndarray
+    raw_topics: np.ndarray
+    info: pd.DataFrame
+    centroids: np.ndarray
+    coords: np.ndarray
+    params: dict = field(default_factory=dict)
+
+
+def readable_label(terms: Sequence[str], n: int = 3) -> str:
+    """A short label from a topic's top terms, skipping terms that repeat a chosen one.
+
+    ``["continual", "continual learning", "forgetting"]`` gives
+    ``"continual learning, forgetting"``.
+
+    Args:
+        terms: Terms by decreasing weight.
+        n: Terms in the label.
+
+    Returns:
+        Terms joined by ", ".
+    """
+    chosen: list[str] = []
+    for term in terms:
+        words = set(term.split())
+        merged = False
+        for i, other in enumerate(chosen):
+            other_words = set(other.split())
+            if words <= other_words:
+                merged = True
+                break
+            if other_words < words:
+                chosen[i] = term
+                merged = True
+                break
+        if not merged:
+            chosen.append(term)
+        chosen = list(dict.fromkeys(chosen))
+        if len(chosen) >= n:
+            break
+    return ", ".join(chosen[:n])
+
+
+def _umap(n_components: int, n_neighbors: int, min_dist: float, metric: str, seed: int, n: int):
+    from umap import UMAP
+
+    return UMAP(
+        n_components=n_components,
+        n_neighbors=max(2, min(n_neighbors, n - 1)),
+        min_dist=min_dist,
+        metric=metric,
+        random_state=seed,
+        low_memory=True,
+    )
+
+
+def project_2d(embeddings: np.ndarray, settings: TopicSettings) -> np.ndarray:
+    """Seeded 2-D UMAP projection of the embeddings, for the paper map."""
+    n = len(embeddings)
+    if n < 4:
+        return np.zeros((n, 2), dtype=np.float32)
+    model = _umap(2, settings.map_n_neighbors, settings.map_min_dist, settings.metric, settings.seed, n)
+    return np.asarray(model.fit_transform(embeddings), dtype=np.float32)
+
+
+class TopicModel:
+    """BERTopic configured for corpora from a few hundred to tens of thousands of papers.
+
+    Plain BERTopic defaults put half of a few hundred papers into the outlier topic;
+    here HDBSCAN's cluster sizes scale with the corpus, the largest cluster is capped,
+    and outliers are reassigned by embedding similarity (BERTopic's ``reduce_outliers``).
+
+    Args:
+        settings: The parameters.
+    """
+
+    def __init__(self, settings: TopicSettings):
+        self.settings = settings
+        self.bertopic = None
+
+    def _vectorizer(self):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        s = self.settings
+        return CountVectorizer(
+            stop_words=s.stop_words,
+            ngram_range=tuple(s.ngram_range),
+            min_df=int(s.min_df) if s.min_df >= 1 else s.min_df,
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b",
+        )
+
+    def fit(self, docs: Sequence[str], embeddings: np.ndarray, *, with_map: bool = True) -> TopicResult:
+        """Fit topics on documents and their embeddings.
+
+        Args:
+            docs: One text per paper (title and abstract).
+            embeddings: One unit-length vector per paper.
+            with_map: Also compute the 2-D map (skipped for stability refits).
+
+        Returns:
+            The topics, their terms and the map.
+        """
+        from bertopic import BERTopic
+        from bertopic.vectorizers import ClassTfidfTransformer
+        from hdbscan import HDBSCAN
+
+        s = self.settings
+        docs = list(docs)
+        n = len(docs)
+        if n < 3:
+            raise ValueError(f"topic modelling needs at least 3 papers, got {n}")
+        mcs, ms, max_size = s.cluster_sizes(n)
+        umap_model = _umap(s.n_components, s.n_neighbors, s.min_dist, s.metric, s.seed, n)
+        hdbscan_model = HDBSCAN(
+            min_cluster_size=mcs,
+            min_samples=ms,
+            max_cluster_size=max_size,
+            cluster_selection_method="eom",
+            metric="euclidean",
+            prediction_data=False,
+        )
+        vectorizer = self._vectorizer()
+        ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
+        model = BERTopic(
+            umap_model=umap_model,
+            hdbscan_model=hdbscan_model,
+            vectorizer_model=vectorizer,
+            ctfidf_model=ctfidf,
+            top_n_words=s.top_n_words,
+            calculate_probabilities=False,
+        )
+        raw = np.asarray(model.fit_transform(docs, embeddings)[0])
+        topics = raw.copy()
+        if s.outliers == "reassign" and (raw == -1).any() and (raw != -1).any():
+            topics = np.asarray(
+                model.reduce_outliers(
+                    docs,
+                    raw.tolist(),
+                    strategy="embeddings",
+                    embeddings=embeddings,
+                    threshold=s.outlier_threshold,
+                )
+            )
+            model.update_topics(
+                docs, topics=topics.tolist(), vectorizer_model=vectorizer, ctfidf_model=ctfidf,
+                top_n_words=s.top_n_words,
+            )
+        self.bertopic = model
+        info = self._topic_info(model, topics, embeddings)
+        centroids = np.vstack(
+            [embeddings[topics == topic].mean(axis=0) for topic in info["topic"]]
+        ).astype(np.float32)
+        coords = project_2d(embeddings, s) if with_map else np.zeros((n, 2), np.float32)
+        params = {
+            "n_papers": n,
+            "min_cluster_size": mcs,
+            "min_samples": ms,
+            "max_cluster_size": max_size,
+            "umap_n_neighbors": umap_model.n_neighbors,
+            "umap_n_components": s.n_components,
+            "seed": s.seed,
+            "n_outliers_before": int((raw == -1).sum()),
+            "n_outliers_after": int((topics == -1).sum()),
+        }
+        log.info("topics: %s", params)
+        return TopicResult(topics, raw, info, centroids, coords, params)
+
+    def _topic_info(self, model, topics: np.ndarray, embeddings: np.ndarray) -> pd.DataFrame:
+        rows = []
+        for topic in sorted(set(topics.tolist())):
+            members = np.flatnonzero(topics == topic)
+            terms = [(w, float(v)) for w, v in (model.get_topic(topic) or []) if w]
+            centroid = embeddings[members].mean(axis=0)
+            order = np.argsort(-(embeddings[members] @ centroid), kind="stable")
+            label_terms = [w for w, _ in terms]
+            rows.append(
+                {
+                    "topic": topic,
+                    "size": len(members),
+                    "label": "outliers" if topic == -1 else readable_label(label_terms),
+                    "top_terms": label_terms,
+                    "term_weights": [round(v, 5) for _, v in terms],
+                    "representatives": members[order[:5]].tolist(),
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def save_topics(result: TopicResult, paper_ids: Sequence[str], output) -> None:
+    """Write a topic result: ``output.assignments`` (CSV), ``output.info`` (JSON), ``output.centroids``.
+
+    Args:
+        result: The fitted topics.
+        paper_ids: Paper ids in the order the model saw them.
+        output: An object with ``assignments``, ``info`` and ``centroids`` paths.
+    """
+    pd.DataFrame(
+        {
+            "paper_id": list(paper_ids),
+            "topic": result.topics,
+            "raw_topic": result.raw_topics,
+            "x": np.round(result.coords[:, 0], 5),
+            "y": np.round(result.coords[:, 1], 5),
+        }
+    ).to_csv(output.assignments, index=False)
+    payload = {"params": result.params, "topics": result.info.to_dict(orient="records")}
+    Path(output.info).write_text(json.dumps(payload, indent=1, ensure_ascii=False), "utf-8")
+    np.save(output.centroids, result.centroids)
+
+
+def load_topic_info(path: str | Path) -> tuple[pd.DataFrame, dict]:
+    """Read the topic table and parameters written by :func:`save_topics`."""
+    payload = json.loads(Path(path).read_text("utf-8"))
+    return pd.DataFrame(payload["topics"]), payload["params"]

@@ -1,0 +1,93 @@
+"""The output tables."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from papertopics.listings import Paper
+from papertopics.tables import (
+    BY_LISTING_COLUMNS,
+    PAPER_COLUMNS,
+    THEME_COLUMNS,
+    TOPIC_COLUMNS,
+    papers_table,
+    theme_table_from_result,
+    theme_terms,
+    themes_by_listing_table,
+    themes_table,
+    topics_table,
+)
+
+KEYS = ["fed", "moe"]
+DEFS = [{"key": "fed", "label": "Federated"}, {"key": "moe", "label": "Mixture of experts"}]
+
+
+def build():
+    papers = [
+        Paper("p1", "Federated averaging", "clients aggregate updates federated", ["a"], "2024-03-11"),
+        Paper("p2", "Sparse experts", "a router sends tokens to experts", ["a", "b"], "2024-03-11"),
+        Paper("p3", "Federated experts", "federated clients and experts router", ["b"], "2024-03-17"),
+        Paper("p4", "Image captions", "we caption images", ["b"], "2024-03-17"),
+    ]
+    result = SimpleNamespace(
+        scores=pd.DataFrame({"fed": [0.9, 0.1, 0.8, 0.0], "moe": [0.1, 0.95, 0.6, 0.0]}),
+        assigned=pd.DataFrame({"fed": [True, False, True, False], "moe": [False, True, True, False]}),
+        evidence=pd.DataFrame({"fed": ["terms: federated", "", "terms: federated", ""],
+                               "moe": ["", "terms: experts", "terms: router", ""]}),
+    )
+    themes = theme_table_from_result([p.paper_id for p in papers], result, KEYS)
+    assignments = pd.DataFrame({"paper_id": ["p4", "p3", "p2", "p1"], "topic": [1, 0, 0, 0],
+                                "x": [4.0, 3.0, 2.0, 1.0], "y": [0.0] * 4})
+    info = pd.DataFrame({"topic": [0, 1], "label": ["federated, experts", "captions"],
+                         "top_terms": [["federated", "experts"], ["captions"]],
+                         "representatives": [[2, 0, 1], [3]]})
+    return papers, papers_table(papers, themes, assignments, info, KEYS), info
+
+
+def test_papers_table_contract():
+    _, table, _ = build()
+    assert list(table.columns[: len(PAPER_COLUMNS)]) == list(PAPER_COLUMNS)
+    assert {"score_fed", "score_moe", "theme_evidence", "topic", "topic_label", "x", "y"} <= set(table.columns)
+    row = table.set_index("paper_id").loc["p3"]
+    assert row["themes"] == "fed;moe"
+    assert row["primary_theme"] == "fed"  # highest score among assigned themes
+    assert row["sources"] == "b"
+    assert row["x"] == 3.0  # joined by paper id, not by position
+    assert "fed: terms: federated" in row["theme_evidence"] and "moe: terms: router" in row["theme_evidence"]
+    assert table.set_index("paper_id").loc["p4", "themes"] == ""
+    assert table.set_index("paper_id").loc["p4", "primary_theme"] == ""
+
+
+def test_topics_table_names_the_owning_theme():
+    _, table, info = build()
+    topics = topics_table(table, info, KEYS)
+    assert list(topics.columns) == list(TOPIC_COLUMNS)
+    first = topics.iloc[0]
+    assert first["topic"] == 0 and first["size"] == 3
+    assert first["theme"] in {"fed", "moe"}  # 2 of 3 papers hold each
+    assert first["representative_titles"].startswith("Federated experts")
+    assert topics.iloc[1]["theme"] == ""
+
+
+def test_theme_terms_and_table():
+    papers, table, _ = build()
+    member = np.array([[k in m.split(";") for k in KEYS] for m in table["themes"]])
+    terms = theme_terms([f"{p.title}. {p.abstract}" for p in papers], member, top_n=3)
+    fed_words = set("federated averaging clients aggregate updates experts router".split())
+    assert terms[0] and all(set(t.split()) <= fed_words for t in terms[0])
+    assert not any("caption" in t for t in terms[0] + terms[1])  # the no-theme class
+    themes = themes_table(table, DEFS, terms)
+    assert list(themes.columns) == list(THEME_COLUMNS)
+    assert themes["n_papers"].tolist() == [2, 2]
+    assert themes.loc[1, "representative_titles"].split(" | ")[0] == "Sparse experts"
+
+
+def test_themes_by_listing_counts_every_listing_and_zeros():
+    _, table, _ = build()
+    listings = pd.DataFrame({"listing": ["b", "a"], "listing_date": ["2024-03-17", "2024-03-11"]})
+    counts = themes_by_listing_table(table, listings, KEYS)
+    assert list(counts.columns) == list(BY_LISTING_COLUMNS)
+    got = {(r.listing, r.theme): r.n_papers for r in counts.itertuples()}
+    assert got == {("a", "fed"): 1, ("a", "moe"): 1, ("b", "fed"): 1, ("b", "moe"): 2}
+    assert counts["listing"].tolist()[:2] == ["a", "a"]  # date order

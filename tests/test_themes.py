@@ -1,0 +1,385 @@
+"""Unit tests of theme assignment with small synthetic papers and vectors (no model, no network)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from papertopics.themes import (
+    Theme,
+    ThemeSettings,
+    candidate_sentences,
+    find_terms,
+    keyword_baseline,
+    score_themes,
+    split_sentences,
+    theme_metrics,
+    theme_texts,
+    themes_from_config,
+)
+
+CONFIG = {
+    "themes": {
+        "scoring": {"threshold": 0.5, "neighbour_weight": 0.0},
+        "definitions": [
+            {
+                "key": "federated_learning",
+                "label": "Federated learning",
+                "description": "Federated learning: clients train a shared model on private data.",
+                "keywords": ["federated", "FedAvg"],
+                "exclude": ["federated search"],
+            },
+            {
+                "key": "distillation",
+                "label": "Knowledge distillation",
+                "description": "Knowledge distillation: a student imitates a teacher model.",
+                "keywords": ["knowledge distillation", "distill", "teacher", "imitate"],
+                "exclude": ["mean teacher", "imitation learning"],
+            },
+            {
+                "key": "moe",
+                "label": "Mixture of experts",
+                "description": "Mixture of experts: a router sends each input to a few experts.",
+                "keywords": ["mixture of experts", "MoE", "expert"],
+                "exclude": ["mixture of denoisers", "expert annotat", "human expert"],
+            },
+            {
+                "key": "continual_learning",
+                "label": "Continual learning",
+                "description": "Continual learning: learning a sequence of tasks without forgetting.",
+                "keywords": ["continual", "lifelong", "catastrophic forgetting"],
+                "exclude": ["curriculum learning", "lifelong user", "lifelong behavio"],
+            },
+            {
+                "key": "tool_use",
+                "label": "Tool use",
+                "description": "Tool use: a language model calls external tools and APIs.",
+                "keywords": ["tool", "API", "function calling"],
+                "exclude": ["useful tool", "imitation learning"],
+            },
+        ],
+    }
+}
+THEMES, SETTINGS = themes_from_config(CONFIG)
+KEYS = [t.key for t in THEMES]
+DIM = 8
+
+
+def theme(key: str) -> Theme:
+    return next(t for t in THEMES if t.key == key)
+
+
+def axis(*weights: tuple[int, float]) -> np.ndarray:
+    """A unit vector with the given (dimension, weight) components."""
+    v = np.zeros(DIM)
+    for d, w in weights:
+        v[d] = w
+    return v / np.linalg.norm(v)
+
+
+# Theme j lives on axis j; axes 5..7 are "other ML topics".
+THEME_EMB = np.eye(DIM)[: len(THEMES)]
+OTHER = axis((6, 1.0))
+
+
+def run(papers, paper_vecs, sentence_vec, topics=None, settings=SETTINGS):
+    """Score papers; ``sentence_vec(paper_pos, theme_key, sentence)`` gives a sentence vector."""
+    titles = [p[0] for p in papers]
+    abstracts = [p[1] for p in papers]
+    cands = candidate_sentences(titles, abstracts, THEMES, settings.sentences_per_theme)
+    sent_emb = np.array(
+        [sentence_vec(r.paper, r.theme, r.sentence) for r in cands.itertuples()]
+    ).reshape(len(cands), DIM)
+    return score_themes(
+        titles,
+        abstracts,
+        np.array(paper_vecs),
+        THEMES,
+        THEME_EMB,
+        cands,
+        sent_emb,
+        topics=topics,
+        settings=settings,
+        index=[f"p{i}" for i in range(len(papers))],
+    )
+
+
+def on_sense(_paper, key, _sentence):
+    """A hit sentence about the theme (cosine 0.6 with its description, like real sentences)."""
+    v = np.zeros(DIM)
+    v[KEYS.index(key)], v[6] = 0.6, 0.8
+    return v
+
+
+def off_sense(_paper, _key, _sentence):
+    return OTHER
+
+
+# --- config ---------------------------------------------------------------------------------
+
+
+def test_themes_from_config_reads_block_and_whole_config():
+    themes, settings = themes_from_config(CONFIG["themes"])
+    assert [t.key for t in themes] == KEYS
+    assert themes[0].keywords == ("federated", "FedAvg")
+    assert themes[2].exclude[0] == "mixture of denoisers"
+    assert settings.neighbour_weight == 0.0
+    assert settings.term_weight == ThemeSettings().term_weight  # default kept
+    assert themes_from_config(CONFIG)[0] == themes
+
+
+def test_themes_from_config_rejects_unknown_scoring_key_and_duplicates():
+    bad = {"scoring": {"treshold": 0.4}, "definitions": CONFIG["themes"]["definitions"]}
+    with pytest.raises(ValueError, match="treshold"):
+        themes_from_config(bad)
+    dup = {"definitions": CONFIG["themes"]["definitions"][:1] * 2}
+    with pytest.raises(ValueError, match="duplicate"):
+        themes_from_config(dup)
+
+
+def test_repo_config_themes_block_is_valid():
+    import yaml
+
+    from pathlib import Path
+
+    config = yaml.safe_load((Path(__file__).parents[1] / "config.yaml").read_text())
+    themes, settings = themes_from_config(config)
+    assert {t.key for t in themes} == set(KEYS)
+    assert 0 < settings.threshold < 1
+    assert all(t.description and t.keywords for t in themes)
+
+
+def test_theme_texts_one_description_per_theme_in_order():
+    assert theme_texts(THEMES) == [t.description for t in THEMES]
+
+
+# --- term matching --------------------------------------------------------------------------
+
+
+def test_split_sentences():
+    text = "We study FL. It works, e.g. for phones! Does it? 3 results follow."
+    assert split_sentences(text) == [
+        "We study FL.",
+        "It works, e.g. for phones!",
+        "Does it?",
+        "3 results follow.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("federated_learning", "We propose a federated learning method.", ["federated"]),
+        ("federated_learning", "Federated search over many databases is fast.", []),
+        ("distillation", "We distill a large model via knowledge distillation.", 2),
+        ("distillation", "A mean teacher produces pseudo-labels.", []),
+        ("distillation", "Imitation learning for robot manipulation.", []),
+        ("moe", "UL2 trains with a mixture of denoisers objective.", []),
+        ("moe", "Labels were produced by expert annotators and human experts.", []),
+        ("moe", "A sparse Mixture-of-Experts (MoE) layer with 64 experts.", 3),
+        ("moe", "The moe of the model.", []),  # acronyms are case-sensitive
+        ("continual_learning", "We use curriculum learning (CL) to order examples.", []),
+        ("continual_learning", "Modelling lifelong user behaviour sequences.", []),
+        ("continual_learning", "Continual learning avoids catastrophic forgetting.", 2),
+        ("tool_use", "ChatGPT is a useful tool for teachers.", []),
+        ("tool_use", "The agent calls APIs and other tools.", ["API", "tool"]),
+    ],
+)
+def test_find_terms(key, text, expected):
+    found = find_terms(text, theme(key))
+    if isinstance(expected, int):
+        assert len(found) == expected
+    else:
+        assert found == expected
+
+
+def test_longer_keyword_wins_and_hyphens_match_spaces():
+    assert find_terms("Knowledge-distillation helps.", theme("distillation")) == [
+        "knowledge distillation"
+    ]
+
+
+def test_candidate_sentences_only_hit_sentences_capped_per_theme():
+    titles = ["Federated Learning on Phones", "A Study of Vision"]
+    abstracts = [
+        "Clients train locally. We use FedAvg. Federated training is slow. Nothing else.",
+        "We classify images with a CNN.",
+    ]
+    cands = candidate_sentences(titles, abstracts, THEMES, max_per_theme=2)
+    assert list(cands.columns) == ["paper", "theme", "sentence", "terms"]
+    assert set(cands["paper"]) == {0}
+    assert (cands["theme"] == "federated_learning").all()
+    assert len(cands) == 2
+    assert cands["sentence"].iloc[0] == "Federated Learning on Phones"
+    assert "Nothing else." not in set(cands["sentence"])
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def test_true_theme_paper_is_assigned_with_evidence():
+    papers = [
+        (
+            "Communication-Efficient Federated Learning",
+            "Many clients train a model with federated averaging. The federated server "
+            "aggregates updates. FedAvg is the baseline.",
+        )
+    ]
+    res = run(papers, [axis((0, 0.8), (6, 0.6))], on_sense)
+    assert res.assigned.loc["p0", "federated_learning"]
+    assert res.assigned.loc["p0"].sum() == 1
+    ev = res.evidence.loc["p0", "federated_learning"]
+    assert ev.startswith("terms: federated")
+    assert 'sentence: "' in ev
+    assert res.evidence.loc["p0", "moe"] == ""
+    assert res.scores.index.tolist() == ["p0"]
+    assert ((res.scores >= 0) & (res.scores <= 1)).all().all()
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "key"),
+    [
+        (
+            "Federated Search over Databases",
+            "We study federated search across many sources. Federated search merges results.",
+            "federated_learning",
+        ),
+        (
+            "UL2: Unifying Language Learning",
+            "We pre-train with a mixture of denoisers. The model beats experts in the field.",
+            "moe",
+        ),
+        (
+            "Curriculum Learning for Parsing",
+            "We apply curriculum learning (CL). CL orders examples from easy to hard.",
+            "continual_learning",
+        ),
+        (
+            "Lifelong Sequential Recommendation",
+            "We model lifelong user behaviour. Lifelong user histories are long.",
+            "continual_learning",
+        ),
+        (
+            "Robot Manipulation",
+            "We train robots with imitation learning to use a tool. The tool is a hammer.",
+            "tool_use",
+        ),
+    ],
+)
+def test_surface_word_in_other_sense_is_not_enough(title, abstract, key):
+    # The paper is about something else (vector on another axis) and hit sentences, if any,
+    # are off-sense; the theme must not be assigned.
+    res = run([(title, abstract)], [axis((6, 1.0))], off_sense)
+    assert not res.assigned.loc["p0", key]
+    assert res.scores.loc["p0", key] < 0.2
+
+
+def test_off_sense_keyword_hits_score_lower_than_on_sense():
+    papers = [("Tools", "The tool helps. Our tool is used. Tool support matters.")]
+    vec = [axis((4, 0.3), (6, 1.0))]
+    on = run(papers, vec, on_sense).scores.loc["p0", "tool_use"]
+    off = run(papers, vec, off_sense).scores.loc["p0", "tool_use"]
+    assert off < SETTINGS.threshold <= on
+
+
+def test_semantic_similarity_and_one_on_sense_term_combine():
+    # Similarity alone raises the score but is not enough; one on-sense keyword hit on top is.
+    close, far = axis((0, 1.0), (6, 0.35)), axis((0, 0.2), (6, 1.0))
+    plain = ("Training Across Silos", "Hospitals jointly train a model on private records.")
+    worded = ("Training Across Silos", "Hospitals jointly train a federated model.")
+    res = run([plain, plain, worded, worded], [close, far, close, far], on_sense)
+    s = res.scores["federated_learning"]
+    assert res.extra["hits"]["federated_learning"].tolist() == [0, 0, 1, 1]
+    assert s["p1"] < s["p0"] < SETTINGS.threshold
+    assert s["p3"] < SETTINGS.threshold <= s["p2"]
+    assert res.assigned["federated_learning"].tolist() == [False, False, True, False]
+
+
+def test_multi_label_paper_gets_both_themes():
+    papers = [
+        (
+            "Distillation for Continual Learning",
+            "We distill the old model as a teacher to prevent catastrophic forgetting. "
+            "Continual learning over a sequence of tasks uses knowledge distillation.",
+        )
+    ]
+    res = run(papers, [axis((1, 1.0), (3, 1.0))], on_sense)
+    assert res.assigned.loc["p0"].to_dict() == {
+        "federated_learning": False,
+        "distillation": True,
+        "moe": False,
+        "continual_learning": True,
+        "tool_use": False,
+    }
+
+
+def test_topic_neighbours_raise_borderline_paper():
+    fl = ("Federated Learning", "Federated clients train. Federated server aggregates.")
+    border = ("Private Training", "Hospitals train a model jointly. A server aggregates.")
+    papers = [fl, fl, fl, border]
+    vecs = [axis((0, 1.0))] * 3 + [axis((0, 0.5), (6, 1.0))]
+    with_nbr = ThemeSettings(neighbour_weight=0.5, neighbours=3)
+    without = ThemeSettings(neighbour_weight=0.0)
+    s_with = run(papers, vecs, on_sense, topics=[1, 1, 1, 1], settings=with_nbr).scores
+    s_without = run(papers, vecs, on_sense, topics=[1, 1, 1, 1], settings=without).scores
+    s_outlier = run(papers, vecs, on_sense, topics=[1, 1, 1, -1], settings=with_nbr).scores
+    key = "federated_learning"
+    assert s_with.loc["p3", key] > s_without.loc["p3", key] + 0.2
+    assert s_outlier.loc["p3", key] == pytest.approx(s_without.loc["p3", key])
+
+
+def test_corpus_statistics_are_used_for_large_corpora():
+    # In a corpus where every paper is this close to the theme, closeness is no evidence: the
+    # median/MAD background of a large corpus cancels it; a tiny corpus uses the fixed one.
+    rng = np.random.default_rng(0)
+    n = 60
+    vecs = np.tile([0.75, 0, 0, 0, 0, 0, 0.66, 0], (n, 1)) + 0.05 * rng.normal(size=(n, DIM))
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    papers = [("Federated Systems", "Nothing else here.")] + [("A paper", "No terms.")] * (n - 1)
+    large = run(papers, vecs, on_sense)
+    small = run(papers[:5], vecs[:5], on_sense)
+    assert small.assigned.loc["p0", "federated_learning"]
+    assert not large.assigned.loc["p0", "federated_learning"]
+    assert not large.assigned.to_numpy().any()
+
+
+def test_shape_errors():
+    with pytest.raises(ValueError, match="theme_embeddings"):
+        score_themes(["t"], ["a"], np.ones((1, DIM)), THEMES, THEME_EMB[:2])
+    cands = candidate_sentences(["Federated"], ["x"], THEMES)
+    with pytest.raises(ValueError, match="sentence_embeddings"):
+        score_themes(["Federated"], ["x"], np.ones((1, DIM)), THEMES, THEME_EMB, cands, None)
+
+
+# --- baseline and metrics -------------------------------------------------------------------
+
+
+def test_keyword_baseline_patterns():
+    titles = ["A", "B", "C", "D", "E"]
+    abstracts = [
+        "We use a toolkit and federated search.",
+        "Our MoE model uses tools via APIs.",
+        "Distilling knowledge; lifelong user behaviour.",
+        "Moebius strips and the continual stream.",
+        "Mixture-of-Experts with incremental learning.",
+    ]
+    base = keyword_baseline(titles, abstracts)
+    assert base.to_dict("list") == {
+        "federated_learning": [True, False, False, False, False],
+        "distillation": [False, False, True, False, False],
+        "moe": [False, True, False, False, True],
+        "continual_learning": [False, False, True, True, True],
+        "tool_use": [False, True, False, False, False],
+    }
+
+
+def test_theme_metrics_values():
+    true = pd.DataFrame({"a": [True, True, False, False], "b": [True, False, False, False]})
+    pred = pd.DataFrame({"a": [True, False, True, False], "b": [True, False, False, False]})
+    table = theme_metrics(true, pred)
+    assert table.loc["a", "precision"] == pytest.approx(0.5)
+    assert table.loc["a", "recall"] == pytest.approx(0.5)
+    assert table.loc["b", "f1"] == pytest.approx(1.0)
+    assert table.loc["macro", "f1"] == pytest.approx(0.75)
+    assert table.loc["macro", "support"] == 3

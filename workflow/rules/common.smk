@@ -1,0 +1,66 @@
+# Configuration checks and the workflow's only helper functions.
+from pathlib import Path
+
+from papertopics.config import ConfigError, listing_files, load_schema, validate_config
+from snakemake.exceptions import WorkflowError
+
+
+try:
+    config = validate_config(
+        config,
+        load_schema(Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"),
+        source="config",
+    )
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
+
+LISTINGS = {path.stem: path for path in listing_files(config["input"]["listings_dir"])}
+THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
+EVALUATE = bool(config["evaluation"]["labels"])
+FIGURES = ["theme_sizes", "paper_map", "theme_terms", "themes_by_listing"]
+
+
+wildcard_constraints:
+    listing="[^/]+",
+
+
+def listing_path(wildcards):
+    """The listing file of a parse job."""
+    return LISTINGS[wildcards.listing]
+
+
+def parsed_listings(wildcards=None):
+    """Every parsed listing."""
+    return expand("results/interim/parsed/{listing}.json", listing=sorted(LISTINGS))
+
+
+def final_outputs():
+    """What `rule all` builds: the tables, figures and report (and the evaluation with labels)."""
+    outputs = [
+        "results/tables/papers.csv",
+        "results/tables/topics.csv",
+        "results/tables/themes.csv",
+        "results/tables/themes_by_listing.csv",
+        *expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["png", "svg"]),
+        "results/report.html",
+    ]
+    if EVALUATE:
+        outputs.append("results/tables/evaluation.csv")
+    return outputs
+
+
+def report_inputs(wildcards):
+    """Inputs of the HTML report: tables and figures, plus the evaluation when labels are set."""
+    inputs = {
+        "papers": "results/tables/papers.csv",
+        "topics": "results/tables/topics.csv",
+        "themes": "results/tables/themes.csv",
+        "by_listing": "results/tables/themes_by_listing.csv",
+        "listings": "results/interim/listings.csv",
+        "warnings": "results/tables/parse_warnings.csv",
+        "topic_params": "results/interim/topics/topics.json",
+        "figures": expand("results/figures/{figure}.svg", figure=FIGURES),
+    }
+    if EVALUATE:
+        inputs["evaluation"] = "results/tables/evaluation.csv"
+    return inputs

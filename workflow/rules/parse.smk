@@ -1,0 +1,32 @@
+# Parsing: one job per listing file, then all listings merged into unique papers.
+
+
+rule parse_listing:
+    input:
+        listing_path,
+    output:
+        "results/interim/parsed/{listing}.json",
+    params:
+        year=config["input"]["year"],
+        strict=config["input"]["strict"],
+    log:
+        "logs/parse/{listing}.log",
+    script:
+        "../scripts/parse_listing.py"
+
+
+rule merge_papers:
+    input:
+        parsed_listings,
+    output:
+        papers="results/interim/papers.jsonl",
+        listings="results/interim/listings.csv",
+        warnings=report(
+            "results/tables/parse_warnings.csv",
+            caption="../report/parse_warnings.rst",
+            category="Tables",
+        ),
+    log:
+        "logs/merge_papers.log",
+    script:
+        "../scripts/merge_papers.py"

@@ -1,0 +1,17 @@
+# Theme assignment: semantic, topic and term evidence combined into a score per paper and theme.
+
+
+rule assign_themes:
+    input:
+        papers="results/interim/papers.jsonl",
+        embeddings="results/interim/embeddings.npy",
+        theme_vectors="results/interim/theme_vectors.npz",
+        assignments="results/interim/topics/assignments.csv",
+    output:
+        "results/interim/themes.csv",
+    params:
+        themes=config["themes"],
+    log:
+        "logs/assign_themes.log",
+    script:
+        "../scripts/assign_themes.py"

@@ -1,0 +1,24 @@
+"""Merge parsed listings into unique papers (rule merge_papers)."""
+
+from papertopics.listings import (
+    LISTING_COLUMNS,
+    WARNING_COLUMNS,
+    listing_table,
+    merge_listings,
+    read_listing_json,
+    warning_table,
+    write_papers,
+    write_rows,
+)
+from papertopics.logs import setup_logging
+
+log = setup_logging(snakemake.log[0])
+listings = [read_listing_json(path) for path in snakemake.input]
+papers = merge_listings(listings)
+if not papers:
+    raise SystemExit("papertopics: no paper could be read from any listing; see logs/parse/")
+write_papers(papers, snakemake.output.papers)
+write_rows(listing_table(listings, papers), snakemake.output.listings, LISTING_COLUMNS)
+write_rows(warning_table(listings), snakemake.output.warnings, WARNING_COLUMNS)
+log.info("%d listings, %d entries, %d unique papers",
+         len(listings), sum(len(item.papers) for item in listings), len(papers))
