@@ -39,12 +39,18 @@ def test_shipped_config_is_valid(config, schema, root, monkeypatch):
     monkeypatch.chdir(root)
     validated = validate_config(config, schema)
     assert [t["key"] for t in validated["themes"]["definitions"]] == [
-        "federated_learning", "distillation", "moe", "continual_learning", "tool_use"
+        "federated_learning",
+        "distillation",
+        "moe",
+        "continual_learning",
+        "tool_use",
     ]
 
 
 def test_defaults_are_filled(schema):
-    minimal = {"themes": {"definitions": [{"key": "a", "label": "A", "description": "a theme, ten+"}]}}
+    minimal = {
+        "themes": {"definitions": [{"key": "a", "label": "A", "description": "a theme, ten+"}]}
+    }
     validated = validate_config(minimal, schema, check_input=False)
     assert validated["topics"]["seed"] == 42
     assert validated["topics"]["umap"]["n_neighbors"] == 10
@@ -55,15 +61,28 @@ def test_defaults_are_filled(schema):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda c: c["topics"].update(colour="red"), r"topics: Additional properties .*colour"),
-        (lambda c: c["topics"]["umap"].update(n_neighbors="many"),
-         r"topics\.umap\.n_neighbors: 'many' is not of type 'integer'"),
-        (lambda c: c["themes"]["definitions"][0].pop("description"),
-         r"themes\.definitions\.0: 'description' is a required property"),
-        (lambda c: c["themes"]["scoring"].update(threshold=1.5),
-         r"themes\.scoring\.threshold: 1\.5 is greater than the maximum"),
-        (lambda c: c["themes"]["definitions"].append(copy.deepcopy(c["themes"]["definitions"][0])),
-         r"duplicate theme key 'federated_learning'"),
+        (
+            lambda c: c["topics"].update(colour="red"),
+            r"topics: unknown key .colour.; known keys: hdbscan",
+        ),
+        (
+            lambda c: c["topics"]["umap"].update(n_neighbors="many"),
+            r"topics\.umap\.n_neighbors: 'many' is not of type 'integer'",
+        ),
+        (
+            lambda c: c["themes"]["definitions"][0].pop("description"),
+            r"themes\.definitions\.0: 'description' is a required property",
+        ),
+        (
+            lambda c: c["themes"]["scoring"].update(threshold=1.5),
+            r"themes\.scoring\.threshold: 1\.5 is greater than the maximum",
+        ),
+        (
+            lambda c: c["themes"]["definitions"].append(
+                copy.deepcopy(c["themes"]["definitions"][0])
+            ),
+            r"duplicate theme key 'federated_learning'",
+        ),
     ],
 )
 def test_bad_config_gives_one_line_naming_the_key(config, schema, change, message):

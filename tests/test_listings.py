@@ -23,7 +23,10 @@ from papertopics.listings import (
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
-HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
+HEADER = (
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
+    "byAK and the research community\n\n"
+)
 ABSTRACT = (
     "We study a problem that matters. Our method improves results on many benchmarks by a wide "
     "margin, and we release code."
@@ -73,7 +76,11 @@ def test_question_mark_titles_pair_with_their_abstract():
 
 
 def test_title_without_abstract_is_skipped_with_a_warning():
-    text = listing("Mar 11", ("First", ABSTRACT)).rstrip() + "\n\nOrphan title\n\nSecond\n\n" + ABSTRACT
+    text = (
+        listing("Mar 11", ("First", ABSTRACT)).rstrip()
+        + "\n\nOrphan title\n\nSecond\n\n"
+        + ABSTRACT
+    )
     parsed = parse_listing_text(text, "x", year=2024)
     assert [p.title for p in parsed.papers] == ["First", "Second"]
     assert len(parsed.warnings) == 1
@@ -112,8 +119,12 @@ def test_paper_id_is_the_sha1_of_the_title_key():
 
 
 def test_merge_keeps_every_source_and_the_earliest_date():
-    a = parse_listing_text(listing("Mar 17", ("Shared", ABSTRACT), ("Only A", ABSTRACT)), "a", year=2024)
-    b = parse_listing_text(listing("Mar 11", ("shared.", ABSTRACT), ("Only B", ABSTRACT)), "b", year=2024)
+    a = parse_listing_text(
+        listing("Mar 17", ("Shared", ABSTRACT), ("Only A", ABSTRACT)), "a", year=2024
+    )
+    b = parse_listing_text(
+        listing("Mar 11", ("shared.", ABSTRACT), ("Only B", ABSTRACT)), "b", year=2024
+    )
     merged = merge_listings([a, b])
     by_title = {p.title: p for p in merged}
     assert set(by_title) == {"shared.", "Only A", "Only B"}  # title from the earliest listing

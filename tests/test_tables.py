@@ -25,36 +25,62 @@ DEFS = [{"key": "fed", "label": "Federated"}, {"key": "moe", "label": "Mixture o
 
 def build():
     papers = [
-        Paper("p1", "Federated averaging", "clients aggregate updates federated", ["a"], "2024-03-11"),
+        Paper(
+            "p1", "Federated averaging", "clients aggregate updates federated", ["a"], "2024-03-11"
+        ),
         Paper("p2", "Sparse experts", "a router sends tokens to experts", ["a", "b"], "2024-03-11"),
-        Paper("p3", "Federated experts", "federated clients and experts router", ["b"], "2024-03-17"),
+        Paper(
+            "p3", "Federated experts", "federated clients and experts router", ["b"], "2024-03-17"
+        ),
         Paper("p4", "Image captions", "we caption images", ["b"], "2024-03-17"),
     ]
     result = SimpleNamespace(
         scores=pd.DataFrame({"fed": [0.9, 0.1, 0.8, 0.0], "moe": [0.1, 0.95, 0.6, 0.0]}),
-        assigned=pd.DataFrame({"fed": [True, False, True, False], "moe": [False, True, True, False]}),
-        evidence=pd.DataFrame({"fed": ["terms: federated", "", "terms: federated", ""],
-                               "moe": ["", "terms: experts", "terms: router", ""]}),
+        assigned=pd.DataFrame(
+            {"fed": [True, False, True, False], "moe": [False, True, True, False]}
+        ),
+        evidence=pd.DataFrame(
+            {
+                "fed": ["terms: federated", "", "terms: federated", ""],
+                "moe": ["", "terms: experts", "terms: router", ""],
+            }
+        ),
     )
     themes = theme_table_from_result([p.paper_id for p in papers], result, KEYS)
-    assignments = pd.DataFrame({"paper_id": ["p4", "p3", "p2", "p1"], "topic": [1, 0, 0, 0],
-                                "x": [4.0, 3.0, 2.0, 1.0], "y": [0.0] * 4})
-    info = pd.DataFrame({"topic": [0, 1], "label": ["federated, experts", "captions"],
-                         "top_terms": [["federated", "experts"], ["captions"]],
-                         "representatives": [[2, 0, 1], [3]]})
+    assignments = pd.DataFrame(
+        {
+            "paper_id": ["p4", "p3", "p2", "p1"],
+            "topic": [1, 0, 0, 0],
+            "x": [4.0, 3.0, 2.0, 1.0],
+            "y": [0.0] * 4,
+        }
+    )
+    info = pd.DataFrame(
+        {
+            "topic": [0, 1],
+            "label": ["federated, experts", "captions"],
+            "top_terms": [["federated", "experts"], ["captions"]],
+            "representatives": [[2, 0, 1], [3]],
+        }
+    )
     return papers, papers_table(papers, themes, assignments, info, KEYS), info
 
 
 def test_papers_table_contract():
     _, table, _ = build()
     assert list(table.columns[: len(PAPER_COLUMNS)]) == list(PAPER_COLUMNS)
-    assert {"score_fed", "score_moe", "theme_evidence", "topic", "topic_label", "x", "y"} <= set(table.columns)
+    assert {"score_fed", "score_moe", "theme_evidence", "topic", "topic_label", "x", "y"} <= set(
+        table.columns
+    )
     row = table.set_index("paper_id").loc["p3"]
     assert row["themes"] == "fed;moe"
     assert row["primary_theme"] == "fed"  # highest score among assigned themes
     assert row["sources"] == "b"
     assert row["x"] == 3.0  # joined by paper id, not by position
-    assert "fed: terms: federated" in row["theme_evidence"] and "moe: terms: router" in row["theme_evidence"]
+    assert (
+        "fed: terms: federated" in row["theme_evidence"]
+        and "moe: terms: router" in row["theme_evidence"]
+    )
     assert table.set_index("paper_id").loc["p4", "themes"] == ""
     assert table.set_index("paper_id").loc["p4", "primary_theme"] == ""
 
@@ -74,7 +100,7 @@ def test_theme_terms_and_table():
     papers, table, _ = build()
     member = np.array([[k in m.split(";") for k in KEYS] for m in table["themes"]])
     terms = theme_terms([f"{p.title}. {p.abstract}" for p in papers], member, top_n=3)
-    fed_words = set("federated averaging clients aggregate updates experts router".split())
+    fed_words = {"federated", "averaging", "clients", "aggregate", "updates", "experts", "router"}
     assert terms[0] and all(set(t.split()) <= fed_words for t in terms[0])
     assert not any("caption" in t for t in terms[0] + terms[1])  # the no-theme class
     themes = themes_table(table, DEFS, terms)

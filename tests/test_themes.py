@@ -47,7 +47,7 @@ CONFIG = {
             {
                 "key": "continual_learning",
                 "label": "Continual learning",
-                "description": "Continual learning: learning a sequence of tasks without forgetting.",
+                "description": "Continual learning: learning a sequence of tasks, no forgetting.",
                 "keywords": ["continual", "lifelong", "catastrophic forgetting"],
                 "exclude": ["curriculum learning", "lifelong user", "lifelong behavio"],
             },
@@ -89,16 +89,16 @@ def run(papers, paper_vecs, sentence_vec, topics=None, settings=SETTINGS):
     abstracts = [p[1] for p in papers]
     cands = candidate_sentences(titles, abstracts, THEMES, settings.sentences_per_theme)
     sent_emb = np.array(
-        [sentence_vec(r.paper, r.theme, r.sentence) for r in cands.itertuples()]
+        [sentence_vec(r.row, r.theme, r.sentence) for r in cands.itertuples()]
     ).reshape(len(cands), DIM)
     return score_themes(
-        titles,
-        abstracts,
-        np.array(paper_vecs),
-        THEMES,
-        THEME_EMB,
-        cands,
-        sent_emb,
+        titles=titles,
+        abstracts=abstracts,
+        paper_vectors=np.array(paper_vecs),
+        themes=THEMES,
+        theme_vectors=THEME_EMB,
+        candidates=cands,
+        candidate_vectors=sent_emb,
         topics=topics,
         settings=settings,
         index=[f"p{i}" for i in range(len(papers))],
@@ -139,9 +139,9 @@ def test_themes_from_config_rejects_unknown_scoring_key_and_duplicates():
 
 
 def test_repo_config_themes_block_is_valid():
-    import yaml
-
     from pathlib import Path
+
+    import yaml
 
     config = yaml.safe_load((Path(__file__).parents[1] / "config.yaml").read_text())
     themes, settings = themes_from_config(config)
@@ -207,8 +207,8 @@ def test_candidate_sentences_only_hit_sentences_capped_per_theme():
         "We classify images with a CNN.",
     ]
     cands = candidate_sentences(titles, abstracts, THEMES, max_per_theme=2)
-    assert list(cands.columns) == ["paper", "theme", "sentence", "terms"]
-    assert set(cands["paper"]) == {0}
+    assert list(cands.columns) == ["row", "theme", "sentence", "terms"]
+    assert set(cands["row"]) == {0}
     assert (cands["theme"] == "federated_learning").all()
     assert len(cands) == 2
     assert cands["sentence"].iloc[0] == "Federated Learning on Phones"
@@ -345,10 +345,10 @@ def test_corpus_statistics_are_used_for_large_corpora():
 
 
 def test_shape_errors():
-    with pytest.raises(ValueError, match="theme_embeddings"):
+    with pytest.raises(ValueError, match="theme_vectors"):
         score_themes(["t"], ["a"], np.ones((1, DIM)), THEMES, THEME_EMB[:2])
     cands = candidate_sentences(["Federated"], ["x"], THEMES)
-    with pytest.raises(ValueError, match="sentence_embeddings"):
+    with pytest.raises(ValueError, match="candidate_vectors"):
         score_themes(["Federated"], ["x"], np.ones((1, DIM)), THEMES, THEME_EMB, cands, None)
 
 

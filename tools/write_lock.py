@@ -15,7 +15,7 @@ LOCK_HEADER = """\
 # tests/test_environment.py checks that the two agree. Regenerate with: make lock
 """
 ENV_HEADER = """\
-# Conda environment for papertopics; mirrors requirements.lock (tests/test_environment.py checks it).
+# Conda environment for papertopics; mirrors requirements.lock (see tests/test_environment.py).
 # conda env create -f environment.yml && conda activate papertopics && pip install --no-deps -e .
 name: papertopics
 channels:
@@ -32,7 +32,9 @@ dependencies:
 def main() -> None:
     frozen = subprocess.run(
         [sys.executable, "-m", "pip", "freeze", "--all", "--exclude-editable"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.splitlines()
     pins = []
     for line in frozen:

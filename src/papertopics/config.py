@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-__all__ = ["ConfigError", "load_schema", "validate_config", "listing_files", "LISTING_SUFFIXES"]
+__all__ = ["LISTING_SUFFIXES", "ConfigError", "listing_files", "load_schema", "validate_config"]
 
 #: File name endings that are read as listings.
 LISTING_SUFFIXES = (".txt",)
@@ -67,7 +67,8 @@ def validate_config(
         error = errors[0]
         if error.validator == "additionalProperties":
             known = sorted(error.schema.get("properties", {}))
-            message = f"{error.message.split(' (')[0]}; known keys: {', '.join(known)}"
+            unknown = sorted(set(error.instance) - set(known))
+            message = f"unknown key {unknown[0]!r}; known keys: {', '.join(known)}"
         else:
             message = error.message
         raise ConfigError(f"{source}: {_where(error)}: {message}")
@@ -83,7 +84,9 @@ def validate_config(
     if check_input:
         folder = Path(config["input"]["listings_dir"])
         if not folder.is_dir():
-            raise ConfigError(f"{source}: input.listings_dir: folder {str(folder)!r} does not exist")
+            raise ConfigError(
+                f"{source}: input.listings_dir: folder {str(folder)!r} does not exist"
+            )
         if not listing_files(folder):
             raise ConfigError(
                 f"{source}: input.listings_dir: folder {str(folder)!r} holds no listing "
@@ -97,5 +100,7 @@ def listing_files(folder: str | Path) -> list[Path]:
     return sorted(
         path
         for path in Path(folder).iterdir()
-        if path.is_file() and path.suffix.lower() in LISTING_SUFFIXES and not path.name.startswith(".")
+        if path.is_file()
+        and path.suffix.lower() in LISTING_SUFFIXES
+        and not path.name.startswith(".")
     )

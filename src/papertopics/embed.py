@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["EmbeddingSettings", "EmbeddingCache", "Embedder", "resolve_model", "paper_text"]
+__all__ = ["Embedder", "EmbeddingCache", "EmbeddingSettings", "paper_text", "resolve_model"]
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +137,7 @@ class Embedder:
     ):
         self.settings = settings
         self.batch_size = batch_size
-        self.cache = (
-            EmbeddingCache(Path(cache_dir) / settings.fingerprint()) if cache_dir else None
-        )
+        self.cache = EmbeddingCache(Path(cache_dir) / settings.fingerprint()) if cache_dir else None
         self._model = None
         self.n_encoded = 0
 

@@ -19,21 +19,23 @@ import pandas as pd
 from papertopics.listings import paper_id
 
 __all__ = [
-    "load_labels",
     "label_matrix",
-    "top_words",
-    "npmi_coherence",
-    "topic_diversity",
-    "stability_ari",
-    "zero_shot_baseline",
+    "load_labels",
     "metric_rows",
+    "npmi_coherence",
+    "stability_ari",
+    "top_words",
+    "topic_diversity",
+    "zero_shot_baseline",
 ]
 
 log = logging.getLogger(__name__)
 
 
 def load_labels(path: str | Path) -> pd.DataFrame:
-    """Read a hand-label file: ``#`` comment lines, then CSV ``title,themes`` (themes joined by ``;``).
+    """Read a hand-label file: ``#`` comment lines, then CSV ``title,themes``.
+
+    Themes in a cell are joined by ``;``.
 
     Returns:
         The labels with a ``paper_id`` column derived from each title.
@@ -41,7 +43,9 @@ def load_labels(path: str | Path) -> pd.DataFrame:
     Raises:
         ValueError: When the file lacks the ``title`` or ``themes`` column.
     """
-    lines = [line for line in Path(path).read_text("utf-8").splitlines(True) if not line.startswith("#")]
+    lines = [
+        line for line in Path(path).read_text("utf-8").splitlines(True) if not line.startswith("#")
+    ]
     labels = pd.read_csv(io.StringIO("".join(lines)), keep_default_na=False, dtype=str)
     missing = {"title", "themes"} - set(labels.columns)
     if missing:
@@ -50,7 +54,9 @@ def load_labels(path: str | Path) -> pd.DataFrame:
     return labels
 
 
-def label_matrix(paper_ids: Sequence[str], labels: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def label_matrix(
+    paper_ids: Sequence[str], labels: pd.DataFrame, keys: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Hand labels aligned with papers.
 
     Returns:
@@ -155,7 +161,9 @@ def zero_shot_baseline(
         embedding_model=embedding_model,
         zeroshot_topic_list=list(theme_names),
         zeroshot_min_similarity=min_similarity,
-        umap_model=UMAP(n_components=5, n_neighbors=15, min_dist=0.0, metric="cosine", random_state=seed),
+        umap_model=UMAP(
+            n_components=5, n_neighbors=15, min_dist=0.0, metric="cosine", random_state=seed
+        ),
     )
     topics, _ = model.fit_transform(list(docs), embeddings)
     names = model.topic_labels_  # zero-shot topics are labelled with their name
@@ -180,6 +188,12 @@ def metric_rows(method: str, metrics: pd.DataFrame) -> list[dict]:
                 name = "macro_f1" if scope == "macro" and metric == "f1" else metric
                 if scope == "macro" and metric != "f1":
                     name = f"macro_{metric}"
-                rows.append({"method": method, "metric": name, "scope": str(scope),
-                             "value": round(float(values[metric]), 4)})
+                rows.append(
+                    {
+                        "method": method,
+                        "metric": name,
+                        "scope": str(scope),
+                        "value": round(float(values[metric]), 4),
+                    }
+                )
     return rows

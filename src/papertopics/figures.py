@@ -11,13 +11,13 @@ import pandas as pd
 
 __all__ = [
     "PALETTE",
-    "theme_colours",
-    "plot_theme_sizes",
     "plot_paper_map",
+    "plot_theme_sizes",
     "plot_theme_terms",
     "plot_themes_by_listing",
     "save",
     "term_papers",
+    "theme_colours",
 ]
 
 #: Okabe & Ito's colour-blind-safe palette (without black and yellow, which read badly as points).
@@ -70,8 +70,13 @@ def plot_theme_sizes(themes: pd.DataFrame, n_papers: int, colours: dict[str, str
     bars = ax.barh(data["label"], data["n_papers"], color=[colours[k] for k in data["theme"]])
     for bar, count in zip(bars, data["n_papers"], strict=True):
         share = 100 * count / max(n_papers, 1)
-        ax.annotate(f"{count} ({share:.0f}%)", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                    xytext=(4, 0), textcoords="offset points", va="center")
+        ax.annotate(
+            f"{count} ({share:.0f}%)",
+            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+        )
     ax.set_xlabel("Papers in the theme (a paper may be in several)")
     ax.set_title(f"Theme sizes ({n_papers} papers)")
     ax.set_xlim(0, max(1, data["n_papers"].max()) * 1.25)
@@ -85,21 +90,42 @@ def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str
     fig, ax = plt.subplots(figsize=(9, 7.5))
     none = papers["primary_theme"] == ""
     size = 14 if len(papers) < 2000 else max(1.0, 14 * 2000 / len(papers))
-    ax.scatter(papers.loc[none, "x"], papers.loc[none, "y"], s=size, c=NO_THEME, alpha=0.6,
-               linewidths=0, label=f"No theme ({int(none.sum())})")
+    ax.scatter(
+        papers.loc[none, "x"],
+        papers.loc[none, "y"],
+        s=size,
+        c=NO_THEME,
+        alpha=0.6,
+        linewidths=0,
+        label=f"No theme ({int(none.sum())})",
+    )
     import matplotlib.patheffects as effects
 
     for row in themes.itertuples(index=False):
         inside = papers["primary_theme"] == row.theme
         if not inside.any():
             continue
-        ax.scatter(papers.loc[inside, "x"], papers.loc[inside, "y"], s=size * 1.8,
-                   c=colours[row.theme], alpha=0.9, linewidths=0.3, edgecolors="white",
-                   label=f"{row.label} ({int(inside.sum())})")
+        ax.scatter(
+            papers.loc[inside, "x"],
+            papers.loc[inside, "y"],
+            s=size * 1.8,
+            c=colours[row.theme],
+            alpha=0.9,
+            linewidths=0.3,
+            edgecolors="white",
+            label=f"{row.label} ({int(inside.sum())})",
+        )
         cx, cy = papers.loc[inside, "x"].median(), papers.loc[inside, "y"].median()
-        ax.annotate(row.label, (cx, cy), ha="center", va="center", fontsize=12, fontweight="bold",
-                    color=colours[row.theme],
-                    path_effects=[effects.withStroke(linewidth=3.5, foreground="white")])
+        ax.annotate(
+            row.label,
+            (cx, cy),
+            ha="center",
+            va="center",
+            fontsize=12,
+            fontweight="bold",
+            color=colours[row.theme],
+            path_effects=[effects.withStroke(linewidth=3.5, foreground="white")],
+        )
     ax.set_xlabel("Map dimension 1 (UMAP)")
     ax.set_ylabel("Map dimension 2 (UMAP)")
     ax.set_title("Paper map: similar papers lie close together")
@@ -114,7 +140,9 @@ def term_papers(texts: Sequence[str], term: str) -> int:
     return sum(bool(pattern.search(text)) for text in texts)
 
 
-def plot_theme_terms(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str], n: int = 8):
+def plot_theme_terms(
+    papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str], n: int = 8
+):
     """One panel per theme: its top c-TF-IDF terms and how many of its papers use each."""
     plt = _pyplot()
     k = len(themes)
@@ -142,8 +170,13 @@ def plot_theme_terms(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[s
 def plot_themes_by_listing(by_listing: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str]):
     """Papers per theme in each listing, listings in date order."""
     plt = _pyplot()
-    pivot = by_listing.pivot_table(index=["listing_date", "listing"], columns="theme",
-                                   values="n_papers", aggfunc="sum", sort=True).fillna(0)
+    pivot = by_listing.pivot_table(
+        index=["listing_date", "listing"],
+        columns="theme",
+        values="n_papers",
+        aggfunc="sum",
+        sort=True,
+    ).fillna(0)
     keys = [k for k in themes["theme"] if k in pivot.columns]
     labels = dict(zip(themes["theme"], themes["label"], strict=True))
     x = np.arange(len(pivot))
@@ -152,8 +185,13 @@ def plot_themes_by_listing(by_listing: pd.DataFrame, themes: pd.DataFrame, colou
     if len(pivot) <= 12:
         width = 0.8 / max(1, len(keys))
         for i, key in enumerate(keys):
-            ax.bar(x + (i - (len(keys) - 1) / 2) * width, pivot[key], width, color=colours[key],
-                   label=labels[key])
+            ax.bar(
+                x + (i - (len(keys) - 1) / 2) * width,
+                pivot[key],
+                width,
+                color=colours[key],
+                label=labels[key],
+            )
         ax.set_xticks(x, names, fontsize=9)
     else:
         for key in keys:

@@ -19,31 +19,37 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 __all__ = [
-    "Paper",
-    "ParseWarning",
-    "Listing",
-    "ListingError",
-    "normalise_text",
-    "title_key",
-    "paper_id",
-    "parse_listing_text",
-    "parse_listing",
-    "resolve_year",
-    "merge_listings",
-    "write_listing_json",
-    "read_listing_json",
-    "skipped_listing",
-    "write_papers",
-    "read_papers",
-    "listing_table",
-    "warning_table",
-    "write_rows",
     "LISTING_COLUMNS",
     "WARNING_COLUMNS",
+    "Listing",
+    "ListingError",
+    "Paper",
+    "ParseWarning",
+    "listing_table",
+    "merge_listings",
+    "normalise_text",
+    "paper_id",
+    "parse_listing",
+    "parse_listing_text",
+    "read_listing_json",
+    "read_papers",
+    "resolve_year",
+    "skipped_listing",
+    "title_key",
+    "warning_table",
+    "write_listing_json",
+    "write_papers",
+    "write_rows",
 ]
 
 LISTING_COLUMNS = (
-    "listing", "listing_date", "date_source", "n_papers", "n_duplicates", "n_warnings", "skipped"
+    "listing",
+    "listing_date",
+    "date_source",
+    "n_papers",
+    "n_duplicates",
+    "n_warnings",
+    "skipped",
 )
 WARNING_COLUMNS = ("file", "line", "message")
 
@@ -254,7 +260,7 @@ def parse_listing_text(
     # Header: boilerplate lines, then the date line.
     date_iso, date_source = "", "none"
     body_start = 0
-    for index, (line_no, para) in enumerate(paragraphs[:8]):
+    for index, (_, para) in enumerate(paragraphs[:8]):
         if para.casefold() in BOILERPLATE:
             body_start = index + 1
             continue
@@ -262,9 +268,15 @@ def parse_listing_text(
         if parsed:
             month, day, given_year = parsed
             if given_year or year:
-                date_iso, date_source = dt.date(given_year or year, month, day).isoformat(), "config"
+                date_iso, date_source = (
+                    dt.date(given_year or year, month, day).isoformat(),
+                    "config",
+                )
             elif reference_date:
-                date_iso, date_source = resolve_year(month, day, reference_date).isoformat(), "mtime"
+                date_iso, date_source = (
+                    resolve_year(month, day, reference_date).isoformat(),
+                    "mtime",
+                )
             body_start = index + 1
         break
     if not date_iso:
@@ -283,7 +295,9 @@ def parse_listing_text(
             continue
         if i + 1 >= len(body) or not _looks_like_abstract(body[i + 1][1]):
             warnings.append(
-                ParseWarning(name, line_no, f"title without an abstract was skipped: {title[:80]!r}")
+                ParseWarning(
+                    name, line_no, f"title without an abstract was skipped: {title[:80]!r}"
+                )
             )
             i += 1
             continue

@@ -13,11 +13,20 @@ import pandas as pd
 
 from papertopics.figures import term_papers, theme_colours
 
-__all__ = ["package_versions", "report_context", "render_report", "json_for_script"]
+__all__ = ["json_for_script", "package_versions", "render_report", "report_context"]
 
 PACKAGES = (
-    "papertopics", "bertopic", "umap-learn", "hdbscan", "sentence-transformers", "torch",
-    "scikit-learn", "numpy", "pandas", "matplotlib", "snakemake",
+    "papertopics",
+    "bertopic",
+    "umap-learn",
+    "hdbscan",
+    "sentence-transformers",
+    "torch",
+    "scikit-learn",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "snakemake",
 )
 
 
@@ -41,7 +50,7 @@ def json_for_script(data) -> str:
 def _svg_body(path: str | Path) -> str:
     """An SVG file's ``<svg>`` element, without the XML prolog and doctype."""
     text = Path(path).read_text("utf-8")
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _split(value: str, sep: str = ";") -> list[str]:
@@ -102,7 +111,9 @@ def report_context(
                 "n_papers": row.n_papers,
                 "top_terms": term_counts,
                 "colour": colours[row.theme],
-                "topics": topics[topics["theme"] == row.theme][["topic", "label", "size"]].to_dict("records"),
+                "topics": topics[topics["theme"] == row.theme][["topic", "label", "size"]].to_dict(
+                    "records"
+                ),
                 "trend": trend[["listing", "listing_date", "n_papers"]].to_dict("records"),
                 "papers": [
                     {
@@ -111,8 +122,13 @@ def report_context(
                         "score": getattr(p, f"score_{row.theme}"),
                         "themes": _split(p.themes),
                         "evidence": next(
-                            (part.partition(": ")[2] for part in str(p.theme_evidence).split(" || ")
-                             if part.startswith(f"{row.theme}: ")), ""),
+                            (
+                                part.partition(": ")[2]
+                                for part in str(p.theme_evidence).split(" || ")
+                                if part.startswith(f"{row.theme}: ")
+                            ),
+                            "",
+                        ),
                         "abstract": p.abstract,
                         "sources": _split(p.sources),
                     }

@@ -14,20 +14,26 @@ import pandas as pd
 from papertopics.listings import Paper
 
 __all__ = [
-    "PAPER_COLUMNS",
-    "TOPIC_COLUMNS",
-    "THEME_COLUMNS",
     "BY_LISTING_COLUMNS",
-    "theme_table_from_result",
+    "PAPER_COLUMNS",
+    "THEME_COLUMNS",
+    "TOPIC_COLUMNS",
     "papers_table",
-    "topics_table",
-    "themes_table",
-    "themes_by_listing_table",
+    "theme_table_from_result",
     "theme_terms",
+    "themes_by_listing_table",
+    "themes_table",
+    "topics_table",
 ]
 
 PAPER_COLUMNS = (
-    "paper_id", "title", "abstract", "sources", "first_listed", "themes", "primary_theme"
+    "paper_id",
+    "title",
+    "abstract",
+    "sources",
+    "first_listed",
+    "themes",
+    "primary_theme",
 )
 TOPIC_COLUMNS = ("topic", "label", "size", "top_terms", "theme", "representative_titles")
 THEME_COLUMNS = ("theme", "label", "n_papers", "top_terms", "representative_titles")
@@ -37,8 +43,13 @@ SEP = ";"
 TITLE_SEP = " | "
 
 
-def theme_table_from_result(paper_ids: Sequence[str], result, theme_keys: Sequence[str]) -> pd.DataFrame:
-    """Flatten a theme result into one row per paper: ``score_<key>``, ``in_<key>``, ``evidence_<key>``."""
+def theme_table_from_result(
+    paper_ids: Sequence[str], result, theme_keys: Sequence[str]
+) -> pd.DataFrame:
+    """Flatten a theme result into one row per paper.
+
+    Columns: ``paper_id`` and, per theme, ``score_<key>``, ``in_<key>``, ``evidence_<key>``.
+    """
     table = pd.DataFrame({"paper_id": list(paper_ids)})
     for key in theme_keys:
         table[f"score_{key}"] = np.round(np.asarray(result.scores[key], dtype=float), 4)
@@ -87,7 +98,9 @@ def papers_table(
         table[f"score_{key}"] = scores[:, j]
     table["theme_evidence"] = [
         " || ".join(
-            f"{key}: {themes.at[i, f'evidence_{key}']}" for j, key in enumerate(theme_keys) if member[i, j]
+            f"{key}: {themes.at[i, f'evidence_{key}']}"
+            for j, key in enumerate(theme_keys)
+            if member[i, j]
         )
         for i in range(len(table))
     ]
@@ -167,14 +180,19 @@ def theme_terms(
     from sklearn.feature_extraction.text import CountVectorizer
 
     docs = list(docs)
-    classes = [" ".join(d for d, m in zip(docs, membership[:, j], strict=True) if m)
-               for j in range(membership.shape[1])]
+    classes = [
+        " ".join(d for d, m in zip(docs, membership[:, j], strict=True) if m)
+        for j in range(membership.shape[1])
+    ]
     classes.append(" ".join(d for d, m in zip(docs, membership.any(axis=1), strict=True) if not m))
     classes = [text if text.strip() else "" for text in classes]
     if not any(classes):
         return [[] for _ in range(membership.shape[1])]
-    vectorizer = CountVectorizer(stop_words=stop_words, ngram_range=tuple(ngram_range),
-                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
+    vectorizer = CountVectorizer(
+        stop_words=stop_words,
+        ngram_range=tuple(ngram_range),
+        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b",
+    )
     counts = vectorizer.fit_transform(classes)
     weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).toarray()
     words = vectorizer.get_feature_names_out()
@@ -233,7 +251,9 @@ def themes_by_listing_table(
     Returns:
         The ``themes_by_listing.csv`` table: every listing x theme, zeros included.
     """
-    exploded = papers.assign(listing=papers["sources"].str.split(SEP), theme=papers["themes"].str.split(SEP))
+    exploded = papers.assign(
+        listing=papers["sources"].str.split(SEP), theme=papers["themes"].str.split(SEP)
+    )
     exploded = exploded.explode("listing").explode("theme")
     counts = exploded[exploded["theme"] != ""].groupby(["listing", "theme"]).size()
     rows = [

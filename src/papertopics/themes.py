@@ -302,7 +302,7 @@ def candidate_sentences(
         max_per_theme: Use ``ThemeSettings.sentences_per_theme``.
 
     Returns:
-        DataFrame with columns ``paper`` (0-based position of the paper), ``theme`` (key),
+        DataFrame with columns ``row`` (0-based position of the paper), ``theme`` (key),
         ``sentence`` (text to embed) and ``terms`` (matched keywords joined by ", "); one row per
         paper, theme and sentence. Embed ``sentence`` in row order and pass the vectors to
         :func:`score_themes` together with this frame.
@@ -312,7 +312,7 @@ def candidate_sentences(
         for theme, found in zip(themes, per_theme, strict=True):
             for _, sentence, terms in _select(found, max_per_theme):
                 rows.append((i, theme.key, sentence, ", ".join(dict.fromkeys(terms))))
-    return pd.DataFrame(rows, columns=["paper", "theme", "sentence", "terms"])
+    return pd.DataFrame(rows, columns=["row", "theme", "sentence", "terms"])
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -388,11 +388,11 @@ def _shorten(text: str, limit: int = 240) -> str:
 def score_themes(
     titles: Sequence[str],
     abstracts: Sequence[str],
-    paper_embeddings: np.ndarray,
+    paper_vectors: np.ndarray,
     themes: Sequence[Theme],
-    theme_embeddings: np.ndarray,
-    sentences: pd.DataFrame | None = None,
-    sentence_embeddings: np.ndarray | None = None,
+    theme_vectors: np.ndarray,
+    candidates: pd.DataFrame | None = None,
+    candidate_vectors: np.ndarray | None = None,
     topics: Sequence[int] | None = None,
     settings: ThemeSettings | None = None,
     index: Sequence | pd.Index | None = None,
@@ -402,15 +402,15 @@ def score_themes(
     Args:
         titles: Paper titles.
         abstracts: Paper abstracts, aligned with ``titles``.
-        paper_embeddings: ``(n_papers, dim)`` unit-normalised embeddings of
+        paper_vectors: ``(n_papers, dim)`` unit-normalised embeddings of
             ``paper_text(title, abstract)``.
         themes: The themes.
-        theme_embeddings: ``(len(theme_texts(themes)), dim)`` unit-normalised embeddings of
+        theme_vectors: ``(len(theme_texts(themes)), dim)`` unit-normalised embeddings of
             :func:`theme_texts`, in that order.
-        sentences: The frame returned by :func:`candidate_sentences` for the same papers and
-            themes (None: no sense check).
-        sentence_embeddings: ``(len(sentences), dim)`` unit-normalised embeddings of
-            ``sentences["sentence"]``, in row order.
+        candidates: The frame returned by :func:`candidate_sentences` for the same papers and
+            themes (columns ``row``, ``theme``, ``sentence`` are used; None: no sense check).
+        candidate_vectors: ``(len(candidates), dim)`` unit-normalised embeddings of
+            ``candidates["sentence"]``, in row order.
         topics: One topic id per paper (None or -1: no topic smoothing for that paper).
         settings: Scorer settings (defaults if None).
         index: Index for the result frames (e.g. paper ids); default ``0..n-1``.
@@ -424,18 +424,18 @@ def score_themes(
     settings = settings or ThemeSettings()
     titles, abstracts = list(titles), list(abstracts)
     n, keys = len(titles), [t.key for t in themes]
-    paper_embeddings = np.asarray(paper_embeddings, dtype=float).reshape(n, -1)
-    theme_embeddings = np.asarray(theme_embeddings, dtype=float)
+    paper_vectors = np.asarray(paper_vectors, dtype=float).reshape(n, -1)
+    theme_vectors = np.asarray(theme_vectors, dtype=float)
     if len(abstracts) != n:
         raise ValueError("titles and abstracts differ in length")
-    if theme_embeddings.shape[0] != len(theme_texts(themes)):
-        raise ValueError("theme_embeddings must have one row per theme_texts(themes) entry")
+    if theme_vectors.shape[0] != len(theme_texts(themes)):
+        raise ValueError("theme_vectors must have one row per theme_texts(themes) entry")
     index = pd.RangeIndex(n) if index is None else pd.Index(index)
     if len(index) != n:
         raise ValueError("index must have one entry per paper")
 
     # semantic: paper vs description, robust z-score per theme
-    sim = paper_embeddings @ theme_embeddings.T
+    sim = paper_vectors @ theme_vectors.T
     center, scale = _background(sim, settings)
     z_doc = (sim - center) / scale
 
@@ -447,18 +447,18 @@ def score_themes(
     # sense check: best embedded hit sentence vs description, same z-scale
     z_sense = np.full((n, len(themes)), np.nan)
     best_sentence: dict[tuple[int, int], str] = {}
-    if sentences is not None and len(sentences):
-        if sentence_embeddings is None or len(sentence_embeddings) != len(sentences):
-            raise ValueError("sentence_embeddings must have one row per candidate sentence")
+    if candidates is not None and len(candidates):
+        if candidate_vectors is None or len(candidate_vectors) != len(candidates):
+            raise ValueError("candidate_vectors must have one row per candidate sentence")
         col = {k: j for j, k in enumerate(keys)}
-        j_of = sentences["theme"].map(col)
-        ok = j_of.notna().to_numpy() & (sentences["paper"].to_numpy() < n)
-        p_idx = sentences["paper"].to_numpy()[ok].astype(int)
+        j_of = candidates["theme"].map(col)
+        ok = j_of.notna().to_numpy() & (candidates["row"].to_numpy() < n)
+        p_idx = candidates["row"].to_numpy()[ok].astype(int)
         t_idx = j_of.to_numpy()[ok].astype(int)
-        emb = np.asarray(sentence_embeddings, dtype=float)[ok]
-        cos = np.einsum("ij,ij->i", emb, theme_embeddings[t_idx])
+        emb = np.asarray(candidate_vectors, dtype=float)[ok]
+        cos = np.einsum("ij,ij->i", emb, theme_vectors[t_idx])
         z = (cos - center[t_idx]) / scale[t_idx]
-        texts = sentences["sentence"].to_numpy()[ok]
+        texts = candidates["sentence"].to_numpy()[ok]
         for pi, ti, zi, s in zip(p_idx, t_idx, z, texts, strict=True):
             if np.isnan(z_sense[pi, ti]) or zi > z_sense[pi, ti]:
                 z_sense[pi, ti] = zi
@@ -475,7 +475,7 @@ def score_themes(
     score = own
     if topics is not None and settings.neighbour_weight > 0:
         topics_arr = np.asarray(topics, dtype=int).reshape(n)
-        nbr = _neighbour_mean(own, paper_embeddings, topics_arr, settings.neighbours)
+        nbr = _neighbour_mean(own, paper_vectors, topics_arr, settings.neighbours)
         score = (1 - settings.neighbour_weight) * own + settings.neighbour_weight * nbr
     score = np.clip(score, 0.0, 1.0)
     assigned = score >= settings.threshold
@@ -488,7 +488,7 @@ def score_themes(
             counts: dict[str, int] = {}
             for _, _, terms in found:
                 for term in terms:
-                    counts[term.lower()] = counts.get(term.lower(), 0) + 1
+                    counts[term] = counts.get(term, 0) + 1
             top = sorted(counts.items(), key=lambda kv: -kv[1])[:4]
             parts.append("terms: " + ", ".join(f"{t} ({c})" if c > 1 else t for t, c in top))
         else:

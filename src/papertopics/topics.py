@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "TopicSettings",
-    "TopicResult",
     "TopicModel",
-    "readable_label",
-    "project_2d",
-    "save_topics",
+    "TopicResult",
+    "TopicSettings",
     "load_topic_info",
+    "project_2d",
+    "readable_label",
+    "save_topics",
 ]
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,9 @@ def project_2d(embeddings: np.ndarray, settings: TopicSettings) -> np.ndarray:
     n = len(embeddings)
     if n < 4:
         return np.zeros((n, 2), dtype=np.float32)
-    model = _umap(2, settings.map_n_neighbors, settings.map_min_dist, settings.metric, settings.seed, n)
+    model = _umap(
+        2, settings.map_n_neighbors, settings.map_min_dist, settings.metric, settings.seed, n
+    )
     return np.asarray(model.fit_transform(embeddings), dtype=np.float32)
 
 
@@ -195,7 +197,9 @@ class TopicModel:
             token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b",
         )
 
-    def fit(self, docs: Sequence[str], embeddings: np.ndarray, *, with_map: bool = True) -> TopicResult:
+    def fit(
+        self, docs: Sequence[str], embeddings: np.ndarray, *, with_map: bool = True
+    ) -> TopicResult:
         """Fit topics on documents and their embeddings.
 
         Args:
@@ -248,7 +252,10 @@ class TopicModel:
                 )
             )
             model.update_topics(
-                docs, topics=topics.tolist(), vectorizer_model=vectorizer, ctfidf_model=ctfidf,
+                docs,
+                topics=topics.tolist(),
+                vectorizer_model=vectorizer,
+                ctfidf_model=ctfidf,
                 top_n_words=s.top_n_words,
             )
         self.bertopic = model
@@ -293,7 +300,7 @@ class TopicModel:
 
 
 def save_topics(result: TopicResult, paper_ids: Sequence[str], output) -> None:
-    """Write a topic result: ``output.assignments`` (CSV), ``output.info`` (JSON), ``output.centroids``.
+    """Write a topic result: assignments (CSV), topic info (JSON) and centroids (NumPy).
 
     Args:
         result: The fitted topics.

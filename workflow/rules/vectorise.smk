@@ -10,7 +10,7 @@ rule embed:
         themes="results/interim/theme_vectors.npz",
     params:
         embedding=config["embedding"],
-        themes=config["themes"]["definitions"],
+        themes=config["themes"],
         cache_dir="results/cache/embeddings",
     threads: 4
     log:

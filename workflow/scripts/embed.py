@@ -17,10 +17,14 @@ embedder = Embedder(
     batch_size=params["batch_size"],
 )
 papers = read_papers(snakemake.input.papers)
-np.save(snakemake.output.embeddings, embedder.embed([paper_text(p.title, p.abstract) for p in papers]))
+np.save(
+    snakemake.output.embeddings, embedder.embed([paper_text(p.title, p.abstract) for p in papers])
+)
 
-themes, _ = themes_from_config({"definitions": snakemake.params.themes})
-candidates = candidate_sentences([p.title for p in papers], [p.abstract for p in papers], themes)
+themes, settings = themes_from_config(snakemake.params.themes)
+candidates = candidate_sentences(
+    [p.title for p in papers], [p.abstract for p in papers], themes, settings.sentences_per_theme
+)
 np.savez(
     snakemake.output.themes,
     theme_vectors=embedder.embed(theme_texts(themes)),
@@ -29,5 +33,9 @@ np.savez(
     candidate_sentences=candidates["sentence"].to_numpy().astype(str),
     candidate_vectors=embedder.embed(candidates["sentence"].tolist()),
 )
-log.info("%d papers, %d candidate sentences; %d texts encoded, the rest from the cache",
-         len(papers), len(candidates), embedder.n_encoded)
+log.info(
+    "%d papers, %d candidate sentences; %d texts encoded, the rest from the cache",
+    len(papers),
+    len(candidates),
+    embedder.n_encoded,
+)

@@ -37,31 +37,61 @@ def score(method, predicted):
     return metric_rows(method, theme_metrics(truth, predicted))
 
 
-rows = [{"method": "labels", "metric": "n_papers", "scope": "labelled", "value": int(labelled.sum())}]
+rows = [
+    {"method": "labels", "metric": "n_papers", "scope": "labelled", "value": int(labelled.sum())}
+]
 ours = np.column_stack([[k in m.split(";") for m in papers["themes"]] for k in keys])
 rows += score("papertopics", ours)
 kw = keyword_baseline(papers["title"].tolist(), papers["abstract"].tolist())
 rows += score("keyword search", kw[keys].to_numpy(bool))
 
-settings = EmbeddingSettings(config["embedding"]["model"], config["embedding"]["max_seq_length"],
-                             config["embedding"]["normalize"])
+settings = EmbeddingSettings(
+    config["embedding"]["model"],
+    config["embedding"]["max_seq_length"],
+    config["embedding"]["normalize"],
+)
 model = Embedder(settings).model
 names = [d["label"] for d in definitions]
 for threshold in (0.7, 0.5):
-    predicted = zero_shot_baseline(docs, embeddings, names, model, min_similarity=threshold,
-                                   seed=config["topics"]["seed"])
+    predicted = zero_shot_baseline(
+        docs, embeddings, names, model, min_similarity=threshold, seed=config["topics"]["seed"]
+    )
     rows += score(f"BERTopic zero-shot (min_similarity {threshold})", predicted)
 
 topic_terms = pd.read_csv(snakemake.input.topics, keep_default_na=False)
 words = [top_words(t.split(", ")) for t in topic_terms.loc[topic_terms["topic"] != -1, "top_terms"]]
-rows.append({"method": "papertopics", "metric": "npmi", "scope": "topics (top-10 words)",
-             "value": round(npmi_coherence(words, docs), 4)})
-rows.append({"method": "papertopics", "metric": "topic_diversity", "scope": "topics (top-10 words)",
-             "value": round(topic_diversity(words), 4)})
+rows.append(
+    {
+        "method": "papertopics",
+        "metric": "npmi",
+        "scope": "topics (top-10 words)",
+        "value": round(npmi_coherence(words, docs), 4),
+    }
+)
+rows.append(
+    {
+        "method": "papertopics",
+        "metric": "topic_diversity",
+        "scope": "topics (top-10 words)",
+        "value": round(topic_diversity(words), 4),
+    }
+)
 seeds = config["evaluation"]["stability_seeds"]
-runs = [TopicModel(TopicSettings.from_config(config, seed=s)).fit(docs, embeddings, with_map=False).topics
-        for s in seeds]
-rows.append({"method": "papertopics", "metric": "stability_ari",
-             "scope": "seeds " + ", ".join(map(str, seeds)), "value": round(stability_ari(runs), 4)})
-pd.DataFrame(rows, columns=["method", "metric", "scope", "value"]).to_csv(snakemake.output[0], index=False)
+runs = [
+    TopicModel(TopicSettings.from_config(config, seed=s))
+    .fit(docs, embeddings, with_map=False)
+    .topics
+    for s in seeds
+]
+rows.append(
+    {
+        "method": "papertopics",
+        "metric": "stability_ari",
+        "scope": "seeds " + ", ".join(map(str, seeds)),
+        "value": round(stability_ari(runs), 4),
+    }
+)
+pd.DataFrame(rows, columns=["method", "metric", "scope", "value"]).to_csv(
+    snakemake.output[0], index=False
+)
 log.info("\n%s", pd.DataFrame(rows).to_string())

@@ -9,7 +9,9 @@ from papertopics.topics import TopicModel, TopicSettings, save_topics
 
 log = setup_logging(snakemake.log[0])
 papers = read_papers(snakemake.input.papers)
-settings = TopicSettings.from_config({"topics": snakemake.params.topics, "terms": snakemake.params.terms})
+settings = TopicSettings.from_config(
+    {"topics": snakemake.params.topics, "terms": snakemake.params.terms}
+)
 result = TopicModel(settings).fit(
     [paper_text(p.title, p.abstract) for p in papers], np.load(snakemake.input.embeddings)
 )

@@ -26,7 +26,7 @@ context = report_context(
     topic_params=load_topic_info(inputs.topic_params)[1],
     config=snakemake.params.config,
     figures={Path(path).stem: path for path in inputs.figures},
-    evaluation=table(inputs.evaluation) if "evaluation" in inputs.keys() else None,
+    evaluation=table(inputs.evaluation) if "evaluation" in inputs else None,
 )
 template = Path(snakemake.scriptdir).parent / "report" / "report.html.j2"
 Path(snakemake.output[0]).write_text(render_report(context, template), "utf-8")

@@ -26,7 +26,9 @@ listings = pd.read_csv(snakemake.input.listings, keep_default_na=False)
 table = papers_table(papers, themes, assignments, topic_info, keys)
 table.to_csv(snakemake.output.papers, index=False)
 topics_table(table, topic_info, keys).to_csv(snakemake.output.topics, index=False)
-membership = table[[]].assign(**{k: table["themes"].str.split(";").apply(lambda m, k=k: k in m) for k in keys})
+membership = table[[]].assign(
+    **{k: table["themes"].str.split(";").apply(lambda m, k=k: k in m) for k in keys}
+)
 terms = theme_terms([paper_text(p.title, p.abstract) for p in papers], membership.to_numpy(bool))
 themes_table(table, definitions, terms).to_csv(snakemake.output.themes, index=False)
 themes_by_listing_table(table, listings[listings["skipped"] == ""], keys).to_csv(

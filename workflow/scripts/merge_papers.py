@@ -20,5 +20,9 @@ if not papers:
 write_papers(papers, snakemake.output.papers)
 write_rows(listing_table(listings, papers), snakemake.output.listings, LISTING_COLUMNS)
 write_rows(warning_table(listings), snakemake.output.warnings, WARNING_COLUMNS)
-log.info("%d listings, %d entries, %d unique papers",
-         len(listings), sum(len(item.papers) for item in listings), len(papers))
+log.info(
+    "%d listings, %d entries, %d unique papers",
+    len(listings),
+    sum(len(item.papers) for item in listings),
+    len(papers),
+)

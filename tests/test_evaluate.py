@@ -1,0 +1,71 @@
+"""Evaluation measures."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from papertopics.evaluate import (
+    label_matrix,
+    load_labels,
+    metric_rows,
+    npmi_coherence,
+    stability_ari,
+    top_words,
+    topic_diversity,
+)
+from papertopics.listings import paper_id
+
+
+def test_seed_labels_cover_every_seed_paper_once(root):
+    labels = load_labels(root / "tests" / "data" / "seed_labels.csv")
+    assert len(labels) == 165
+    assert labels["paper_id"].is_unique
+    keys = {"federated_learning", "distillation", "moe", "continual_learning", "tool_use"}
+    used = {k for cell in labels["themes"] for k in cell.split(";") if k}
+    assert used == keys
+
+
+def test_label_matrix_aligns_by_title_identity():
+    labels = pd.DataFrame({"title": ["A Study.", "B"], "themes": ["x;y", ""]})
+    labels["paper_id"] = labels["title"].map(paper_id)
+    labelled, truth = label_matrix(
+        [paper_id("a study"), paper_id("C"), paper_id("b")], labels, ["x", "y"]
+    )
+    assert labelled.tolist() == [True, False, True]
+    assert truth.tolist() == [[True, True], [False, False]]
+
+
+def test_top_words_split_bigrams_and_dedupe():
+    assert top_words(["continual learning", "continual", "forgetting"], n=3) == [
+        "continual",
+        "learning",
+        "forgetting",
+    ]
+
+
+def test_topic_diversity():
+    assert topic_diversity([["a", "b"], ["c", "d"]]) == 1.0
+    assert topic_diversity([["a", "b"], ["a", "b"]]) == 0.5
+
+
+def test_stability_ari():
+    assert stability_ari([[0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 1]]) == pytest.approx(1.0)
+    assert stability_ari([[0, 0, 1, 1], [0, 1, 0, 1]]) < 0.1
+
+
+def test_npmi_rewards_words_that_occur_together():
+    docs = ["apple banana fruit"] * 20 + ["engine wheel car"] * 20
+    coherent = npmi_coherence([["apple", "banana"], ["engine", "wheel"]], docs)
+    mixed = npmi_coherence([["apple", "engine"], ["banana", "wheel"]], docs)
+    assert coherent > 0.9
+    assert mixed < 0
+    assert np.isnan(npmi_coherence([["unknownword", "another"]], docs))
+
+
+def test_metric_rows_long_format():
+    metrics = pd.DataFrame(
+        {"precision": [1.0, 0.5], "recall": [0.5, 0.5], "f1": [0.667, 0.5]}, index=["x", "macro"]
+    )
+    rows = metric_rows("m", metrics)
+    assert {"method": "m", "metric": "macro_f1", "scope": "macro", "value": 0.5} in rows
+    assert {"method": "m", "metric": "f1", "scope": "x", "value": 0.667} in rows

@@ -1,0 +1,140 @@
+"""End to end: the real Snakefile on a small copy of the bundled listings, in a temporary folder."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from papertopics.listings import parse_listing
+
+pytestmark = pytest.mark.slow
+HEADER = (
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
+    "byAK and the research community\n\n"
+)
+
+
+def write_listing(path: Path, date: str, papers) -> None:
+    body = "\n\n".join(f"{p.title}\n\n{p.abstract}" for p in papers)
+    path.write_text(f"{HEADER}{date}\n\n{body}\n", encoding="utf-8")
+
+
+def snakemake(root: Path, workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(root / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "2",
+            *args,
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = Path(__file__).resolve().parent.parent
+    work = tmp_path_factory.mktemp("workflow")
+    seeds = sorted((root / "data" / "seeds").glob("*.txt"))
+    a, b = (parse_listing(path, year=2024).papers for path in seeds)
+    (work / "listings").mkdir()
+    write_listing(work / "listings" / "day1.txt", "Mar 11", a[:24])
+    write_listing(work / "listings" / "day2.txt", "Mar 17", b[:20] + a[:4])  # 4 duplicates
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    config["input"]["listings_dir"] = "listings"
+    config["input"]["year"] = 2024
+    config["evaluation"]["labels"] = str(root / "tests" / "data" / "seed_labels.csv")
+    (work / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    result = snakemake(root, work)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return root, work, config
+
+
+def test_output_contract(run):
+    _, work, config = run
+    keys = [t["key"] for t in config["themes"]["definitions"]]
+    papers = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
+    assert len(papers) == 44
+    assert papers["paper_id"].is_unique
+    for column in [
+        "paper_id",
+        "title",
+        "abstract",
+        "sources",
+        "first_listed",
+        "themes",
+        "primary_theme",
+        "theme_evidence",
+        "topic",
+        "topic_label",
+        "x",
+        "y",
+    ]:
+        assert column in papers.columns
+    assert [c for c in papers.columns if c.startswith("score_")] == [f"score_{k}" for k in keys]
+    shared = papers[papers["sources"] == "day1;day2"]
+    assert len(shared) == 4 and set(shared["first_listed"]) == {"2024-03-11"}
+    assigned = {k for cell in papers["themes"] for k in cell.split(";") if k}
+    assert assigned <= set(keys)
+
+    topics = pd.read_csv(work / "results/tables/topics.csv", keep_default_na=False)
+    assert list(topics.columns) == [
+        "topic",
+        "label",
+        "size",
+        "top_terms",
+        "theme",
+        "representative_titles",
+    ]
+    assert topics["size"].sum() == len(papers)
+    themes = pd.read_csv(work / "results/tables/themes.csv", keep_default_na=False)
+    assert themes["theme"].tolist() == keys
+    by_listing = pd.read_csv(work / "results/tables/themes_by_listing.csv", keep_default_na=False)
+    assert set(by_listing["listing"]) == {"day1", "day2"} and len(by_listing) == 2 * len(keys)
+    evaluation = pd.read_csv(work / "results/tables/evaluation.csv")
+    assert {"papertopics", "keyword search"} <= set(evaluation["method"])
+    assert {"macro_f1", "npmi", "topic_diversity", "stability_ari"} <= set(evaluation["metric"])
+    for name in ("theme_sizes", "paper_map", "theme_terms", "themes_by_listing"):
+        for ext in ("png", "svg"):
+            assert (work / "results/figures" / f"{name}.{ext}").stat().st_size > 1000
+    html = (work / "results/report.html").read_text()
+    assert all(f'id="theme-{k}"' in html for k in keys)
+    assert "44 machine-learning papers" in html
+
+
+def test_every_rule_logged(run):
+    _, work, _ = run
+    logs = list((work / "logs").rglob("*.log"))
+    names = {p.stem for p in logs}
+    assert {
+        "day1",
+        "day2",
+        "merge_papers",
+        "embed",
+        "fit_topics",
+        "assign_themes",
+        "tables",
+        "figures",
+        "html_report",
+        "evaluate",
+    } <= names
+
+
+def test_rerun_has_nothing_to_do(run):
+    root, work, _ = run
+    result = snakemake(root, work, "-n")
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
