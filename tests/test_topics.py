@@ -56,3 +56,8 @@ def test_fit_finds_planted_topics_and_is_deterministic():
     assert any("federated" in label or "clients" in label for label in labels)
     assert first.coords.shape == (90, 2)
     assert first.centroids.shape == (len(first.info), 32)
+
+
+def test_readable_label_prefers_bigrams_that_cover_top_words():
+    label = readable_label(["continual", "learning", "cl", "continual learning", "forgetting"])
+    assert label == "continual learning, cl, forgetting"

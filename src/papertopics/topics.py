@@ -41,6 +41,8 @@ class TopicSettings:
     min_cluster_size: int | str = "auto"
     min_samples: int | str = "auto"
     max_cluster_share: float = 0.25
+    ensemble: int | str = "auto"
+    consensus_threshold: float = 0.5
     outliers: str = "reassign"
     outlier_threshold: float = 0.0
     stop_words: str | None = "english"
@@ -63,6 +65,8 @@ class TopicSettings:
             min_cluster_size=topics["hdbscan"]["min_cluster_size"],
             min_samples=topics["hdbscan"]["min_samples"],
             max_cluster_share=topics["hdbscan"]["max_cluster_share"],
+            ensemble=topics["ensemble"],
+            consensus_threshold=topics["consensus_threshold"],
             outliers=topics["outliers"],
             outlier_threshold=topics["outlier_threshold"],
             stop_words=terms["stop_words"],
@@ -90,6 +94,12 @@ class TopicSettings:
             max_size = 0  # HDBSCAN: no limit
         return int(mcs), int(ms), max_size
 
+    def ensemble_size(self, n_papers: int) -> int:
+        """Resolve ``ensemble: auto``: 40 runs for small corpora, fewer as they grow, 1 from 8,000."""
+        if self.ensemble == "auto":
+            return int(min(40, max(1, 8000 // max(n_papers, 1))))
+        return int(self.ensemble)
+
 
 @dataclass
 class TopicResult:
@@ -97,7 +107,6 @@ class TopicResult:
 
     Attributes:
         topics: Topic id per paper after outlier handling (-1 = outlier).
-        raw_topics: HDBSCAN's topic id per paper before outlier handling.
         info: One row per topic: ``topic, size, label, top_terms`` (list of terms),
             ``term_weights`` (list of c-TF-IDF weights), ``representatives`` (paper row numbers).
         centroids: Mean embedding per topic, in the order of ``info``.
@@ -106,7 +115,6 @@ class TopicResult:
     """
 
     topics: np.ndarray
-    raw_topics: np.ndarray
     info: pd.DataFrame
     centroids: np.ndarray
     coords: np.ndarray
@@ -114,10 +122,10 @@ class TopicResult:
 
 
 def readable_label(terms: Sequence[str], n: int = 3) -> str:
-    """A short label from a topic's top terms, skipping terms that repeat a chosen one.
+    """A short label from a topic's top terms; a bigram replaces the words it contains.
 
-    ``["continual", "continual learning", "forgetting"]`` gives
-    ``"continual learning, forgetting"``.
+    ``["continual", "learning", "cl", "continual learning", "forgetting"]`` gives
+    ``"continual learning, cl, forgetting"``.
 
     Args:
         terms: Terms by decreasing weight.
@@ -129,21 +137,14 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
     chosen: list[str] = []
     for term in terms:
         words = set(term.split())
-        merged = False
-        for i, other in enumerate(chosen):
-            other_words = set(other.split())
-            if words <= other_words:
-                merged = True
-                break
-            if other_words < words:
-                chosen[i] = term
-                merged = True
-                break
-        if not merged:
+        if any(words <= set(other.split()) for other in chosen):
+            continue  # already said by a chosen term
+        covered = [i for i, other in enumerate(chosen) if set(other.split()) < words]
+        if covered:
+            chosen[covered[0]] = term
+            chosen = [other for i, other in enumerate(chosen) if i not in covered[1:]]
+        elif len(chosen) < n:
             chosen.append(term)
-        chosen = list(dict.fromkeys(chosen))
-        if len(chosen) >= n:
-            break
     return ", ".join(chosen[:n])
 
 
@@ -169,6 +170,95 @@ def project_2d(embeddings: np.ndarray, settings: TopicSettings) -> np.ndarray:
         2, settings.map_n_neighbors, settings.map_min_dist, settings.metric, settings.seed, n
     )
     return np.asarray(model.fit_transform(embeddings), dtype=np.float32)
+
+
+class ConsensusClusterer:
+    """Evidence-accumulation consensus of several seeded UMAP + HDBSCAN runs.
+
+    One UMAP + HDBSCAN run on a few hundred papers depends much on UMAP's random
+    seed (adjusted Rand index between seeds about 0.6 on the bundled listings). This
+    model fits ``runs`` of them with seeds derived from ``seed``, counts how often each
+    pair of papers shares a cluster (co-association), and cuts an average-linkage tree
+    of ``1 - co-association`` at ``1 - threshold``: papers that share a cluster in most
+    runs form a topic. Topics smaller than ``min_cluster_size`` become outliers, which
+    are reassigned to the topic they co-occur with most (or, never co-clustered, the
+    most similar topic centroid) unless ``keep_outliers``.
+
+    It follows the interface BERTopic expects of a cluster model (``fit``, ``labels_``)
+    and is given the unreduced embeddings (BERTopic's reduction step is skipped).
+
+    Args:
+        runs: Number of UMAP + HDBSCAN runs.
+        seed: Seed from which the runs' seeds are derived.
+        umap_params: Keyword arguments of UMAP (without ``random_state``).
+        hdbscan_params: Keyword arguments of HDBSCAN.
+        threshold: Share of runs in which two papers must share a cluster.
+        min_cluster_size: Smallest topic.
+        keep_outliers: Leave outliers in topic -1 instead of reassigning them.
+    """
+
+    def __init__(
+        self,
+        runs: int,
+        seed: int,
+        umap_params: dict,
+        hdbscan_params: dict,
+        threshold: float = 0.5,
+        min_cluster_size: int = 5,
+        keep_outliers: bool = False,
+    ):
+        self.runs = runs
+        self.seed = seed
+        self.umap_params = umap_params
+        self.hdbscan_params = hdbscan_params
+        self.threshold = threshold
+        self.min_cluster_size = min_cluster_size
+        self.keep_outliers = keep_outliers
+
+    def fit(self, X: np.ndarray, y=None) -> ConsensusClusterer:
+        """Cluster ``X`` (unit-length embeddings); the result is in ``labels_``."""
+        from hdbscan import HDBSCAN
+        from sklearn.cluster import AgglomerativeClustering
+        from umap import UMAP
+
+        X = np.asarray(X, dtype=np.float32)
+        n = len(X)
+        together = np.zeros((n, n), dtype=np.float32)
+        for run in range(self.runs):
+            reduced = UMAP(random_state=self.seed * 1000 + run, **self.umap_params).fit_transform(X)
+            labels = HDBSCAN(**self.hdbscan_params).fit_predict(reduced)
+            clustered = labels >= 0
+            together += (labels[:, None] == labels[None, :]) & clustered[:, None]
+        together /= self.runs
+        tree = AgglomerativeClustering(
+            n_clusters=None,
+            metric="precomputed",
+            linkage="average",
+            distance_threshold=1.0 - self.threshold,
+        )
+        groups = tree.fit_predict(1.0 - together)
+        sizes = np.bincount(groups)
+        # Topics numbered by decreasing size, ties by first member: stable numbering.
+        kept = sorted(
+            (g for g in range(len(sizes)) if sizes[g] >= self.min_cluster_size),
+            key=lambda g: (-sizes[g], np.flatnonzero(groups == g)[0]),
+        )
+        labels = np.full(n, -1)
+        for topic, group in enumerate(kept):
+            labels[groups == group] = topic
+        outliers = labels == -1
+        if kept and outliers.any() and not self.keep_outliers:
+            affinity = np.column_stack(
+                [together[:, labels == t].mean(axis=1) for t in range(len(kept))]
+            )
+            centroids = np.vstack([X[labels == t].mean(axis=0) for t in range(len(kept))])
+            by_run = affinity[outliers].argmax(axis=1)
+            by_vector = (X[outliers] @ centroids.T).argmax(axis=1)
+            labels[outliers] = np.where(affinity[outliers].max(axis=1) > 0, by_run, by_vector)
+        self.labels_ = labels
+        self.n_raw_outliers_ = int(outliers.sum())
+        self.co_association_ = together
+        return self
 
 
 class TopicModel:
@@ -211,6 +301,7 @@ class TopicModel:
             The topics, their terms and the map.
         """
         from bertopic import BERTopic
+        from bertopic.dimensionality import BaseDimensionalityReduction
         from bertopic.vectorizers import ClassTfidfTransformer
         from hdbscan import HDBSCAN
 
@@ -220,15 +311,31 @@ class TopicModel:
         if n < 3:
             raise ValueError(f"topic modelling needs at least 3 papers, got {n}")
         mcs, ms, max_size = s.cluster_sizes(n)
+        runs = s.ensemble_size(n)
+        hdbscan_params = {
+            "min_cluster_size": mcs,
+            "min_samples": ms,
+            "max_cluster_size": max_size,
+            "cluster_selection_method": "eom",
+            "metric": "euclidean",
+            "prediction_data": False,
+        }
         umap_model = _umap(s.n_components, s.n_neighbors, s.min_dist, s.metric, s.seed, n)
-        hdbscan_model = HDBSCAN(
-            min_cluster_size=mcs,
-            min_samples=ms,
-            max_cluster_size=max_size,
-            cluster_selection_method="eom",
-            metric="euclidean",
-            prediction_data=False,
-        )
+        if runs > 1:
+            umap_params = umap_model.get_params()
+            umap_params.pop("random_state")
+            hdbscan_model = ConsensusClusterer(
+                runs,
+                s.seed,
+                umap_params,
+                hdbscan_params,
+                s.consensus_threshold,
+                mcs,
+                keep_outliers=s.outliers == "keep",
+            )
+            umap_model = BaseDimensionalityReduction()
+        else:
+            hdbscan_model = HDBSCAN(**hdbscan_params)
         vectorizer = self._vectorizer()
         ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
         model = BERTopic(
@@ -239,13 +346,15 @@ class TopicModel:
             top_n_words=s.top_n_words,
             calculate_probabilities=False,
         )
-        raw = np.asarray(model.fit_transform(docs, embeddings)[0])
-        topics = raw.copy()
-        if s.outliers == "reassign" and (raw == -1).any() and (raw != -1).any():
+        topics = np.asarray(model.fit_transform(docs, embeddings)[0])
+        n_raw_outliers = int((topics == -1).sum())
+        if isinstance(hdbscan_model, ConsensusClusterer):
+            n_raw_outliers = hdbscan_model.n_raw_outliers_  # reassigned inside the consensus
+        elif s.outliers == "reassign" and (topics == -1).any() and (topics != -1).any():
             topics = np.asarray(
                 model.reduce_outliers(
                     docs,
-                    raw.tolist(),
+                    topics.tolist(),
                     strategy="embeddings",
                     embeddings=embeddings,
                     threshold=s.outlier_threshold,
@@ -269,14 +378,15 @@ class TopicModel:
             "min_cluster_size": mcs,
             "min_samples": ms,
             "max_cluster_size": max_size,
-            "umap_n_neighbors": umap_model.n_neighbors,
+            "umap_n_neighbors": min(s.n_neighbors, n - 1),
+            "ensemble_runs": runs,
             "umap_n_components": s.n_components,
             "seed": s.seed,
-            "n_outliers_before": int((raw == -1).sum()),
+            "n_outliers_before": n_raw_outliers,
             "n_outliers_after": int((topics == -1).sum()),
         }
         log.info("topics: %s", params)
-        return TopicResult(topics, raw, info, centroids, coords, params)
+        return TopicResult(topics, info, centroids, coords, params)
 
     def _topic_info(self, model, topics: np.ndarray, embeddings: np.ndarray) -> pd.DataFrame:
         rows = []
@@ -311,7 +421,6 @@ def save_topics(result: TopicResult, paper_ids: Sequence[str], output) -> None:
         {
             "paper_id": list(paper_ids),
             "topic": result.topics,
-            "raw_topic": result.raw_topics,
             "x": np.round(result.coords[:, 0], 5),
             "y": np.round(result.coords[:, 1], 5),
         }
