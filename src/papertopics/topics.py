@@ -95,7 +95,7 @@ class TopicSettings:
         return int(mcs), int(ms), max_size
 
     def ensemble_size(self, n_papers: int) -> int:
-        """Resolve ``ensemble: auto``: 40 runs for small corpora, fewer as they grow, 1 from 8,000."""
+        """Runs for ``ensemble: auto``: min(40, 8000 // n_papers), at least 1."""
         if self.ensemble == "auto":
             return int(min(40, max(1, 8000 // max(n_papers, 1))))
         return int(self.ensemble)
