@@ -17,6 +17,7 @@ include: "workflow/rules/vectorise.smk"
 include: "workflow/rules/topics.smk"
 include: "workflow/rules/themes.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/changes.smk"
 include: "workflow/rules/evaluate.smk"
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "plot_theme_sizes",
     "plot_theme_terms",
     "plot_themes_by_listing",
+    "plot_themes_over_time",
     "save",
     "term_papers",
     "theme_colours",
@@ -201,6 +202,40 @@ def plot_themes_by_listing(by_listing: pd.DataFrame, themes: pd.DataFrame, colou
     ax.set_xlabel("Listing (date)")
     ax.set_ylabel("Papers")
     ax.set_title("Theme counts per listing")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
+
+
+def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str]):
+    """Share of each listing date's papers in each theme, as lines (markers for few dates)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    labels = dict(zip(themes["theme"], themes["label"], strict=True))
+    if over_time.empty:
+        ax.text(0.5, 0.5, "No dated listings", ha="center", va="center", transform=ax.transAxes)
+    else:
+        import matplotlib.dates as mdates
+
+        for key in themes["theme"]:
+            rows = over_time[over_time["theme"] == key]
+            dates = pd.to_datetime(rows["listing_date"])
+            ax.plot(
+                dates,
+                100 * rows["share"],
+                marker="o",
+                ms=4,
+                color=colours[key],
+                label=labels[key],
+                linewidth=1.8,
+            )
+        locator = mdates.AutoDateLocator(maxticks=10)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("Listing date")
+    ax.set_ylabel("Share of the day's papers (%)")
+    ax.set_title("Themes over time")
+    ax.set_ylim(bottom=0)
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return fig

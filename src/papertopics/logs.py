@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 from pathlib import Path
 
@@ -35,4 +36,11 @@ def setup_logging(path: str | Path | None, level: int = logging.INFO) -> logging
     warnings.simplefilter("default")
     for noisy in ("numba", "httpx", "urllib3", "filelock", "matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return logging.getLogger("papertopics")
+    logger = logging.getLogger("papertopics")
+
+    def log_uncaught(kind, value, trace):
+        logger.critical("job failed: %s", value, exc_info=(kind, value, trace))
+        sys.__excepthook__(kind, value, trace)
+
+    sys.excepthook = log_uncaught
+    return logger

@@ -38,6 +38,7 @@ PAPER_COLUMNS = (
 TOPIC_COLUMNS = ("topic", "label", "size", "top_terms", "theme", "representative_titles")
 THEME_COLUMNS = ("theme", "label", "n_papers", "top_terms", "representative_titles")
 BY_LISTING_COLUMNS = ("listing", "listing_date", "theme", "n_papers")
+OVER_TIME_COLUMNS = ("listing_date", "theme", "n_papers", "n_listed", "share")
 #: Joins several values in one cell.
 SEP = ";"
 TITLE_SEP = " | "
@@ -267,3 +268,40 @@ def themes_by_listing_table(
         for key in theme_keys
     ]
     return pd.DataFrame(rows, columns=list(BY_LISTING_COLUMNS))
+
+
+def themes_over_time_table(
+    papers: pd.DataFrame, listings: pd.DataFrame, theme_keys: Sequence[str]
+) -> pd.DataFrame:
+    """Papers per theme and listing date (a paper counts once per date, whatever the listings).
+
+    Args:
+        papers: The ``papers.csv`` table.
+        listings: ``listing, listing_date`` per listing (listings without a date are left out).
+        theme_keys: Theme keys in config order.
+
+    Returns:
+        ``listing_date, theme, n_papers, n_listed, share``: every date x theme, where
+        ``n_listed`` is the number of papers listed that day and ``share`` = n_papers / n_listed.
+    """
+    dates = dict(zip(listings["listing"], listings["listing_date"], strict=True))
+    exploded = papers.assign(listing=papers["sources"].str.split(SEP)).explode("listing")
+    exploded["listing_date"] = exploded["listing"].map(dates).fillna("")
+    exploded = exploded[exploded["listing_date"] != ""].drop_duplicates(
+        ["paper_id", "listing_date"]
+    )
+    rows = []
+    for date, day in exploded.groupby("listing_date", sort=True):
+        members = day["themes"].str.split(SEP)
+        for key in theme_keys:
+            n = int(members.map(lambda m, k=key: k in m).sum())
+            rows.append(
+                {
+                    "listing_date": date,
+                    "theme": key,
+                    "n_papers": n,
+                    "n_listed": len(day),
+                    "share": round(n / len(day), 4),
+                }
+            )
+    return pd.DataFrame(rows, columns=list(OVER_TIME_COLUMNS))

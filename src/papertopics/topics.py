@@ -20,9 +20,13 @@ __all__ = [
     "TopicModel",
     "TopicResult",
     "TopicSettings",
+    "interpolate_positions",
     "load_topic_info",
+    "place_new_papers",
     "project_2d",
     "readable_label",
+    "renumber_topics",
+    "representatives",
     "save_topics",
 ]
 
@@ -45,6 +49,7 @@ class TopicSettings:
     consensus_threshold: float = 0.5
     outliers: str = "reassign"
     outlier_threshold: float = 0.0
+    refit_share: float = 0.25
     stop_words: str | None = "english"
     ngram_range: tuple[int, int] = (1, 2)
     min_df: float = 1
@@ -69,6 +74,7 @@ class TopicSettings:
             consensus_threshold=topics["consensus_threshold"],
             outliers=topics["outliers"],
             outlier_threshold=topics["outlier_threshold"],
+            refit_share=topics["refit_share"],
             stop_words=terms["stop_words"],
             ngram_range=tuple(terms["ngram_range"]),
             min_df=terms["min_df"],
@@ -161,15 +167,53 @@ def _umap(n_components: int, n_neighbors: int, min_dist: float, metric: str, see
     )
 
 
-def project_2d(embeddings: np.ndarray, settings: TopicSettings) -> np.ndarray:
-    """Seeded 2-D UMAP projection of the embeddings, for the paper map."""
+def project_2d(
+    embeddings: np.ndarray, settings: TopicSettings, init: np.ndarray | None = None
+) -> np.ndarray:
+    """Seeded 2-D UMAP projection of the embeddings, for the paper map.
+
+    Args:
+        embeddings: One vector per paper.
+        settings: Map settings and seed.
+        init: Starting coordinates (the previous run's map), so that a rerun keeps the map's
+            layout; None starts from UMAP's spectral layout.
+
+    Returns:
+        ``(n, 2)`` coordinates.
+    """
     n = len(embeddings)
     if n < 4:
         return np.zeros((n, 2), dtype=np.float32)
     model = _umap(
         2, settings.map_n_neighbors, settings.map_min_dist, settings.metric, settings.seed, n
     )
+    if init is not None:
+        model.set_params(init=np.asarray(init, dtype=np.float32))
     return np.asarray(model.fit_transform(embeddings), dtype=np.float32)
+
+
+def interpolate_positions(
+    vectors: np.ndarray, known_vectors: np.ndarray, known_positions: np.ndarray, k: int = 10
+) -> np.ndarray:
+    """Place papers at the similarity-weighted mean position of their ``k`` nearest known papers.
+
+    Args:
+        vectors: Unit-length embeddings of the papers to place.
+        known_vectors: Unit-length embeddings of papers already placed.
+        known_positions: Their positions (one row each).
+        k: Neighbours used.
+
+    Returns:
+        One position per row of ``vectors``.
+    """
+    if not len(vectors):
+        return np.zeros((0, known_positions.shape[1]), dtype=np.float32)
+    k = max(1, min(k, len(known_vectors)))
+    similarity = vectors @ known_vectors.T
+    nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+    weights = np.maximum(np.take_along_axis(similarity, nearest, axis=1), 1e-6) ** 4
+    weights /= weights.sum(axis=1, keepdims=True)
+    return np.einsum("nk,nkd->nd", weights, known_positions[nearest]).astype(np.float32)
 
 
 class ConsensusClusterer:
@@ -288,7 +332,12 @@ class TopicModel:
         )
 
     def fit(
-        self, docs: Sequence[str], embeddings: np.ndarray, *, with_map: bool = True
+        self,
+        docs: Sequence[str],
+        embeddings: np.ndarray,
+        *,
+        with_map: bool = True,
+        map_init: np.ndarray | None = None,
     ) -> TopicResult:
         """Fit topics on documents and their embeddings.
 
@@ -296,6 +345,8 @@ class TopicModel:
             docs: One text per paper (title and abstract).
             embeddings: One unit-length vector per paper.
             with_map: Also compute the 2-D map (skipped for stability refits).
+            map_init: Starting coordinates of the map (see :func:`project_2d`).
+            map_init: Starting coordinates of the map (see :func:`project_2d`).
 
         Returns:
             The topics, their terms and the map.
@@ -372,7 +423,7 @@ class TopicModel:
         centroids = np.vstack(
             [embeddings[topics == topic].mean(axis=0) for topic in info["topic"]]
         ).astype(np.float32)
-        coords = project_2d(embeddings, s) if with_map else np.zeros((n, 2), np.float32)
+        coords = project_2d(embeddings, s, map_init) if with_map else np.zeros((n, 2), np.float32)
         params = {
             "n_papers": n,
             "min_cluster_size": mcs,
@@ -384,6 +435,7 @@ class TopicModel:
             "seed": s.seed,
             "n_outliers_before": n_raw_outliers,
             "n_outliers_after": int((topics == -1).sum()),
+            "mode": "fit",
         }
         log.info("topics: %s", params)
         return TopicResult(topics, info, centroids, coords, params)
@@ -393,8 +445,6 @@ class TopicModel:
         for topic in sorted(set(topics.tolist())):
             members = np.flatnonzero(topics == topic)
             terms = [(w, float(v)) for w, v in (model.get_topic(topic) or []) if w]
-            centroid = embeddings[members].mean(axis=0)
-            order = np.argsort(-(embeddings[members] @ centroid), kind="stable")
             label_terms = [w for w, _ in terms]
             rows.append(
                 {
@@ -403,7 +453,7 @@ class TopicModel:
                     "label": "outliers" if topic == -1 else readable_label(label_terms),
                     "top_terms": label_terms,
                     "term_weights": [round(v, 5) for _, v in terms],
-                    "representatives": members[order[:5]].tolist(),
+                    "representatives": representatives(embeddings, topics, topic),
                 }
             )
         return pd.DataFrame(rows)
@@ -434,3 +484,125 @@ def load_topic_info(path: str | Path) -> tuple[pd.DataFrame, dict]:
     """Read the topic table and parameters written by :func:`save_topics`."""
     payload = json.loads(Path(path).read_text("utf-8"))
     return pd.DataFrame(payload["topics"]), payload["params"]
+
+
+def representatives(
+    embeddings: np.ndarray, topics: np.ndarray, topic: int, n: int = 5
+) -> list[int]:
+    """Row numbers of the ``n`` papers of ``topic`` closest to its centroid."""
+    members = np.flatnonzero(topics == topic)
+    centroid = embeddings[members].mean(axis=0)
+    order = np.argsort(-(embeddings[members] @ centroid), kind="stable")
+    return members[order[:n]].tolist()
+
+
+def renumber_topics(
+    result: TopicResult, matches: dict[int, int], old_topics: pd.DataFrame
+) -> TopicResult:
+    """Give matched topics their previous id and label; new topics get ids after the old ones.
+
+    Args:
+        result: A fresh fit.
+        matches: ``{row of result.info: row of old_topics}`` (see ``history.match_topics``).
+        old_topics: The previous run's topics (``topic``, ``label``).
+
+    Returns:
+        The result with topic ids, labels and row order changed (rows sorted by id).
+    """
+    info = result.info.copy()
+    next_id = int(max(old_topics["topic"].max(), -1)) + 1
+    ids, labels = [], []
+    for row, topic in enumerate(info["topic"]):
+        if topic == -1:
+            ids.append(-1)
+            labels.append(info.at[row, "label"])
+        elif row in matches:
+            ids.append(int(old_topics.iloc[matches[row]]["topic"]))
+            labels.append(old_topics.iloc[matches[row]]["label"])
+        else:
+            ids.append(next_id)
+            labels.append(info.at[row, "label"])
+            next_id += 1
+    mapping = dict(zip(info["topic"], ids, strict=True))
+    info["topic"], info["label"] = ids, labels
+    order = np.argsort(info["topic"].to_numpy(), kind="stable")
+    topics = np.array([mapping[t] for t in result.topics])
+    params = dict(
+        result.params,
+        n_topics_kept=len(matches),
+        n_topics_new=sum(1 for row, t in enumerate(ids) if t != -1 and row not in matches),
+    )
+    return TopicResult(
+        topics,
+        info.iloc[order].reset_index(drop=True),
+        result.centroids[order],
+        result.coords,
+        params,
+    )
+
+
+def place_new_papers(
+    previous, paper_ids: Sequence[str], embeddings: np.ndarray, settings: TopicSettings
+) -> TopicResult | None:
+    """Add new papers to the previous run's topics without refitting, when that is sound.
+
+    A new paper joins the topic whose centroid is most similar, and is placed on the map
+    among its nearest known papers; known papers keep their topic and position, and
+    topics keep their id, label and terms. No refit is possible (None is returned) when
+    the new papers are more than ``settings.refit_share`` of all papers, or when at least
+    ``min_cluster_size`` of them fit no topic well (less similar to every centroid than
+    95 % of known papers are to their own): they may form a new topic.
+
+    Args:
+        previous: The previous run's ``history.Snapshot`` (with the same settings).
+        paper_ids: This run's papers.
+        embeddings: Their embeddings.
+        settings: Topic settings.
+
+    Returns:
+        The topics, or None when a refit is needed.
+    """
+    old = previous.papers.set_index("paper_id")
+    known = np.array([pid in old.index for pid in paper_ids])
+    n = len(paper_ids)
+    n_new = int((~known).sum())
+    if not known.any() or n_new > settings.refit_share * n:
+        return None
+    topics = np.full(n, -1)
+    topics[known] = old.loc[np.asarray(paper_ids)[known], "topic"].to_numpy(int)
+    kept = [t for t in previous.topics["topic"] if t != -1 and (topics == t).any()]
+    if not kept:
+        return None
+    centroids = np.vstack([embeddings[topics == t].mean(axis=0) for t in kept])
+    unit = centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
+    own = np.array([embeddings[i] @ unit[kept.index(t)] for i, t in enumerate(topics) if t != -1])
+    floor = float(np.quantile(own, 0.05)) if len(own) else 0.0
+    new_rows = np.flatnonzero(~known)
+    similarity = embeddings[new_rows] @ unit.T if n_new else np.zeros((0, len(kept)))
+    poorly = similarity.max(axis=1) < floor if n_new else np.zeros(0, bool)
+    mcs, _, _ = settings.cluster_sizes(n)
+    if poorly.sum() >= mcs:
+        return None
+    best = np.array(kept)[similarity.argmax(axis=1)] if n_new else np.zeros(0, int)
+    if settings.outliers == "keep":
+        best = np.where(poorly, -1, best)
+    topics[new_rows] = best
+    coords = np.zeros((n, 2), dtype=np.float32)
+    coords[known] = old.loc[np.asarray(paper_ids)[known], ["x", "y"]].to_numpy(np.float32)
+    coords[new_rows] = interpolate_positions(embeddings[new_rows], embeddings[known], coords[known])
+    info = previous.topics.copy()
+    info = info[info["topic"].isin(set(topics.tolist()))].reset_index(drop=True)
+    info["size"] = [int((topics == t).sum()) for t in info["topic"]]
+    info["representatives"] = [representatives(embeddings, topics, t) for t in info["topic"]]
+    centroids = np.vstack([embeddings[topics == t].mean(axis=0) for t in info["topic"]])
+    params = dict(
+        mode="incremental",
+        n_papers=n,
+        n_new=n_new,
+        n_new_poorly_fitting=int(poorly.sum()),
+        novelty_floor=round(floor, 4),
+        seed=settings.seed,
+        n_outliers_after=int((topics == -1).sum()),
+    )
+    log.info("topics: %s", params)
+    return TopicResult(topics, info, centroids.astype(np.float32), coords, params)

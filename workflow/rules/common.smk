@@ -17,7 +17,9 @@ except ConfigError as err:
 LISTINGS = {path.stem: path for path in listing_files(config["input"]["listings_dir"])}
 THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
 EVALUATE = bool(config["evaluation"]["labels"])
-FIGURES = ["theme_sizes", "paper_map", "theme_terms", "themes_by_listing"]
+#: The previous run's snapshot (state kept between runs, like the embedding cache).
+HISTORY = "results/history"
+FIGURES = ["theme_sizes", "paper_map", "theme_terms", "themes_by_listing", "themes_over_time"]
 
 
 wildcard_constraints:
@@ -41,6 +43,8 @@ def final_outputs():
         "results/tables/topics.csv",
         "results/tables/themes.csv",
         "results/tables/themes_by_listing.csv",
+        "results/tables/themes_over_time.csv",
+        "results/tables/changes.csv",
         *expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["png", "svg"]),
         "results/report.html",
     ]

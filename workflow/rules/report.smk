@@ -23,6 +23,11 @@ rule tables:
             caption="../report/themes_by_listing.rst",
             category="Tables",
         ),
+        over_time=report(
+            "results/tables/themes_over_time.csv",
+            caption="../report/themes_over_time.rst",
+            category="Tables",
+        ),
     params:
         themes=config["themes"]["definitions"],
     log:
@@ -36,6 +41,7 @@ rule figures:
         papers="results/tables/papers.csv",
         themes="results/tables/themes.csv",
         by_listing="results/tables/themes_by_listing.csv",
+        over_time="results/tables/themes_over_time.csv",
     output:
         **{
             f"{figure}_{ext}": report(
@@ -66,3 +72,4 @@ rule html_report:
         "logs/html_report.log",
     script:
         "../scripts/make_report.py"
+

@@ -12,6 +12,8 @@ rule fit_topics:
     params:
         topics=config["topics"],
         terms=config["terms"],
+        embedding=config["embedding"],
+        history=HISTORY,
     threads: 2
     log:
         "logs/fit_topics.log",

@@ -9,6 +9,7 @@ from papertopics.tables import (
     papers_table,
     theme_terms,
     themes_by_listing_table,
+    themes_over_time_table,
     themes_table,
     topics_table,
 )
@@ -31,7 +32,7 @@ membership = table[[]].assign(
 )
 terms = theme_terms([paper_text(p.title, p.abstract) for p in papers], membership.to_numpy(bool))
 themes_table(table, definitions, terms).to_csv(snakemake.output.themes, index=False)
-themes_by_listing_table(table, listings[listings["skipped"] == ""], keys).to_csv(
-    snakemake.output.by_listing, index=False
-)
+read = listings[listings["skipped"] == ""]
+themes_by_listing_table(table, read, keys).to_csv(snakemake.output.by_listing, index=False)
+themes_over_time_table(table, read, keys).to_csv(snakemake.output.over_time, index=False)
 log.info("%d papers, %d topics", len(table), len(topic_info))

@@ -1,0 +1,211 @@
+"""What the previous run found, so that a rerun keeps topic ids and says what changed.
+
+After every run the ``changes`` rule stores a snapshot in ``results/history/``: per paper its
+themes, topic and map position; per topic its id, label, terms and centroid; the listings
+read; and a fingerprint of the settings that shape topics. The next run's topic step
+matches its topics to the snapshot's (so a topic keeps its id and label), or, when only a
+few new papers arrived, places them into the existing topics without refitting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "CHANGE_COLUMNS",
+    "Snapshot",
+    "changes_table",
+    "load_snapshot",
+    "match_topics",
+    "save_snapshot",
+    "topic_fingerprint",
+]
+
+CHANGE_COLUMNS = ("kind", "subject", "detail", "n")
+
+
+def topic_fingerprint(embedding: Mapping, topics: Mapping, terms: Mapping) -> str:
+    """A hash of every setting that shapes the topics (model, UMAP/HDBSCAN, terms)."""
+    payload = json.dumps([embedding, topics, terms], sort_keys=True, default=str)
+    return hashlib.sha1(payload.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Snapshot:
+    """The previous run's papers, topics and listings.
+
+    Attributes:
+        fingerprint: :func:`topic_fingerprint` of that run.
+        papers: ``paper_id, title, themes, topic, x, y``.
+        topics: ``topic, label, top_terms`` (list), ``term_weights`` (list).
+        centroids: One row per topic, in the order of ``topics``.
+        listings: ``listing, listing_date``.
+    """
+
+    fingerprint: str
+    papers: pd.DataFrame
+    topics: pd.DataFrame
+    centroids: np.ndarray
+    listings: pd.DataFrame
+
+
+def load_snapshot(folder: str | Path) -> Snapshot | None:
+    """Read the snapshot in ``folder``; None when there is none (a cold run) or it is unreadable."""
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "snapshot.json").read_text("utf-8"))
+        papers = pd.read_csv(folder / "papers.csv", keep_default_na=False)
+        listings = pd.read_csv(folder / "listings.csv", keep_default_na=False)
+        centroids = np.load(folder / "centroids.npy")
+    except (OSError, ValueError, KeyError):
+        return None
+    topics = pd.DataFrame(meta["topics"])
+    if len(topics) != len(centroids):
+        return None
+    return Snapshot(meta["fingerprint"], papers, topics, centroids, listings)
+
+
+def _replace(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as out:
+        np.save(out, array)
+
+
+def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
+    """Write a snapshot; each file is replaced atomically, the metadata last."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = ["paper_id", "title", "themes", "topic", "x", "y"]
+    _replace(folder / "papers.csv", lambda p: snapshot.papers[columns].to_csv(p, index=False))
+    _replace(folder / "listings.csv", lambda p: snapshot.listings.to_csv(p, index=False))
+    _replace(folder / "centroids.npy", lambda p: _save_array(p, snapshot.centroids))
+    meta = {"fingerprint": snapshot.fingerprint, "topics": snapshot.topics.to_dict("records")}
+    _replace(folder / "snapshot.json", lambda p: p.write_text(json.dumps(meta, indent=1)))
+
+
+def match_topics(
+    centroids: np.ndarray,
+    terms: Sequence[Sequence[str]],
+    old_centroids: np.ndarray,
+    old_terms: Sequence[Sequence[str]],
+    *,
+    min_similarity: float = 0.6,
+    term_weight: float = 0.3,
+) -> dict[int, int]:
+    """Pair new topics with the previous run's topics (one-to-one).
+
+    Similarity is ``(1 - term_weight) * cosine(centroids) + term_weight * Jaccard(top terms)``;
+    pairs are chosen to maximise the total similarity (Hungarian algorithm) and kept when at
+    least ``min_similarity``.
+
+    Args:
+        centroids: New topic centroids (rows).
+        terms: New topics' top terms.
+        old_centroids: Previous topic centroids.
+        old_terms: Previous topics' top terms.
+        min_similarity: Smallest similarity of a kept pair.
+        term_weight: Weight of the term overlap.
+
+    Returns:
+        ``{new row: old row}`` for the matched topics.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    if not len(centroids) or not len(old_centroids):
+        return {}
+
+    def unit(m):
+        m = np.asarray(m, dtype=np.float64)
+        return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+
+    cosine = unit(centroids) @ unit(old_centroids).T
+    jaccard = np.array(
+        [[len(set(a) & set(b)) / max(1, len(set(a) | set(b))) for b in old_terms] for a in terms]
+    )
+    similarity = (1 - term_weight) * cosine + term_weight * jaccard
+    rows, cols = linear_sum_assignment(-similarity)
+    return {
+        int(r): int(c)
+        for r, c in zip(rows, cols, strict=True)
+        if similarity[r, c] >= min_similarity
+    }
+
+
+def changes_table(
+    papers: pd.DataFrame,
+    topics: pd.DataFrame,
+    listings: pd.DataFrame,
+    theme_labels: Mapping[str, str],
+    previous: Snapshot | None,
+) -> pd.DataFrame:
+    """What changed since the previous run.
+
+    Args:
+        papers: This run's ``papers.csv``.
+        topics: This run's ``topics.csv``.
+        listings: This run's listings (``listing``, ``listing_date``, ``skipped``).
+        theme_labels: Theme key to label.
+        previous: The previous run's snapshot (None for a first run).
+
+    Returns:
+        Rows ``kind, subject, detail, n``: ``first_run``, ``listing_added``, ``listing_removed``,
+        ``new_papers`` (per theme, and in total), ``papers_removed``, ``new_topic``,
+        ``topic_removed`` and ``theme_changed`` (per paper whose themes changed).
+    """
+    rows: list[dict] = []
+
+    def add(kind, subject, detail, n):
+        rows.append({"kind": kind, "subject": subject, "detail": detail, "n": int(n)})
+
+    read = listings[listings.get("skipped", pd.Series("", index=listings.index)) == ""]
+    if previous is None:
+        add("first_run", "all", f"{len(papers)} papers from {len(read)} listings", len(papers))
+        return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    old_listings = set(previous.listings["listing"])
+    for name in sorted(set(read["listing"]) - old_listings):
+        add(
+            "listing_added",
+            name,
+            "",
+            int((papers["sources"].str.split(";").map(lambda s, n=name: n in s)).sum()),
+        )
+    for name in sorted(old_listings - set(read["listing"])):
+        add("listing_removed", name, "", 0)
+    old = previous.papers.set_index("paper_id")
+    is_new = ~papers["paper_id"].isin(old.index)
+    new = papers[is_new]
+    if len(new):
+        add("new_papers", "all", "papers not in the previous run", len(new))
+        for key, label in theme_labels.items():
+            count = new["themes"].str.split(";").map(lambda m, k=key: k in m).sum()
+            if count:
+                add("new_papers", key, label, count)
+    removed = sorted(set(old.index) - set(papers["paper_id"]))
+    if removed:
+        add("papers_removed", "all", "papers no longer in any listing", len(removed))
+    old_topics = set(previous.topics["topic"])
+    for row in topics.itertuples(index=False):
+        if row.topic != -1 and row.topic not in old_topics:
+            add("new_topic", str(row.topic), row.label, row.size)
+    for topic in sorted(old_topics - set(topics["topic"]) - {-1}):
+        label = previous.topics.set_index("topic").at[topic, "label"]
+        add("topic_removed", str(topic), label, 0)
+    kept = papers[~is_new].set_index("paper_id")
+    for pid, row in kept.iterrows():
+        before, after = str(old.at[pid, "themes"]), str(row["themes"])
+        if before != after:
+            add("theme_changed", row["title"], f"{before or 'none'} -> {after or 'none'}", 1)
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
