@@ -13,5 +13,7 @@ rule assign_themes:
         themes=config["themes"],
     log:
         "logs/assign_themes.log",
+    benchmark:
+        "results/benchmarks/assign_themes.tsv"
     script:
         "../scripts/assign_themes.py"

@@ -1,0 +1,87 @@
+"""Cold run on the bundled listings, no-op rerun, and rerun after adding one real listing.
+
+Usage:
+    python3 ../shared/tools/make_listings.py /tmp/one_day --days 1 --first 2025-03-18 \\
+        --only-ml --max-per-day 100
+    .venv/bin/python benchmarks/bench_reruns.py --add /tmp/one_day/arxiv_2025-03-18.txt \\
+        --repeat 3 [--with-evaluation] [--out benchmarks/results/reruns.json]
+
+Each repetition starts from an empty scratch folder (cold: no results, no embedding cache).
+Prints a Markdown table of medians and writes every measurement as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from common import ROOT, make_workdir, median, rule_benchmarks, run_workflow, topic_mode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--add", type=Path, required=True, help="listing file added for the rerun")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cores", type=int, default=4)
+    parser.add_argument(
+        "--with-evaluation",
+        action="store_true",
+        help="keep the evaluate rule (hand labels) in every run",
+    )
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    labels = str(ROOT / "tests" / "data" / "seed_labels.csv") if args.with_evaluation else None
+    seeds = sorted((ROOT / "data" / "seeds").glob("*.txt"))
+    runs = []
+    for i in range(args.repeat):
+        folder = Path(tempfile.mkdtemp(prefix="papertopics-bench-"))
+        make_workdir(folder, seeds, labels=labels)
+        cold = run_workflow(folder, args.cores)
+        cold_rules = rule_benchmarks(folder)
+        noop = run_workflow(folder, args.cores)
+        shutil.copy2(args.add, folder / "listings" / args.add.name)
+        added = run_workflow(folder, args.cores)
+        added_rules = rule_benchmarks(folder)
+        mode = topic_mode(folder)
+        noop_after = run_workflow(folder, args.cores)
+        runs.append(
+            {
+                "cold_s": cold,
+                "noop_s": noop,
+                "add_listing_s": added,
+                "noop_after_add_s": noop_after,
+                "topic_mode_after_add": mode,
+                "cold_rules": cold_rules,
+                "add_rules": added_rules,
+            }
+        )
+        print(
+            f"run {i + 1}: cold {cold:.1f} s, no-op {noop:.1f} s, add listing {added:.1f} s "
+            f"({mode}), no-op {noop_after:.1f} s",
+            flush=True,
+        )
+        shutil.rmtree(folder)
+
+    cold = median([r["cold_s"] for r in runs])
+    added = median([r["add_listing_s"] for r in runs])
+    print(f"\n| scenario | median wall time (s), {args.repeat} runs |\n|---|---|")
+    print(f"| cold run on data/seeds | {cold} |")
+    print(f"| no-op rerun | {median([r['noop_s'] for r in runs])} |")
+    print(f"| rerun after adding {args.add.name} | {added} ({100 * added / cold:.0f}% of cold) |")
+    print(f"| no-op rerun after that | {median([r['noop_after_add_s'] for r in runs])} |")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            json.dumps(
+                {"args": vars(args) | {"add": str(args.add), "out": str(args.out)}, "runs": runs},
+                indent=1,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

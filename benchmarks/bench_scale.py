@@ -1,0 +1,115 @@
+"""papertopics against a plain BERTopic script on real arXiv listings of growing size.
+
+Usage:
+    .venv/bin/python benchmarks/bench_scale.py --papers 1000 [--repeat 1] [--out FILE]
+    .venv/bin/python benchmarks/bench_scale.py --seeds --repeat 5   # the bundled listings
+
+Writes daily listings with ../shared/tools/make_listings.py (real papers from
+../shared/corpora, not committed), runs the workflow cold (no evaluation) and the plain
+script (benchmarks/plain_bertopic.py) in the same session, and prints wall times, per-rule
+times, peak RSS and papers/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, SHARED, make_workdir, median, rule_benchmarks, run_workflow
+
+
+def listings_for(n_papers: int, folder: Path) -> list[Path]:
+    """About ``n_papers`` real ML papers as daily listing files (at most 250 a day)."""
+    per_day = min(250, n_papers)
+    days = -(-n_papers // per_day)
+    subprocess.run(
+        [
+            sys.executable,
+            str(SHARED / "tools" / "make_listings.py"),
+            str(folder),
+            "--days",
+            str(days),
+            "--only-ml",
+            "--max-per-day",
+            str(per_day),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return sorted(folder.glob("*.txt"))
+
+
+def plain(listings_dir: Path) -> dict:
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "plain_bertopic.py"), str(listings_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["wall_s"] = time.perf_counter() - start
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--papers", type=int, default=1000)
+    parser.add_argument("--seeds", action="store_true", help="use data/seeds instead")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--cores", type=int, default=4)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="papertopics-scale-"))
+    if args.seeds:
+        listings = sorted((ROOT / "data" / "seeds").glob("*.txt"))
+    else:
+        listings = listings_for(args.papers, scratch / "source")
+    runs = []
+    for i in range(args.repeat):
+        folder = make_workdir(scratch / "work", listings)
+        ours = run_workflow(folder, args.cores)
+        rules = rule_benchmarks(folder)
+        n = sum(1 for _ in (folder / "results" / "tables" / "papers.csv").open()) - 1
+        theirs = plain(folder / "listings")
+        runs.append(
+            {
+                "papertopics_s": ours,
+                "plain_s": theirs["wall_s"],
+                "plain": theirs,
+                "rules": rules,
+                "papers": n,
+            }
+        )
+        print(
+            f"run {i + 1}: {n} papers, papertopics {ours:.1f} s, plain BERTopic "
+            f"{theirs['wall_s']:.1f} s (embed {theirs['embed_s']} s)",
+            flush=True,
+        )
+    shutil.rmtree(scratch)
+    ours = median([r["papertopics_s"] for r in runs])
+    theirs = median([r["plain_s"] for r in runs])
+    peak = max(v["max_rss_mb"] for r in runs for v in r["rules"].values())
+    n = runs[0]["papers"]
+    print(
+        f"\npapers {n}: papertopics {ours} s ({n / ours:.1f} papers/s, peak RSS {peak:.0f} MB), "
+        f"plain BERTopic {theirs} s, ratio {ours / theirs:.2f} (median of {args.repeat})"
+    )
+    for rule, value in runs[-1]["rules"].items():
+        print(f"  {rule}: {value['s']:.1f} s, {value['max_rss_mb']:.0f} MB")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            json.dumps({"args": {**vars(args), "out": str(args.out)}, "runs": runs}, indent=1)
+        )
+
+
+if __name__ == "__main__":
+    main()

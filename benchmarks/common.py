@@ -1,0 +1,78 @@
+"""Shared helpers of the benchmark scripts: run the real workflow in a scratch folder, time it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def make_workdir(folder: Path, listings: list[Path], *, labels: str | None = None) -> Path:
+    """A scratch folder holding copies of ``listings`` and a config that reads them."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "listings").mkdir(parents=True)
+    for path in listings:
+        shutil.copy2(path, folder / "listings" / path.name)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["input"]["listings_dir"] = "listings"
+    config["evaluation"]["labels"] = labels
+    (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return folder
+
+
+def run_workflow(folder: Path, cores: int = 4, *targets: str) -> float:
+    """Run ``snakemake --cores N`` on the repository's Snakefile in ``folder``; wall seconds."""
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(folder),
+            "--cores",
+            str(cores),
+            "--quiet",
+            "all",
+            *targets,
+        ],
+        cwd=folder,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def rule_benchmarks(folder: Path) -> dict[str, dict[str, float]]:
+    """Seconds and peak RSS (MB) of each rule with a ``benchmark:`` file."""
+    out = {}
+    for path in sorted((folder / "results" / "benchmarks").glob("*.tsv")):
+        with path.open() as f:
+            row = next(csv.DictReader(f, delimiter="\t"))
+        out[path.stem] = {"s": float(row["s"]), "max_rss_mb": float(row["max_rss"])}
+    return out
+
+
+def topic_mode(folder: Path) -> str:
+    """Whether the last topic step refitted (``fit``) or placed new papers (``incremental``)."""
+    info = json.loads((folder / "results" / "interim" / "topics" / "topics.json").read_text())
+    return info["params"].get("mode", "fit")
+
+
+def median(values: list[float]) -> float:
+    """The median, rounded to 0.1 s."""
+    return round(statistics.median(values), 1)
