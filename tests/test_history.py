@@ -1,0 +1,171 @@
+"""Reruns: snapshots, topic matching, placing new papers, and the changes table."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from papertopics.history import (
+    Snapshot,
+    changes_table,
+    load_snapshot,
+    match_topics,
+    save_snapshot,
+    topic_fingerprint,
+)
+from papertopics.topics import (
+    TopicResult,
+    TopicSettings,
+    interpolate_positions,
+    place_new_papers,
+    renumber_topics,
+)
+
+
+def unit(m):
+    m = np.asarray(m, dtype=np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def blobs(rng, centres, per, noise=0.05):
+    return unit(np.vstack([c + noise * rng.normal(size=(per, len(c))) for c in centres]))
+
+
+@pytest.fixture
+def previous():
+    rng = np.random.default_rng(0)
+    centres = np.eye(8)[:2] * 3
+    vectors = blobs(rng, centres, 10)
+    papers = pd.DataFrame(
+        {
+            "paper_id": [f"p{i}" for i in range(20)],
+            "title": [f"T{i}" for i in range(20)],
+            "themes": ["a"] * 10 + [""] * 10,
+            "topic": [4] * 10 + [7] * 10,
+            "x": np.r_[np.zeros(10), np.ones(10) * 10],
+            "y": np.zeros(20),
+        }
+    )
+    topics = pd.DataFrame(
+        {
+            "topic": [4, 7],
+            "label": ["alpha", "beta"],
+            "top_terms": [["a1", "a2"], ["b1", "b2"]],
+            "term_weights": [[1, 1]] * 2,
+            "size": [10, 10],
+            "representatives": [[0], [10]],
+        }
+    )
+    centroids = np.vstack([vectors[:10].mean(0), vectors[10:].mean(0)])
+    listings = pd.DataFrame({"listing": ["day1"], "listing_date": ["2024-03-11"]})
+    return Snapshot("fp", papers, topics, centroids, listings), vectors, centres
+
+
+def test_snapshot_round_trip(tmp_path, previous):
+    snapshot, _, _ = previous
+    save_snapshot(snapshot, tmp_path)
+    loaded = load_snapshot(tmp_path)
+    assert loaded.fingerprint == "fp"
+    assert loaded.topics["label"].tolist() == ["alpha", "beta"]
+    assert loaded.topics["top_terms"].tolist() == [["a1", "a2"], ["b1", "b2"]]
+    np.testing.assert_allclose(loaded.centroids, snapshot.centroids)
+    assert load_snapshot(tmp_path / "missing") is None
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_fingerprint_changes_with_any_setting():
+    base = topic_fingerprint({"model": "m"}, {"seed": 1}, {"min_df": 1})
+    assert base == topic_fingerprint({"model": "m"}, {"seed": 1}, {"min_df": 1})
+    assert base != topic_fingerprint({"model": "m"}, {"seed": 2}, {"min_df": 1})
+    assert base != topic_fingerprint({"model": "n"}, {"seed": 1}, {"min_df": 1})
+
+
+def test_match_topics_pairs_by_centroid_and_terms():
+    old = unit([[1, 0, 0], [0, 1, 0]])
+    new = unit([[0, 1, 0.1], [0, 0, 1], [1, 0.1, 0]])
+    matches = match_topics(new, [["b"], ["c"], ["a"]], old, [["a"], ["b"]])
+    assert matches == {0: 1, 2: 0}  # the topic along the third axis is new
+
+
+def test_renumber_keeps_old_ids_and_labels_and_numbers_new_ones_after():
+    info = pd.DataFrame({"topic": [0, 1, 2], "label": ["x", "y", "z"], "size": [1, 1, 1]})
+    result = TopicResult(np.array([0, 1, 2, 2]), info, np.eye(3), np.zeros((4, 2)), {})
+    old = pd.DataFrame({"topic": [4, 7], "label": ["alpha", "beta"]})
+    renumbered = renumber_topics(result, {0: 1, 2: 0}, old)
+    assert renumbered.topics.tolist() == [7, 8, 4, 4]
+    assert renumbered.info["topic"].tolist() == [4, 7, 8]
+    assert renumbered.info["label"].tolist() == ["alpha", "beta", "y"]
+    np.testing.assert_array_equal(renumbered.centroids, np.eye(3)[[2, 0, 1]])
+
+
+def test_interpolated_positions_sit_among_their_neighbours():
+    known = unit([[1, 0], [0.9, 0.1], [0, 1]])
+    positions = np.array([[0.0, 0.0], [1.0, 0.0], [10.0, 10.0]])
+    placed = interpolate_positions(unit([[1, 0.05]]), known, positions, k=2)
+    assert placed.shape == (1, 2)
+    assert 0 <= placed[0, 0] <= 1 and placed[0, 1] == pytest.approx(0)
+
+
+def test_new_papers_join_existing_topics_without_refit(previous):
+    snapshot, vectors, centres = previous
+    rng = np.random.default_rng(1)
+    new = blobs(rng, centres[:1], 3)
+    ids = [f"p{i}" for i in range(20)] + ["n0", "n1", "n2"]
+    result = place_new_papers(snapshot, ids, np.vstack([vectors, new]), TopicSettings())
+    assert result is not None and result.params["mode"] == "incremental"
+    assert result.topics.tolist() == [4] * 10 + [7] * 10 + [4, 4, 4]
+    assert result.info["label"].tolist() == ["alpha", "beta"]
+    assert result.info["size"].tolist() == [13, 10]
+    assert (result.coords[:20] == snapshot.papers[["x", "y"]].to_numpy()).all()
+    assert (result.coords[20:, 0] < 5).all()  # placed near the first blob
+
+
+def test_too_many_or_novel_new_papers_need_a_refit(previous):
+    snapshot, vectors, centres = previous
+    rng = np.random.default_rng(2)
+    ids = [f"p{i}" for i in range(20)]
+    many = blobs(rng, centres[:1], 10)
+    assert (
+        place_new_papers(
+            snapshot,
+            ids + [f"n{i}" for i in range(10)],
+            np.vstack([vectors, many]),
+            TopicSettings(refit_share=0.25),
+        )
+        is None
+    )
+    novel = blobs(rng, [np.eye(8)[5] * 3], 5)
+    assert (
+        place_new_papers(
+            snapshot,
+            ids + [f"m{i}" for i in range(5)],
+            np.vstack([vectors, novel]),
+            TopicSettings(refit_share=0.5),
+        )
+        is None
+    )
+
+
+def test_changes_table(previous):
+    snapshot, _, _ = previous
+    papers = pd.DataFrame(
+        {
+            "paper_id": ["p0", "p1", "n0"],
+            "title": ["T0", "T1", "New"],
+            "themes": ["a", "", "a"],
+            "sources": ["day1", "day1", "day2"],
+        }
+    )
+    topics = pd.DataFrame({"topic": [4, 9], "label": ["alpha", "gamma"], "size": [2, 1]})
+    listings = pd.DataFrame(
+        {"listing": ["day1", "day2"], "listing_date": ["", ""], "skipped": ["", ""]}
+    )
+    changes = changes_table(papers, topics, listings, {"a": "A"}, snapshot)
+    got = {(r.kind, r.subject): (r.detail, r.n) for r in changes.itertuples()}
+    assert got[("listing_added", "day2")] == ("", 1)
+    assert got[("new_papers", "all")][1] == 1 and got[("new_papers", "a")] == ("A", 1)
+    assert got[("new_topic", "9")] == ("gamma", 1)
+    assert got[("topic_removed", "7")] == ("beta", 0)
+    assert got[("theme_changed", "T1")] == ("a -> none", 1)
+    assert got[("papers_removed", "all")][1] == 18
+    first = changes_table(papers, topics, listings, {"a": "A"}, None)
+    assert first["kind"].tolist() == ["first_run"]
