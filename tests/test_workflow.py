@@ -138,3 +138,42 @@ def test_rerun_has_nothing_to_do(run):
     result = snakemake(root, work, "-n")
     assert result.returncode == 0
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):
+    root, work, _ = run
+    before = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
+    seeds = sorted((root / "data" / "seeds").glob("*.txt"))
+    fresh = parse_listing(seeds[1], year=2024).papers[30:35]
+    write_listing(work / "listings" / "day3.txt", "Mar 18", fresh)
+    result = snakemake(root, work)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+    embed_log = (work / "logs" / "embed.log").read_text()
+    assert "embedding 5 new texts" in embed_log  # the old papers came from the cache
+    assert (
+        not (work / "logs" / "parse" / "day1.log").stat().st_mtime
+        > (work / "logs" / "parse" / "day3.log").stat().st_mtime
+    )  # only the new listing was parsed again
+    after = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
+    assert len(after) == len(before) + 5
+    old = after.set_index("paper_id").loc[before["paper_id"]]
+    assert (old["topic"].to_numpy() == before["topic"].to_numpy()).all()
+    same_themes = (old["themes"].to_numpy() == before["themes"].to_numpy()).mean()
+    assert same_themes >= 0.95
+    changes = pd.read_csv(work / "results/tables/changes.csv", keep_default_na=False)
+    added = changes[changes["kind"] == "listing_added"]
+    assert added["subject"].tolist() == ["day3"] and added["n"].tolist() == [5]
+    dry = snakemake(root, work, "-n")
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_removing_a_listing_removes_its_papers(run):
+    root, work, _ = run
+    (work / "listings" / "day3.txt").unlink()
+    result = snakemake(root, work)
+    assert result.returncode == 0, result.stderr[-4000:]
+    papers = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
+    assert len(papers) == 44
+    changes = pd.read_csv(work / "results/tables/changes.csv", keep_default_na=False)
+    assert ("listing_removed", "day3") in set(zip(changes["kind"], changes["subject"], strict=True))
