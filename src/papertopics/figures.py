@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.tables import theme_membership
+
 __all__ = [
     "PALETTE",
     "plot_paper_map",
@@ -151,10 +153,10 @@ def plot_theme_terms(
     rows = int(np.ceil(k / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.2 * rows), squeeze=False)
     texts = (papers["title"] + ". " + papers["abstract"]).to_numpy()
-    members = papers["themes"].str.split(";")
-    for ax, row in zip(axes.flat, themes.itertuples(index=False), strict=False):
+    member = theme_membership(papers["themes"], themes["theme"].tolist())
+    for j, (ax, row) in enumerate(zip(axes.flat, themes.itertuples(index=False), strict=False)):
         terms = [t for t in str(row.top_terms).split(", ") if t][:n][::-1]
-        inside = members.apply(lambda m, key=row.theme: key in m).to_numpy()
+        inside = member[:, j]
         counts = [term_papers(texts[inside], term) for term in terms]
         ax.barh(terms, counts, color=colours[row.theme])
         ax.set_title(f"{row.label} ({row.n_papers})", color=colours[row.theme])

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.tables import theme_membership
+
 __all__ = [
     "CHANGE_COLUMNS",
     "Snapshot",
@@ -189,8 +191,8 @@ def changes_table(
     new = papers[is_new]
     if len(new):
         add("new_papers", "all", "papers not in the previous run", len(new))
-        for key, label in theme_labels.items():
-            count = new["themes"].str.split(";").map(lambda m, k=key: k in m).sum()
+        counts = theme_membership(new["themes"], list(theme_labels)).sum(axis=0)
+        for (key, label), count in zip(theme_labels.items(), counts.tolist(), strict=True):
             if count:
                 add("new_papers", key, label, count)
     removed = sorted(set(old.index) - set(papers["paper_id"]))

@@ -15,13 +15,16 @@ from papertopics.listings import Paper
 
 __all__ = [
     "BY_LISTING_COLUMNS",
+    "OVER_TIME_COLUMNS",
     "PAPER_COLUMNS",
     "THEME_COLUMNS",
     "TOPIC_COLUMNS",
     "papers_table",
+    "theme_membership",
     "theme_table_from_result",
     "theme_terms",
     "themes_by_listing_table",
+    "themes_over_time_table",
     "themes_table",
     "topics_table",
 ]
@@ -42,6 +45,12 @@ OVER_TIME_COLUMNS = ("listing_date", "theme", "n_papers", "n_listed", "share")
 #: Joins several values in one cell.
 SEP = ";"
 TITLE_SEP = " | "
+
+
+def theme_membership(themes: pd.Series | Sequence[str], keys: Sequence[str]) -> np.ndarray:
+    """Boolean ``(n_papers, n_themes)`` matrix from a ``themes`` column (keys joined by ``;``)."""
+    sets = [set(str(cell).split(SEP)) for cell in themes]
+    return np.array([[key in s for key in keys] for s in sets], dtype=bool).reshape(-1, len(keys))
 
 
 def theme_table_from_result(
@@ -129,15 +138,15 @@ def topics_table(
         The ``topics.csv`` table, largest topic first (outliers last).
     """
     rows = []
-    member_sets = papers["themes"].str.split(SEP)
+    member = theme_membership(papers["themes"], theme_keys)
     for info in topic_info.itertuples(index=False):
         in_topic = papers["topic"].to_numpy() == info.topic
         owner = ""
-        if info.topic != -1 and in_topic.any():
-            counts = {k: sum(k in m for m in member_sets[in_topic]) for k in theme_keys}
-            key, count = max(counts.items(), key=lambda item: item[1])
-            if count and count >= share * in_topic.sum():
-                owner = key
+        if info.topic != -1 and in_topic.any() and len(theme_keys):
+            counts = member[in_topic].sum(axis=0)
+            best = int(counts.argmax())
+            if counts[best] and counts[best] >= share * in_topic.sum():
+                owner = theme_keys[best]
         titles = papers["title"].to_numpy()[list(info.representatives)]
         rows.append(
             {
@@ -222,10 +231,10 @@ def themes_table(
         The ``themes.csv`` table.
     """
     rows = []
-    member_sets = papers["themes"].str.split(SEP)
-    for theme, theme_terms_ in zip(themes, terms, strict=True):
+    member = theme_membership(papers["themes"], [theme["key"] for theme in themes])
+    for j, (theme, theme_terms_) in enumerate(zip(themes, terms, strict=True)):
         key = theme["key"]
-        inside = member_sets.apply(lambda members, key=key: key in members).to_numpy()
+        inside = member[:, j]
         ranked = papers[inside].sort_values(f"score_{key}", ascending=False, kind="stable")
         rows.append(
             {
@@ -292,9 +301,8 @@ def themes_over_time_table(
     )
     rows = []
     for date, day in exploded.groupby("listing_date", sort=True):
-        members = day["themes"].str.split(SEP)
-        for key in theme_keys:
-            n = int(members.map(lambda m, k=key: k in m).sum())
+        counts = theme_membership(day["themes"], theme_keys).sum(axis=0)
+        for key, n in zip(theme_keys, counts.tolist(), strict=True):
             rows.append(
                 {
                     "listing_date": date,

@@ -16,6 +16,7 @@ from papertopics.evaluate import (
     zero_shot_baseline,
 )
 from papertopics.logs import setup_logging
+from papertopics.tables import theme_membership
 from papertopics.themes import keyword_baseline, theme_metrics
 from papertopics.topics import TopicModel, TopicSettings
 
@@ -40,8 +41,7 @@ def score(method, predicted):
 rows = [
     {"method": "labels", "metric": "n_papers", "scope": "labelled", "value": int(labelled.sum())}
 ]
-ours = np.column_stack([[k in m.split(";") for m in papers["themes"]] for k in keys])
-rows += score("papertopics", ours)
+rows += score("papertopics", theme_membership(papers["themes"], keys))
 kw = keyword_baseline(papers["title"].tolist(), papers["abstract"].tolist())
 rows += score("keyword search", kw[keys].to_numpy(bool))
 

@@ -7,6 +7,7 @@ from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
 from papertopics.tables import (
     papers_table,
+    theme_membership,
     theme_terms,
     themes_by_listing_table,
     themes_over_time_table,
@@ -27,10 +28,8 @@ listings = pd.read_csv(snakemake.input.listings, keep_default_na=False)
 table = papers_table(papers, themes, assignments, topic_info, keys)
 table.to_csv(snakemake.output.papers, index=False)
 topics_table(table, topic_info, keys).to_csv(snakemake.output.topics, index=False)
-membership = table[[]].assign(
-    **{k: table["themes"].str.split(";").apply(lambda m, k=k: k in m) for k in keys}
-)
-terms = theme_terms([paper_text(p.title, p.abstract) for p in papers], membership.to_numpy(bool))
+membership = theme_membership(table["themes"], keys)
+terms = theme_terms([paper_text(p.title, p.abstract) for p in papers], membership)
 themes_table(table, definitions, terms).to_csv(snakemake.output.themes, index=False)
 read = listings[listings["skipped"] == ""]
 themes_by_listing_table(table, read, keys).to_csv(snakemake.output.by_listing, index=False)
