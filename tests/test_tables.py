@@ -8,6 +8,7 @@ import pandas as pd
 from papertopics.listings import Paper
 from papertopics.tables import (
     BY_LISTING_COLUMNS,
+    OVER_TIME_COLUMNS,
     PAPER_COLUMNS,
     THEME_COLUMNS,
     TOPIC_COLUMNS,
@@ -15,6 +16,7 @@ from papertopics.tables import (
     theme_table_from_result,
     theme_terms,
     themes_by_listing_table,
+    themes_over_time_table,
     themes_table,
     topics_table,
 )
@@ -117,3 +119,13 @@ def test_themes_by_listing_counts_every_listing_and_zeros():
     got = {(r.listing, r.theme): r.n_papers for r in counts.itertuples()}
     assert got == {("a", "fed"): 1, ("a", "moe"): 1, ("b", "fed"): 1, ("b", "moe"): 2}
     assert counts["listing"].tolist()[:2] == ["a", "a"]  # date order
+
+
+def test_themes_over_time_counts_each_paper_once_per_date():
+    _, table, _ = build()
+    listings = pd.DataFrame({"listing": ["a", "b"], "listing_date": ["2024-03-11", "2024-03-11"]})
+    over_time = themes_over_time_table(table, listings, KEYS)
+    assert list(over_time.columns) == list(OVER_TIME_COLUMNS)
+    row = over_time.set_index("theme").loc["moe"]
+    assert row["n_papers"] == 2 and row["n_listed"] == 4  # p2 is in both listings, counted once
+    assert row["share"] == 0.5
