@@ -1,10 +1,14 @@
-"""Config validation against the JSON schema."""
+"""Config validation against the JSON schema, also end to end through `snakemake -n`."""
 
 import copy
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
-from papertopics.config import ConfigError, listing_files, validate_config
+from papertopics.config import ConfigError, listing_files, listing_names, validate_config
 
 
 def walk(schema, path=""):
@@ -71,7 +75,7 @@ def test_defaults_are_filled(schema):
         ),
         (
             lambda c: c["themes"]["definitions"][0].pop("description"),
-            r"themes\.definitions\.0: 'description' is a required property",
+            r"themes\.definitions\[0\] \(federated_learning\): 'description' is a required",
         ),
         (
             lambda c: c["themes"]["scoring"].update(threshold=1.5),
@@ -82,6 +86,14 @@ def test_defaults_are_filled(schema):
                 copy.deepcopy(c["themes"]["definitions"][0])
             ),
             r"duplicate theme key 'federated_learning'",
+        ),
+        (
+            lambda c: c["topics"]["hdbscan"].update(min_cluster_size="big"),
+            r"topics\.hdbscan\.min_cluster_size: 'big' is not one of: integer >= 2, 'auto'",
+        ),
+        (
+            lambda c: c["input"].update(strict="yes"),
+            r"input\.strict: 'yes' is not of type 'boolean'",
         ),
     ],
 )
@@ -104,7 +116,107 @@ def test_missing_or_empty_input_folder(config, schema, tmp_path):
         validate_config(config, schema)
 
 
+def test_input_folder_that_is_a_file(config, schema, tmp_path):
+    config["input"]["listings_dir"] = str(tmp_path / "papers.txt")
+    (tmp_path / "papers.txt").write_text("x")
+    with pytest.raises(ConfigError, match=r"input\.listings_dir: .*papers\.txt' is not a folder"):
+        validate_config(config, schema)
+
+
 def test_listing_files_are_sorted_and_skip_hidden(tmp_path):
-    for name in ("b.txt", "a.TXT", ".hidden.txt", "c.md"):
+    names = ("b.txt", "a.TXT", ".hidden.txt", "c.md", "d.jsonl", "e.csv", "f.bib", "g.atom")
+    for name in (*names, "~$e.csv", "h.xml", "i.tsv", "j.ndjson", "k.pdf"):
         (tmp_path / name).write_text("x")
-    assert [p.name for p in listing_files(tmp_path)] == ["a.TXT", "b.txt"]
+    assert [p.name for p in listing_files(tmp_path)] == [
+        "a.TXT",
+        "b.txt",
+        "d.jsonl",
+        "e.csv",
+        "f.bib",
+        "g.atom",
+        "h.xml",
+        "i.tsv",
+        "j.ndjson",
+    ]
+
+
+def test_listing_names_are_stems_unless_two_files_share_one():
+    files = [Path("in/day1.txt"), Path("in/day1.bib"), Path("in/day2.csv"), Path("in/Day2.csv")]
+    assert listing_names(files) == {
+        "Day2": Path("in/Day2.csv"),
+        "day1.bib": Path("in/day1.bib"),
+        "day1.txt": Path("in/day1.txt"),
+        "day2": Path("in/day2.csv"),
+    }
+    assert listing_names(reversed(files)) == listing_names(files)
+
+
+# End to end: a broken config stops `snakemake -n` with one line naming the file and the key.
+
+
+def theme_without_description(config):
+    del config["themes"]["definitions"][1]["description"]
+
+
+def set_key(path, value):
+    def change(config):
+        *parents, last = path.split(".")
+        node = config
+        for key in parents:
+            node = node[key]
+        node[last] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            set_key("topics.colour", "red"),
+            "config.yaml: topics: unknown key 'colour'; known keys: ",
+        ),
+        (
+            set_key("topics.umap.n_neighbors", "ten"),
+            "config.yaml: topics.umap.n_neighbors: 'ten' is not of type 'integer'",
+        ),
+        (
+            theme_without_description,
+            "config.yaml: themes.definitions[1] (distillation): 'description' is a required "
+            "property",
+        ),
+        (
+            set_key("themes.scoring.threshold", 2),
+            "config.yaml: themes.scoring.threshold: 2 is greater than the maximum of 1",
+        ),
+        (
+            set_key("input.listings_dir", "nowhere"),
+            "config.yaml: input.listings_dir: folder 'nowhere' does not exist",
+        ),
+        (
+            set_key("input.listings_dir", "empty"),
+            "config.yaml: input.listings_dir: folder 'empty' holds no listing (*.txt, *.jsonl",
+        ),
+    ],
+)
+def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, change, message):
+    (tmp_path / "listings").mkdir()
+    (tmp_path / "listings" / "day.txt").write_text("a listing")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.md").write_text("not a listing")
+    config["input"]["listings_dir"] = "listings"
+    change(config)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--snakefile", str(root / "Snakefile")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"papertopics: {message}")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "results").exists() and not (tmp_path / ".snakemake").exists()

@@ -8,6 +8,8 @@ import pytest
 
 from papertopics.listings import (
     ListingError,
+    atomic_open,
+    earliest_date,
     listing_table,
     merge_listings,
     paper_id,
@@ -23,6 +25,7 @@ from papertopics.listings import (
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
+PAGE_COPY = Path(__file__).resolve().parent / "data" / "formats" / "page_copy.txt"
 HEADER = (
     "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
     "byAK and the research community\n\n"
@@ -144,8 +147,8 @@ def test_json_round_trips(tmp_path):
 
 
 def test_bundled_seeds_hold_181_entries_and_165_unique_papers():
-    listings = [parse_listing(path, year=2024) for path in sorted(SEEDS.glob("*.txt"))]
-    assert len(listings) == 2
+    files = ("000_4d976adc46f38506.txt", "001_e90326b44733c5d8.txt")
+    listings = [parse_listing(SEEDS / name, year=2024) for name in files]
     assert sum(len(item.papers) for item in listings) == 181
     assert all(item.warnings == [] for item in listings)
     merged = merge_listings(listings)
@@ -154,3 +157,223 @@ def test_bundled_seeds_hold_181_entries_and_165_unique_papers():
     titles = {p.title for p in merged}
     assert "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training" in titles
     assert "MoE$^2$: Optimizing Collaborative Inference for Edge Large Language Models" in titles
+
+
+# Messy listing text: what copy-pasting a web page produces.
+
+
+def two_papers() -> str:
+    return listing("Mar 11", ("First Title", ABSTRACT), ("Second Title", ABSTRACT))
+
+
+def test_crlf_line_endings_and_a_byte_order_mark(tmp_path):
+    path = tmp_path / "windows.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + two_papers().replace("\n", "\r\n").encode("utf-8"))
+    parsed = parse_listing(path, year=2024)
+    assert [p.title for p in parsed.papers] == ["First Title", "Second Title"]
+    assert parsed.date == "2024-03-11"
+    assert parsed.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("encoding", "title", "named"),
+    [("cp1252", "Café “Quotes” – Dash", "cp1252"), ("latin-1", "Ünïcödé \x81", "Latin-1")],
+)
+def test_non_utf8_text_is_decoded_with_a_warning_naming_the_line(tmp_path, encoding, title, named):
+    path = tmp_path / "old.txt"
+    path.write_bytes(listing("Mar 11", ("Plain", ABSTRACT), (title, ABSTRACT)).encode(encoding))
+    parsed = parse_listing(path, year=2024)
+    assert [p.title for p in parsed.papers] == ["Plain", normalise(title)]
+    assert len(parsed.warnings) == 1
+    warning = parsed.warnings[0]
+    assert (warning.file, warning.line) == ("old.txt", 15)
+    assert "not UTF-8" in warning.message and named in warning.message
+
+
+def normalise(text):
+    from papertopics.listings import normalise_text
+
+    return normalise_text(text)
+
+
+def test_control_characters_mean_binary(tmp_path):
+    path = tmp_path / "image.txt"
+    path.write_bytes(bytes(range(1, 32)) * 20)
+    with pytest.raises(ListingError, match=r"image\.txt: the file is binary"):
+        parse_listing(path)
+
+
+def test_extra_blank_lines_and_a_wrapped_title():
+    text = listing("Mar 11", ("A Long Title That Is\nWrapped Over Two Lines", ABSTRACT))
+    text = text.replace("\n\n", "\n\n\n\n")
+    parsed = parse_listing_text(text, "x", year=2024)
+    assert [p.title for p in parsed.papers] == ["A Long Title That Is Wrapped Over Two Lines"]
+    assert parsed.warnings == []
+
+
+def test_abstract_split_by_a_blank_line_is_joined_with_a_warning():
+    text = listing(
+        "Mar 11",
+        ("First", ABSTRACT + "\n\nA second paragraph of the same abstract, which ends here."),
+        ("Second", ABSTRACT + "\n\nCode: https://github.com/example/code"),
+    )
+    parsed = parse_listing_text(text, "x", year=2024)
+    assert [p.title for p in parsed.papers] == ["First", "Second"]
+    assert parsed.papers[0].abstract == ABSTRACT + (
+        " A second paragraph of the same abstract, which ends here."
+    )
+    assert parsed.papers[1].abstract.endswith("code. Code: https://github.com/example/code")
+    assert [(w.line, w.message) for w in parsed.warnings] == [
+        (15, "abstract continued after a blank line; joined"),
+        (21, "abstract continued after a blank line; joined"),
+    ]
+
+
+def test_page_text_is_skipped_with_warnings_naming_file_and_line():
+    parsed = parse_listing(PAGE_COPY, year=2024)
+    assert [p.title for p in parsed.papers] == [
+        "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training",
+        "MoE$^2$: Optimizing Collaborative Inference for Edge Large Language Models",
+        "Small LLMs Are Weak Tool Learners: A Multi-LLM Agent",
+    ]
+    assert parsed.papers[0].abstract.endswith("so that others can reproduce it.")
+    assert not any("Upvote" in p.title + p.abstract for p in parsed.papers)
+    assert {w.file for w in parsed.warnings} == {"page_copy.txt"}
+    assert [(w.line, w.message) for w in parsed.warnings] == [
+        (13, "page text skipped (submitters): 'Submitted by akhaliq' and 1 more such line"),
+        (14, "page text skipped (upvotes): 'Upvote' and 2 more such lines"),
+        (20, "author line skipped: 'Nathan Lambert, Jacob Morrison and Valentina Pyatkin'"),
+        (22, "page text skipped (publication dates): 'Published on Mar 11'"),
+        (26, "abstract continued after a blank line; joined"),
+        (29, "title without an abstract skipped: 'A Title Without an Abstract'"),
+    ]
+
+
+def test_lines_without_blank_lines_between_them():
+    long_abstract = ABSTRACT + " " + ABSTRACT + " " + ABSTRACT
+    text = f"{HEADER}Mar 11\n\nFirst Title\n{long_abstract}\nSecond Title\n{long_abstract}\n"
+    parsed = parse_listing_text(text, "x", year=2024)
+    assert [p.title for p in parsed.papers] == ["First Title", "Second Title"]
+    assert parsed.warnings == []
+
+
+def test_title_glued_to_a_wrapped_abstract_takes_the_first_line():
+    wrapped = "\n".join([ABSTRACT[:60], ABSTRACT[60:]] * 3)
+    text = f"{HEADER}Mar 11\n\nGlued Title\n{wrapped}\n"
+    parsed = parse_listing_text(text, "x", year=2024)
+    assert [p.title for p in parsed.papers] == ["Glued Title"]
+    assert "not separated by a blank line" in parsed.warnings[0].message
+
+
+def test_a_second_page_header_and_unknown_header_lines_are_skipped():
+    text = "Daily Papers\n\n" + two_papers() + "\n" + listing("Mar 12", ("Third", ABSTRACT))
+    parsed = parse_listing_text(text, "x", year=2024)
+    assert [p.title for p in parsed.papers] == ["First Title", "Second Title", "Third"]
+    assert parsed.date == "2024-03-11"
+    assert [w.message.split(":")[0] for w in parsed.warnings] == [
+        "page text skipped (header lines)",
+        "page text skipped (page headers)",
+    ]
+
+
+def test_repeated_entry_in_one_file_is_merged_with_a_warning():
+    text = listing(
+        "Mar 11", ("Same Paper", ABSTRACT), ("Other", ABSTRACT), ("Same paper.", ABSTRACT)
+    )
+    parsed = parse_listing_text(text, "x", year=2024)
+    assert [p.title for p in parsed.papers] == ["Same Paper", "Other"]
+    assert parsed.warnings[0].line == 19
+    assert parsed.warnings[0].message.startswith("same paper as line 11; merged")
+
+
+def test_header_date_with_a_year_is_the_files_own():
+    parsed = parse_listing_text(listing("Mar 11, 2023", ("T", ABSTRACT)), "x", year=2024)
+    assert (parsed.date, parsed.date_source) == ("2023-03-11", "file")
+
+
+# Identity: one paper under slightly different titles, different papers kept apart.
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "tülu 3: pushing frontiers in open language model post-training",
+        "TULU 3 - Pushing Frontiers in Open Language Model Post Training.",
+        'T{\\"U}LU 3: Pushing {F}rontiers in Open Language Model Post-Training',
+        'T\\"{U}LU 3: Pushing Frontiers in \\textit{Open} Language Model Post-Training',
+        "TÜLU 3: Pushing Frontiers in Open Lan\u00adguage Model Post-Training",
+        "TÜLU\u200b 3: Pushing Frontiers in Open Language Model Post\u2011Training",
+    ],
+)
+def test_title_variants_share_one_id(variant):
+    title = "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"
+    assert paper_id(normalise(variant)) == paper_id(title)
+
+
+def test_latex_letters_and_nordic_letters_share_a_key():
+    assert title_key("Schr{\\\"o}dinger's {\\o}re \\ss{} \\'{e}t\\'e") == title_key(
+        "Schrödinger's øre ß été"
+    )
+    assert title_key("Ma\\v{c}ek") == title_key("Maček")
+
+
+def test_titles_sharing_a_prefix_are_different_papers():
+    ids = {
+        paper_id(title)
+        for title in (
+            "Tool Learning",
+            "Tool Learning with Foundation Models",
+            "Tool Learning with Foundation Models: A Survey",
+            "Tool Learning with Foundation Models 2",
+        )
+    }
+    assert len(ids) == 4
+
+
+def test_a_revised_abstract_is_the_same_paper_and_keeps_the_earliest():
+    a = parse_listing_text(listing("Mar 11", ("Shared Paper", ABSTRACT)), "a", year=2024)
+    revised = ABSTRACT.replace("a wide margin", "an even wider margin")
+    b = parse_listing_text(listing("Mar 17", ("Shared paper.", revised)), "b", year=2024)
+    (merged,) = merge_listings([b, a])
+    assert merged.sources == ["a", "b"]
+    assert merged.abstract == ABSTRACT
+    assert merged.first_listed == "2024-03-11"
+
+
+def test_earliest_date_prefers_the_earlier_and_the_more_precise():
+    assert earliest_date("2024-03-11", "2024-03-17") == "2024-03-11"
+    assert earliest_date("2024", "2024-03-17") == "2024-03-17"
+    assert earliest_date("2024-03-17", "2024-03") == "2024-03-17"
+    assert earliest_date("2023", "2024-03-17") == "2023"
+    assert earliest_date("", "2024") == "2024"
+    assert earliest_date("", "") == ""
+
+
+def test_entry_dates_feed_first_listed():
+    a = parse_listing_text(listing("Mar 11", ("Shared", ABSTRACT)), "a", year=2024)
+    b = parse_listing_text(listing("Mar 17", ("Shared", ABSTRACT)), "b", year=2024)
+    b.papers[0].first_listed = "2024-01-02"  # as a JSON lines entry with its own date
+    (merged,) = merge_listings([a, b])
+    assert merged.first_listed == "2024-01-02"
+
+
+# Outputs are replaced atomically.
+
+
+def test_atomic_open_keeps_the_old_file_when_the_writer_fails(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("old\n")
+
+    def interrupted_writer():
+        with atomic_open(path) as out:
+            out.write("half")
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        interrupted_writer()
+    assert path.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+    with atomic_open(path) as out:
+        out.write("new\n")
+    assert path.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-__all__ = ["LISTING_SUFFIXES", "ConfigError", "listing_files", "load_schema", "validate_config"]
+from papertopics.formats import FORMATS
 
-#: File name endings that are read as listings.
-LISTING_SUFFIXES = (".txt",)
+__all__ = [
+    "LISTING_SUFFIXES",
+    "ConfigError",
+    "listing_files",
+    "listing_names",
+    "load_schema",
+    "validate_config",
+]
+
+#: File name endings that are read as listings (see :mod:`papertopics.formats`).
+LISTING_SUFFIXES = tuple(FORMATS)
 
 
 class ConfigError(ValueError):
@@ -38,8 +48,38 @@ def _fill_defaults(instance: Any, schema: Mapping) -> None:
                     _fill_defaults(item, sub.get("items", {}))
 
 
-def _where(error: jsonschema.ValidationError) -> str:
-    return ".".join(str(part) for part in error.absolute_path) or "(top level)"
+def _where(error: jsonschema.ValidationError, config: Mapping) -> str:
+    """The dotted key of an error; a theme is named by its key: ``themes.definitions[0] (moe)``."""
+    where, node = "", config
+    for part in error.absolute_path:
+        if isinstance(part, int):
+            where += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("key"), str):
+                where += f" ({node['key']})"
+        else:
+            where += f".{part}" if where else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return where or "(top level)"
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """What is wrong, in one line."""
+    if error.validator == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(known))
+        return f"unknown key {unknown[0]!r}; known keys: {', '.join(known)}"
+    if error.validator in ("oneOf", "anyOf"):
+        options = []
+        for option in error.validator_value:
+            if "enum" in option:
+                options.extend(repr(value) for value in option["enum"])
+            elif "minimum" in option:
+                options.append(f"{option.get('type', 'a number')} >= {option['minimum']}")
+            else:
+                options.append(str(option.get("type", "a value")))
+        return f"{error.instance!r} is not one of: {', '.join(options)}"
+    return " ".join(error.message.split())
 
 
 def validate_config(
@@ -62,16 +102,12 @@ def validate_config(
     config = copy.deepcopy(dict(config))
     _fill_defaults(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), e.path))
+    errors = sorted(
+        validator.iter_errors(config),
+        key=lambda e: (len(e.absolute_path), [str(part) for part in e.absolute_path]),
+    )
     if errors:
-        error = errors[0]
-        if error.validator == "additionalProperties":
-            known = sorted(error.schema.get("properties", {}))
-            unknown = sorted(set(error.instance) - set(known))
-            message = f"unknown key {unknown[0]!r}; known keys: {', '.join(known)}"
-        else:
-            message = error.message
-        raise ConfigError(f"{source}: {_where(error)}: {message}")
+        raise ConfigError(f"{source}: {_where(errors[0], config)}: {_message(errors[0])}")
 
     keys = [theme["key"] for theme in config["themes"]["definitions"]]
     duplicated = sorted({key for key in keys if keys.count(key) > 1})
@@ -83,10 +119,12 @@ def validate_config(
 
     if check_input:
         folder = Path(config["input"]["listings_dir"])
-        if not folder.is_dir():
+        if not folder.exists():
             raise ConfigError(
                 f"{source}: input.listings_dir: folder {str(folder)!r} does not exist"
             )
+        if not folder.is_dir():
+            raise ConfigError(f"{source}: input.listings_dir: {str(folder)!r} is not a folder")
         if not listing_files(folder):
             raise ConfigError(
                 f"{source}: input.listings_dir: folder {str(folder)!r} holds no listing "
@@ -96,11 +134,38 @@ def validate_config(
 
 
 def listing_files(folder: str | Path) -> list[Path]:
-    """The listing files of a folder, sorted by name (hidden files are ignored)."""
+    """The listing files of a folder, sorted by name.
+
+    Hidden files and office lock files (``~$name.csv``) are ignored.
+
+    Args:
+        folder: The listings folder.
+
+    Returns:
+        Files whose extension is one of :data:`LISTING_SUFFIXES` (any case).
+    """
     return sorted(
         path
         for path in Path(folder).iterdir()
         if path.is_file()
         and path.suffix.lower() in LISTING_SUFFIXES
-        and not path.name.startswith(".")
+        and not path.name.startswith((".", "~$"))
     )
+
+
+def listing_names(files: Iterable[str | Path]) -> dict[str, Path]:
+    """A unique, stable listing name for each file: its stem, or its file name when shared.
+
+    ``day1.txt`` alone is listing ``day1``; ``day1.txt`` beside ``day1.bib`` gives
+    listings ``day1.txt`` and ``day1.bib``.  Names depend only on the files' names.
+
+    Args:
+        files: Listing files (names are unique within a folder).
+
+    Returns:
+        Name -> file, sorted by name.
+    """
+    files = [Path(file) for file in files]
+    stems = Counter(file.stem for file in files)
+    names = {file.stem if stems[file.stem] == 1 else file.name: file for file in files}
+    return dict(sorted(names.items()))

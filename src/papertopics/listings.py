@@ -2,21 +2,29 @@
 
 A listing is a text copy of a "daily papers" page: a few boilerplate header lines
 (the last one is a date such as ``Mar 11``), then blank-line-separated paragraphs
-that alternate title / abstract.  This module only depends on the standard library
-so that the parse step of the workflow starts fast.
+that alternate title / abstract.  Copies from web pages are messy: page text such as
+``Upvote 12`` or ``Submitted by …`` is skipped, an abstract split by a blank line is
+joined, and whatever cannot be read is skipped with a warning naming its line.  The
+other input formats (JSON lines, CSV, BibTeX, Atom) live in :mod:`papertopics.formats`.
+This module only depends on the standard library so that the parse step starts fast.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
 __all__ = [
     "LISTING_COLUMNS",
@@ -25,6 +33,10 @@ __all__ = [
     "ListingError",
     "Paper",
     "ParseWarning",
+    "atomic_open",
+    "decode_text",
+    "dedupe_papers",
+    "earliest_date",
     "listing_table",
     "merge_listings",
     "normalise_text",
@@ -35,6 +47,7 @@ __all__ = [
     "read_papers",
     "resolve_year",
     "skipped_listing",
+    "sorted_warnings",
     "title_key",
     "warning_table",
     "write_listing_json",
@@ -64,6 +77,33 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 _DATE_RE = re.compile(r"^(?P<mon>[A-Z][a-z]{2})[a-z]*\.? (?P<day>\d{1,2})(?:, (?P<year>\d{4}))?$")
 #: A title is one short line; anything longer is taken for an abstract.
 MAX_TITLE_CHARS = 300
+#: How many leading paragraphs may hold page text before the listing date.
+HEADER_PARAGRAPHS = 12
+
+#: Lines of page text copied along with the papers: (kind, pattern), matched case-insensitively
+#: against a whole stripped line.  Such lines are skipped wherever they are.
+PAGE_TEXT = (
+    (
+        "upvotes",
+        re.compile(r"(?:upvotes?|likes?)(?:\s*[:·]?\s*\d+)?|\d{1,6}|#\d+ paper of the day"),
+    ),
+    ("publication dates", re.compile(r"(?:published|submitted|updated)\s+on\b.*")),
+    ("submitters", re.compile(r"submitted by\b.*")),
+    ("author counts", re.compile(r"(?:·\s*)?\d+\s+authors?|authors?\s*:.*")),
+    (
+        "links and buttons",
+        re.compile(
+            r"view (?:arxiv page|pdf)|add to collection|community|comments?|share|github"
+            r"|project page|paper page|abstract|pdf|arxiv:\s*\d{4}\.\d{4,5}(?:v\d+)?"
+        ),
+    ),
+)
+#: Page text is short: a longer line is never skipped as page text.
+PAGE_TEXT_CHARS = 160
+_URL = re.compile(r"https?://\S+")
+_ABSTRACT_LABEL = re.compile(r"^abstract\s*(?:[:.]|\s[—–-]\s)\s*", re.IGNORECASE)
+#: Name particles allowed in lowercase in an author line.
+_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "della", "la", "le", "du", "bin"}
 
 
 class ListingError(ValueError):
@@ -106,19 +146,35 @@ class Listing:
 
     name: str
     date: str  # ISO date, "" when the listing gives none
-    date_source: str  # "config", "mtime" or "none"
+    date_source: str  # "config", "mtime", "file" (dates in the file carry a year) or "none"
     papers: list[Paper]
     warnings: list[ParseWarning]
     skipped: str = ""  # why the whole file was skipped, "" when it was read
 
 
-def skipped_listing(name: str, reason: str) -> Listing:
-    """A listing that could not be read: no papers, one warning saying why."""
-    return Listing(name, "", "none", [], [ParseWarning(name, 0, f"file skipped: {reason}")], reason)
+def skipped_listing(name: str, reason: str, *, file: str | None = None) -> Listing:
+    """A listing that could not be read: no papers, one warning saying why.
+
+    Args:
+        name: The listing's name.
+        reason: Why it was skipped (one line).
+        file: The file named in the warning; defaults to ``name``.
+
+    Returns:
+        An empty listing whose ``skipped`` field holds ``reason``.
+    """
+    warning = ParseWarning(file or name, 0, f"file skipped: {reason}")
+    return Listing(name, "", "none", [], [warning], reason)
+
+
+_INVISIBLE = {"Cf"}  # soft hyphens, zero-width spaces and joiners, byte-order marks
 
 
 def normalise_text(text: str) -> str:
-    """Collapse all whitespace runs to one space and strip; keep every character.
+    """Collapse whitespace runs to one space and strip; drop invisible and control characters.
+
+    Soft hyphens and zero-width spaces that web pages hide in words are removed, control
+    characters become spaces; every other character is kept.
 
     Args:
         text: Raw text.
@@ -126,19 +182,34 @@ def normalise_text(text: str) -> str:
     Returns:
         The text in Unicode NFC with single spaces.
     """
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    text = unicodedata.normalize("NFC", text)
+    if not text.isascii():
+        text = "".join(
+            "" if unicodedata.category(ch) in _INVISIBLE else ch
+            for ch in text
+            if ord(ch) < 0x80 or unicodedata.category(ch) != "Cc" or ch.isspace()
+        )
+    text = "".join(" " if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in text)
+    return " ".join(text.split())
 
 
+_LATEX_ACCENT = re.compile(
+    r"""\\[`'^"~=.](?:\{\s*([a-zA-Z])\s*\}|\s*([a-zA-Z]))"""
+    r"|\\[uvHckbdrt](?:\{\s*\\?([a-zA-Z])\s*\}|\s+([a-zA-Z]))"
+)
+_LATEX_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i|j)(?![a-zA-Z])\s*(?:\{\})?")
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?")
 _LATEX_MARKUP = re.compile(r"[$^_{}]")
 _NON_WORD = re.compile(r"[^\w]+")
+#: Letters that Unicode decomposition does not reduce to ASCII.
+_FOLD = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l"})
 
 
 def title_key(title: str) -> str:
     """The identity of a title: case, accents, punctuation, LaTeX markup and spacing removed.
 
     ``"MoE$^2$: Optimizing ..."`` and ``"MoE2: optimizing ..."`` share a key, so do
-    ``"TÜLU 3"`` and ``"Tulu 3"``.
+    ``"TÜLU 3"``, ``"T{\\"U}LU 3"`` and ``"Tulu 3"``.
 
     Args:
         title: A paper title.
@@ -146,8 +217,10 @@ def title_key(title: str) -> str:
     Returns:
         A lowercase ASCII-ish key of words separated by single spaces.
     """
-    text = _LATEX_MARKUP.sub("", _LATEX_CMD.sub(" ", title))
-    text = unicodedata.normalize("NFKD", text)
+    text = _LATEX_ACCENT.sub(lambda m: next(g for g in m.groups() if g), title)
+    text = _LATEX_LETTER.sub(lambda m: m[1], text)
+    text = _LATEX_MARKUP.sub("", _LATEX_CMD.sub(" ", text))
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
@@ -201,20 +274,89 @@ def resolve_year(month: int, day: int, reference: dt.date) -> dt.date:
     return dt.date(reference.year - 1, month, min(day, 28))
 
 
-def _paragraphs(lines: list[str]) -> list[tuple[int, str]]:
-    """Blank-line separated paragraphs with the 1-based line number where each starts."""
-    paragraphs: list[tuple[int, str]] = []
-    start, buf = 0, []
+def decode_text(raw: bytes, file: str) -> tuple[str, list[ParseWarning]]:
+    """Decode a listing file's bytes: UTF-8 (with or without a byte-order mark), else cp1252.
+
+    Args:
+        raw: The file's content.
+        file: The file, named in errors and warnings.
+
+    Returns:
+        The text (newlines as in the file) and a warning when it was not UTF-8.
+
+    Raises:
+        ListingError: When the file is empty or binary.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    if not raw.strip():
+        raise ListingError(file, "the file is empty")
+    if b"\x00" in raw:
+        raise ListingError(file, "the file is binary, not a text listing")
+    warnings = []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        try:
+            text, encoding = raw.decode("cp1252"), "Windows-1252 (cp1252)"
+        except UnicodeDecodeError:
+            text, encoding = raw.decode("latin-1"), "Latin-1"
+        warnings.append(
+            ParseWarning(file, line, f"not UTF-8 (first odd byte on this line); read as {encoding}")
+        )
+    controls = sum(
+        unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v" for ch in text[:100_000]
+    )
+    if controls > 1 + len(text[:100_000]) // 100:
+        raise ListingError(file, "the file is binary, not a text listing")
+    return text, warnings
+
+
+def _page_text_kind(line: str) -> str | None:
+    for kind, pattern in PAGE_TEXT:
+        if pattern.fullmatch(line.casefold()):
+            return kind
+    return None
+
+
+@dataclass
+class _Paragraph:
+    line: int  # 1-based line where it starts
+    text: str  # its lines joined by single spaces
+    lines: list[tuple[int, str]]
+
+
+def _paragraphs(lines: Sequence[str]) -> list[_Paragraph]:
+    """Blank-line separated paragraphs with the 1-based line number where each starts.
+
+    A paragraph that holds a line longer than a title (an unwrapped abstract) is split
+    into its lines, runs of short lines kept together: the file puts one title or
+    abstract on each line without blank lines between them.
+    """
+    blocks: list[list[tuple[int, str]]] = [[]]
     for number, line in enumerate(lines, start=1):
         if line.strip():
-            if not buf:
-                start = number
-            buf.append(line.strip())
-        elif buf:
-            paragraphs.append((start, " ".join(buf)))
-            buf = []
-    if buf:
-        paragraphs.append((start, " ".join(buf)))
+            blocks[-1].append((number, line.strip()))
+        elif blocks[-1]:
+            blocks.append([])
+    paragraphs = []
+    for block in filter(None, blocks):
+        groups: list[list[tuple[int, str]]] = [block]
+        if len(block) > 1 and any(len(text) > MAX_TITLE_CHARS for _, text in block):
+            groups = []
+            for item in block:
+                if (
+                    len(item[1]) > MAX_TITLE_CHARS
+                    or not groups
+                    or len(groups[-1][-1][1]) > (MAX_TITLE_CHARS)
+                ):
+                    groups.append([item])
+                else:
+                    groups[-1].append(item)
+        for group in groups:
+            text = " ".join(text for _, text in group)
+            paragraphs.append(_Paragraph(group[0][0], text, group))
     return paragraphs
 
 
@@ -226,124 +368,313 @@ def _looks_like_abstract(text: str) -> bool:
     return len(text) > MAX_TITLE_CHARS or (len(text.split()) >= 12 and text.rstrip()[-1:] in ".!?)")
 
 
+def _looks_like_tail(text: str) -> bool:
+    """A short paragraph that ends an abstract (a code link, a closing sentence)."""
+    return bool(_URL.search(text)) or (len(text.split()) >= 4 and text.rstrip()[-1:] in ".!")
+
+
+def _looks_like_authors(text: str) -> bool:
+    """A line of two or more author names: ``Ada Lovelace, Alan M. Turing and Grace Hopper``."""
+    if re.search(r"\bet al\.?$", text):
+        return True
+    parts = [part for part in re.split(r"\s*(?:,|;|·|&|\band\b)\s*", text) if part]
+    if len(parts) < 2:  # one "name" is as likely a short title in title case
+        return False
+    for part in parts:
+        words = part.split()
+        if not 2 <= len(words) <= 5:
+            return False
+        for word in words:
+            if word in _PARTICLES:
+                continue
+            if not word[0].isupper() or any(ch.isdigit() for ch in word):
+                return False
+            if not all(ch.isalpha() or ch in ".'’-" for ch in word):
+                return False
+    return True
+
+
+def _line_pairs(para: _Paragraph) -> list[tuple[int, str, list[str]]]:
+    """A paragraph whose lines alternate title / abstract, as entries; [] when it is not."""
+    lines = para.lines
+    if len(lines) < 2 or len(lines) % 2:
+        return []
+    pairs = []
+    for (line_no, title), (_, abstract) in zip(lines[::2], lines[1::2], strict=True):
+        if not _looks_like_title(title) or not _looks_like_abstract(abstract):
+            return []
+        pairs.append((line_no, title, [abstract]))
+    return pairs
+
+
+def _clean_abstract(text: str) -> str:
+    return _ABSTRACT_LABEL.sub("", text, count=1)
+
+
+def _find_header(paragraphs: list[_Paragraph]) -> tuple[int, tuple[int, int, int | None] | None]:
+    """Where the body starts, and the listing date if the header holds one."""
+    for index, para in enumerate(paragraphs[:HEADER_PARAGRAPHS]):
+        if _looks_like_abstract(para.text) or not _looks_like_title(para.text):
+            break
+        parsed = _parse_date(para.text)
+        if parsed:
+            return index + 1, parsed
+    start = 0
+    while start < len(paragraphs) and paragraphs[start].text.casefold() in BOILERPLATE:
+        start += 1
+    return start, None
+
+
 def parse_listing_text(
     text: str,
     name: str,
     *,
     year: int | None = None,
     reference_date: dt.date | None = None,
+    file: str | None = None,
 ) -> Listing:
     """Parse the text of one listing.
 
+    Page text (``Upvote 12``, ``Published on Mar 11``, ``Submitted by …``, author lines)
+    is skipped with a warning, an abstract split by a blank line is joined, a title
+    wrapped over several lines is one title, and a title without an abstract or a
+    paragraph that is neither is skipped with a warning naming its line.
+
     Args:
         text: The file's content.
-        name: The listing's name (used in warnings and as the paper's source).
+        name: The listing's name (the papers' source).
         year: The year of the listing date, when known (from the config).
         reference_date: A date on or after the listing (the file's modification day),
             used to infer the year when ``year`` is None.
+        file: The file named in warnings and errors; defaults to ``name``.
 
     Returns:
         The listing with its papers, in file order, and any warnings.
 
     Raises:
-        ListingError: When the text holds no paper at all.
+        ListingError: When the text is empty, binary or holds no paper at all.
     """
-    if not text.strip():
-        raise ListingError(name, "the file is empty")
+    file = file or name
+    if not text.strip("\ufeff \t\r\n"):
+        raise ListingError(file, "the file is empty")
     if "\x00" in text:
-        raise ListingError(name, "the file is binary, not a text listing")
+        raise ListingError(file, "the file is binary, not a text listing")
     text = text.lstrip("\ufeff")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    paragraphs = _paragraphs(lines)
     warnings: list[ParseWarning] = []
 
-    # Header: boilerplate lines, then the date line.
+    # Page text copied along with the papers: skipped, one warning per kind.
+    skipped: dict[str, list[tuple[int, str]]] = {}
+    for index, line in enumerate(lines):
+        kind = _page_text_kind(line.strip()) if 0 < len(line.strip()) <= PAGE_TEXT_CHARS else None
+        if kind:
+            skipped.setdefault(kind, []).append((index + 1, line.strip()))
+            lines[index] = ""
+    paragraphs = _paragraphs(lines)
+
+    # Header: page chrome, then the date line.
+    body_start, parsed = _find_header(paragraphs)
     date_iso, date_source = "", "none"
-    body_start = 0
-    for index, (_, para) in enumerate(paragraphs[:8]):
-        if para.casefold() in BOILERPLATE:
-            body_start = index + 1
-            continue
-        parsed = _parse_date(para)
-        if parsed:
-            month, day, given_year = parsed
-            if given_year or year:
-                date_iso, date_source = (
-                    dt.date(given_year or year, month, day).isoformat(),
-                    "config",
-                )
-            elif reference_date:
-                date_iso, date_source = (
-                    resolve_year(month, day, reference_date).isoformat(),
-                    "mtime",
-                )
-            body_start = index + 1
-        break
-    if not date_iso:
-        warnings.append(ParseWarning(name, 1, "no listing date (like 'Mar 11') in the header"))
+    if parsed:
+        month, day, given_year = parsed
+        if given_year:
+            date_iso, date_source = dt.date(given_year, month, day).isoformat(), "file"
+        elif year:
+            date_iso, date_source = dt.date(year, month, day).isoformat(), "config"
+        elif reference_date:
+            date_iso = resolve_year(month, day, reference_date).isoformat()
+            date_source = "mtime"
+        for para in paragraphs[: body_start - 1]:
+            if para.text.casefold() not in BOILERPLATE:
+                skipped.setdefault("header lines", []).append((para.line, para.text))
+    else:
+        warnings.append(ParseWarning(file, 1, "no listing date (like 'Mar 11') in the header"))
+
+    body = []
+    for para in paragraphs[body_start:]:
+        if para.text.casefold() in BOILERPLATE or _parse_date(para.text):
+            skipped.setdefault("page headers", []).append((para.line, para.text))
+        else:
+            body.append(para)
+    for kind, items in skipped.items():
+        (line_no, example), more = items[0], len(items) - 1
+        message = f"page text skipped ({kind}): {example[:60]!r}"
+        if more:
+            message += f" and {more} more such line{'s' if more > 1 else ''}"
+        warnings.append(ParseWarning(file, line_no, message))
 
     papers: list[Paper] = []
-    body = paragraphs[body_start:]
+    entries: list[tuple[int, str, list[str]]] = []  # line, title, abstract paragraphs
+    after_abstract = False  # the previous paragraph ended an abstract
     i = 0
     while i < len(body):
-        line_no, title = body[i]
-        if not _looks_like_title(title):
+        para = body[i]
+        following = [p.text for p in body[i + 1 : i + 3]]
+        title_like = _looks_like_title(para.text)
+        if title_like and following and _looks_like_abstract(following[0]):
+            entries.append((para.line, para.text, [following[0]]))
+            after_abstract, i = True, i + 2
+            continue
+        if (
+            title_like
+            and len(following) == 2
+            and _looks_like_authors(following[0])
+            and _looks_like_abstract(following[1])
+        ):
             warnings.append(
-                ParseWarning(name, line_no, "paragraph without a title before it was skipped")
+                ParseWarning(file, body[i + 1].line, f"author line skipped: {following[0][:60]!r}")
+            )
+            entries.append((para.line, para.text, [following[1]]))
+            after_abstract, i = True, i + 3
+            continue
+        if after_abstract and (
+            _looks_like_abstract(para.text) or not title_like or _looks_like_tail(para.text)
+        ):
+            entries[-1][2].append(para.text)
+            warnings.append(
+                ParseWarning(file, para.line, "abstract continued after a blank line; joined")
             )
             i += 1
             continue
-        if i + 1 >= len(body) or not _looks_like_abstract(body[i + 1][1]):
+        after_abstract = False
+        pairs = _line_pairs(para)
+        if pairs:
+            entries.extend(pairs)
             warnings.append(
                 ParseWarning(
-                    name, line_no, f"title without an abstract was skipped: {title[:80]!r}"
+                    file,
+                    para.line,
+                    "titles and abstracts not separated by blank lines; read one per line",
                 )
             )
-            i += 1
+            after_abstract = True
+        elif title_like:
+            warnings.append(
+                ParseWarning(
+                    file, para.line, f"title without an abstract skipped: {para.text[:80]!r}"
+                )
+            )
+        elif len(para.lines) > 1 and _looks_like_title(para.lines[0][1]):
+            rest = " ".join(text for _, text in para.lines[1:])
+            if _looks_like_abstract(rest):
+                entries.append((para.line, para.lines[0][1], [rest]))
+                warnings.append(
+                    ParseWarning(
+                        file,
+                        para.line,
+                        "title and abstract not separated by a blank line; "
+                        "took the first line as the title",
+                    )
+                )
+                after_abstract = True
+            else:
+                warnings.append(
+                    ParseWarning(file, para.line, "paragraph without a title before it skipped")
+                )
+        else:
+            warnings.append(
+                ParseWarning(file, para.line, "paragraph without a title before it skipped")
+            )
+        i += 1
+
+    starts = []
+    for line_no, title, abstract in entries:
+        title, abstract = normalise_text(title), _clean_abstract(normalise_text(" ".join(abstract)))
+        if not title_key(title):
+            warnings.append(ParseWarning(file, line_no, f"title has no letters: {title[:60]!r}"))
             continue
-        abstract = body[i + 1][1]
-        title, abstract = normalise_text(title), normalise_text(abstract)
         papers.append(Paper(paper_id(title), title, abstract, [name], date_iso))
-        i += 2
+        starts.append(line_no)
+    papers = dedupe_papers(papers, starts, file, warnings)
     if not papers:
-        raise ListingError(name, "no paper (a title line followed by an abstract paragraph) found")
-    return Listing(name, date_iso, date_source, papers, warnings)
+        raise ListingError(file, "no paper (a title line followed by an abstract paragraph) found")
+    return Listing(name, date_iso, date_source, papers, sorted_warnings(warnings))
 
 
-def parse_listing(path: str | Path, *, year: int | None = None) -> Listing:
-    """Read and parse one listing file.
+def dedupe_papers(
+    papers: list[Paper], lines: list[int], file: str, warnings: list[ParseWarning]
+) -> list[Paper]:
+    """Merge repeated entries of one file into their first entry (keeping the earliest date).
+
+    Args:
+        papers: The file's papers in file order.
+        lines: The line where each paper starts.
+        file: The file named in warnings.
+        warnings: Receives one warning per repeated entry.
+
+    Returns:
+        The papers without repeats, in file order.
+    """
+    first: dict[str, tuple[Paper, int]] = {}
+    unique = []
+    for paper, line in zip(papers, lines, strict=True):
+        known = first.get(paper.paper_id)
+        if known is None:
+            first[paper.paper_id] = (paper, line)
+            unique.append(paper)
+            continue
+        known[0].first_listed = earliest_date(known[0].first_listed, paper.first_listed)
+        warnings.append(
+            ParseWarning(file, line, f"same paper as line {known[1]}; merged: {paper.title[:60]!r}")
+        )
+    return unique
+
+
+def sorted_warnings(warnings: Iterable[ParseWarning]) -> list[ParseWarning]:
+    """Warnings in line order (stable for warnings on the same line)."""
+    return sorted(warnings, key=lambda warning: warning.line)
+
+
+def parse_listing(path: str | Path, *, year: int | None = None, name: str | None = None) -> Listing:
+    """Read and parse one listing file of any supported format (by its extension).
 
     Args:
         path: The listing file.
-        year: The year of the listing date; when None it is inferred from the
-            file's modification time.
+        year: The year of listing dates that give none; when None it is inferred from
+            the file's modification time.
+        name: The listing's name; defaults to the file's stem.
 
     Returns:
-        The parsed listing, named after the file's stem.
+        The parsed listing.
 
     Raises:
         ListingError: When the file is empty, binary or holds no paper.
     """
-    path = Path(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        if b"\x00" in raw:
-            raise ListingError(path, "the file is binary, not a text listing") from err
-        raise ListingError(path, f"not UTF-8 text ({err.reason} at byte {err.start})") from err
-    mtime = dt.date.fromtimestamp(path.stat().st_mtime)
-    try:
-        return parse_listing_text(text, path.stem, year=year, reference_date=mtime)
-    except ListingError as err:
-        raise ListingError(path, err.reason) from None
+    from papertopics.formats import read_listing  # the formats import this module
+
+    return read_listing(path, year=year, name=name)
+
+
+def earliest_date(first: str, second: str) -> str:
+    """The earlier of two ISO dates of any precision (``2024``, ``2024-03``, ``2024-03-11``).
+
+    A date that only refines the other (``2024-03-11`` within ``2024-03``) wins, so a
+    paper keeps the most precise first date it has; an empty date loses.
+
+    Args:
+        first: An ISO date or "".
+        second: An ISO date or "".
+
+    Returns:
+        The earlier date.
+    """
+    if not first or not second:
+        return first or second
+    if first.startswith(second) or second.startswith(first):
+        return max(first, second, key=len)
+    return min(first, second)
+
+
+def _entry_date(paper: Paper, listing: Listing) -> str:
+    return paper.first_listed or listing.date
 
 
 def merge_listings(listings: Iterable[Listing]) -> list[Paper]:
     """Merge the papers of several listings into unique papers.
 
     Papers with the same :func:`paper_id` are one paper: it keeps the title and
-    abstract of its earliest listing, every source listing, and the earliest date.
+    abstract of its earliest listing, every source listing, and the earliest date
+    (an entry's own date where the format gives one, else its listing's date).
 
     Args:
         listings: Parsed listings, in any order.
@@ -355,21 +686,52 @@ def merge_listings(listings: Iterable[Listing]) -> list[Paper]:
     merged: dict[str, Paper] = {}
     for listing in ordered:
         for paper in listing.papers:
+            date = _entry_date(paper, listing)
             known = merged.get(paper.paper_id)
             if known is None:
                 merged[paper.paper_id] = Paper(
-                    paper.paper_id, paper.title, paper.abstract, [listing.name], listing.date
+                    paper.paper_id, paper.title, paper.abstract, [listing.name], date
                 )
-            elif listing.name not in known.sources:
+                continue
+            if listing.name not in known.sources:
                 known.sources.append(listing.name)
-                if listing.date and (not known.first_listed or listing.date < known.first_listed):
-                    known.first_listed = listing.date
+            known.first_listed = earliest_date(known.first_listed, date)
     return list(merged.values())
 
 
+@contextmanager
+def atomic_open(path: str | Path, mode: str = "w", **kwargs) -> Iterator[IO]:
+    """Open a temporary file beside ``path`` that replaces ``path`` only once it is complete.
+
+    An interrupted writer leaves the previous ``path`` as it was (and at most a hidden
+    temporary file).
+
+    Args:
+        path: The file to write.
+        mode: ``"w"`` or ``"wb"``.
+        **kwargs: Passed to :func:`open` (``encoding``, ``newline``).
+
+    Yields:
+        The open temporary file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(handle, mode, **kwargs) as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_listing_json(listing: Listing, path: str | Path) -> None:
-    """Write a parsed listing as JSON (the parse step's output)."""
-    Path(path).write_text(json.dumps(asdict(listing), ensure_ascii=False, indent=1), "utf-8")
+    """Write a parsed listing as JSON (the parse step's output), atomically."""
+    with atomic_open(path, encoding="utf-8") as out:
+        out.write(json.dumps(asdict(listing), ensure_ascii=False, indent=1))
 
 
 def read_listing_json(path: str | Path) -> Listing:
@@ -386,8 +748,8 @@ def read_listing_json(path: str | Path) -> Listing:
 
 
 def write_papers(papers: Iterable[Paper], path: str | Path) -> None:
-    """Write papers as JSON lines, one paper per line, in the given order."""
-    with Path(path).open("w", encoding="utf-8") as out:
+    """Write papers as JSON lines, one paper per line, in the given order, atomically."""
+    with atomic_open(path, encoding="utf-8") as out:
         for paper in papers:
             out.write(json.dumps(asdict(paper), ensure_ascii=False) + "\n")
 
@@ -402,6 +764,13 @@ def listing_table(listings: Iterable[Listing], papers: Iterable[Paper]) -> list[
     """One row per listing: name, date, where the year came from, papers, duplicates, state.
 
     ``n_duplicates`` counts the listing's papers whose first listing is another file.
+
+    Args:
+        listings: The parsed listings.
+        papers: The merged papers (see :func:`merge_listings`).
+
+    Returns:
+        Rows with the keys of :data:`LISTING_COLUMNS`, sorted by listing name.
     """
     first_source = {paper.paper_id: paper.sources[0] for paper in papers}
     rows = []
@@ -431,8 +800,11 @@ def warning_table(listings: Iterable[Listing]) -> list[dict]:
 
 
 def write_rows(rows: list[dict], path: str | Path, columns: Sequence[str]) -> None:
-    """Write dict rows as a CSV file with the given columns (also when there are no rows)."""
-    with Path(path).open("w", encoding="utf-8", newline="") as out:
+    """Write dict rows as a CSV file with the given columns (also when there are no rows).
+
+    The file is replaced atomically.
+    """
+    with atomic_open(path, encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=list(columns))
         writer.writeheader()
         writer.writerows(rows)

@@ -1,20 +1,27 @@
 # Configuration checks and the workflow's only helper functions.
 from pathlib import Path
 
-from papertopics.config import ConfigError, listing_files, load_schema, validate_config
-from snakemake.exceptions import WorkflowError
+from papertopics.config import (
+    ConfigError,
+    listing_files,
+    listing_names,
+    load_schema,
+    validate_config,
+)
 
 
+# A config error stops the run before any job with one line naming the file and key.
 try:
     config = validate_config(
         config,
         load_schema(Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"),
-        source="config",
+        source=" + ".join(str(path) for path in workflow.configfiles) or "config",
     )
 except ConfigError as err:
-    raise WorkflowError(str(err)) from None
+    raise SystemExit(f"papertopics: {err}") from None
 
-LISTINGS = {path.stem: path for path in listing_files(config["input"]["listings_dir"])}
+#: Listing name -> file: the file's stem, or its whole name when two files share a stem.
+LISTINGS = listing_names(listing_files(config["input"]["listings_dir"]))
 THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
 EVALUATE = bool(config["evaluation"]["labels"])
 #: The previous run's snapshot (state kept between runs, like the embedding cache).

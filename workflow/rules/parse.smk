@@ -1,4 +1,5 @@
-# Parsing: one job per listing file, then all listings merged into unique papers.
+# Parsing: one job per listing file (text, JSON lines, CSV, BibTeX or Atom, by extension),
+# then all listings merged into unique papers. Both write their outputs atomically.
 
 
 rule parse_listing:

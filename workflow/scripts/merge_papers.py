@@ -1,4 +1,4 @@
-"""Merge parsed listings into unique papers (rule merge_papers)."""
+"""Merge parsed listings into unique papers (rule merge_papers); outputs are written atomically."""
 
 from papertopics.listings import (
     LISTING_COLUMNS,
@@ -16,7 +16,11 @@ log = setup_logging(snakemake.log[0])
 listings = [read_listing_json(path) for path in snakemake.input]
 papers = merge_listings(listings)
 if not papers:
-    raise SystemExit("papertopics: no paper could be read from any listing; see logs/parse/")
+    skipped = "; ".join(f"{item.name}: {item.skipped}" for item in listings if item.skipped)
+    raise SystemExit(
+        "papertopics: no paper could be read from any listing"
+        + (f" (skipped: {skipped})" if skipped else "; see logs/parse/")
+    )
 write_papers(papers, snakemake.output.papers)
 write_rows(listing_table(listings, papers), snakemake.output.listings, LISTING_COLUMNS)
 write_rows(warning_table(listings), snakemake.output.warnings, WARNING_COLUMNS)

@@ -1,0 +1,646 @@
+"""Readers for every listing format, chosen by the file's extension.
+
+- ``.txt``: a text copy of a "daily papers" page (see :mod:`papertopics.listings`).
+- ``.jsonl`` (``.ndjson``): JSON lines, one object per line with ``title``, ``abstract``
+  and optional ``date``, ``id``, ``url``.
+- ``.csv`` (``.tsv``): a header row naming the same columns, then one paper per row; a
+  ``.csv`` separated by ``;`` or tabs is recognised from its header.
+- ``.bib``: BibTeX entries with ``title`` and ``abstract`` fields (bibtexparser 2);
+  ``date``, or ``year`` and ``month``, give the entry's date.
+- ``.atom`` (``.xml``): an arXiv API export (Atom XML, read with feedparser).
+
+Every reader returns a :class:`~papertopics.listings.Listing`.  Entries that cannot be
+read are skipped with a warning naming the file and line; a file that is empty, binary or
+holds no paper raises :class:`~papertopics.listings.ListingError`.  In the structured
+formats each entry may carry its own date; it becomes the paper's ``first_listed``, and
+the listing's date is the earliest of them.  The third-party parsers are imported only
+when a file of their format is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from papertopics.listings import (
+    MONTHS,
+    Listing,
+    ListingError,
+    Paper,
+    ParseWarning,
+    decode_text,
+    dedupe_papers,
+    normalise_text,
+    paper_id,
+    parse_listing_text,
+    sorted_warnings,
+    title_key,
+)
+
+__all__ = [
+    "FORMATS",
+    "listing_format",
+    "parse_atom",
+    "parse_bibtex",
+    "parse_bytes",
+    "parse_csv",
+    "parse_entry_date",
+    "parse_jsonl",
+    "read_listing",
+]
+
+#: Listing format by file extension (lowercase).
+FORMATS = {
+    ".txt": "text",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".bib": "bibtex",
+    ".atom": "atom",
+    ".xml": "atom",
+}
+#: Column / field names accepted for each value (compared case-insensitively, ``_`` = space).
+FIELDS = {
+    "title": ("title",),
+    "abstract": ("abstract", "summary", "abstract note", "abstractnote", "description"),
+    "date": ("date", "published", "publication date", "publication year", "year", "update date"),
+}
+#: Month by abbreviation or full name, lowercase.
+_MONTHS_BY_NAME = {
+    **{name.casefold(): number for number, name in enumerate(MONTHS, start=1)},
+    **{dt.date(2000, n, 1).strftime("%B").casefold(): n for n in range(1, 13)},
+    "sept": 9,
+}
+_ISO = re.compile(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?")
+_WORDY = re.compile(
+    r"(?:(?P<d1>\d{1,2})\s+)?(?P<mon>[A-Za-z]{3,})\.?(?:\s+(?P<d2>\d{1,2}))?,?(?:\s+(?P<y>\d{4}))?"
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _one_line(error: object, limit: int = 160) -> str:
+    """An error message on one line, shortened."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def listing_format(path: str | Path) -> str:
+    """The format of a listing file, from its extension.
+
+    Args:
+        path: The file.
+
+    Returns:
+        ``"text"``, ``"jsonl"``, ``"csv"``, ``"bibtex"`` or ``"atom"``.
+
+    Raises:
+        ListingError: When the extension is not one of :data:`FORMATS`.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise ListingError(path, f"unknown listing format {suffix or '(none)'!r}; known: {known}")
+    return FORMATS[suffix]
+
+
+def read_listing(path: str | Path, *, year: int | None = None, name: str | None = None) -> Listing:
+    """Read one listing file of any supported format.
+
+    Args:
+        path: The file; its extension picks the format (see :data:`FORMATS`).
+        year: The year of dates that give none (``Mar 11``); when None, a text listing
+            takes it from the file's modification time.
+        name: The listing's name (the papers' source); defaults to the file's stem.
+
+    Returns:
+        The parsed listing; its warnings name the file (``path.name``) and line.
+
+    Raises:
+        ListingError: With the path and the reason, when the file is empty, binary,
+            unreadable or holds no paper.
+    """
+    path = Path(path)
+    kind = listing_format(path)
+    try:
+        raw = path.read_bytes()
+        mtime = dt.date.fromtimestamp(path.stat().st_mtime)
+    except OSError as err:
+        raise ListingError(path, f"cannot be read ({err.strerror or err})") from None
+    try:
+        return parse_bytes(
+            raw,
+            kind,
+            name or path.stem,
+            file=path.name,
+            year=year,
+            reference_date=mtime,
+            delimiter="\t" if path.suffix.lower() == ".tsv" else None,
+        )
+    except ListingError as err:
+        raise ListingError(path, err.reason) from None
+
+
+def parse_bytes(
+    raw: bytes,
+    kind: str,
+    name: str,
+    *,
+    file: str | None = None,
+    year: int | None = None,
+    reference_date: dt.date | None = None,
+    delimiter: str | None = None,
+) -> Listing:
+    """Parse the content of a listing file of a given format.
+
+    Args:
+        raw: The file's bytes (UTF-8 with or without a byte-order mark; other text is read
+            as cp1252 with a warning; Atom XML follows its own encoding declaration).
+        kind: ``"text"``, ``"jsonl"``, ``"csv"``, ``"bibtex"`` or ``"atom"``.
+        name: The listing's name.
+        file: The file named in warnings and errors; defaults to ``name``.
+        year: The year of dates that give none.
+        reference_date: A day on or after the listing (a text listing's modification day).
+        delimiter: The CSV separator; None detects it.
+
+    Returns:
+        The listing.
+
+    Raises:
+        ListingError: When the content is empty, binary or holds no paper.
+    """
+    file = file or name
+    if kind == "atom":
+        return parse_atom(raw, name, file=file, year=year)
+    text, warnings = decode_text(raw, file)
+    if kind == "text":
+        listing = parse_listing_text(
+            text, name, year=year, reference_date=reference_date, file=file
+        )
+    elif kind == "jsonl":
+        listing = parse_jsonl(text, name, file=file, year=year)
+    elif kind == "csv":
+        listing = parse_csv(text, name, file=file, year=year, delimiter=delimiter)
+    elif kind == "bibtex":
+        listing = parse_bibtex(text, name, file=file, year=year)
+    else:
+        raise ValueError(f"unknown listing format {kind!r}")
+    listing.warnings = sorted_warnings([*warnings, *listing.warnings])
+    return listing
+
+
+def parse_entry_date(value: object, year: int | None = None) -> str | None:
+    """An entry's date as ISO text, as precise as the value: ``2024-03-11``, ``2024-03``, ``2024``.
+
+    Accepts ISO dates (with or without a time), ``Mar 11, 2024``, ``11 March 2024``,
+    ``March 2024`` and a bare year; ``Mar 11`` only when ``year`` is given.
+
+    Args:
+        value: The raw value (text or a number).
+        year: The year for dates without one.
+
+    Returns:
+        The ISO date, or None when the value is not a date.
+    """
+    text = normalise_text(str(value)) if value is not None else ""
+    if not text:
+        return None
+    match = _ISO.fullmatch(text)
+    if match:
+        parts = [int(part) for part in match.groups() if part]
+        return _iso(*parts)
+    match = _WORDY.fullmatch(text)
+    month = _MONTHS_BY_NAME.get(match["mon"].casefold()) if match else None
+    if match is None or month is None or (match["d1"] and match["d2"]):
+        return None
+    day, entry_year = match["d1"] or match["d2"], int(match["y"]) if match["y"] else year
+    if entry_year is None:
+        return None
+    return _iso(entry_year, month, int(day)) if day else _iso(entry_year, month)
+
+
+def _iso(year: int, month: int | None = None, day: int | None = None) -> str | None:
+    if not 1000 <= year <= 2999:
+        return None
+    try:
+        if day is not None:
+            return dt.date(year, month or 1, day).isoformat()
+        if month is not None:
+            return dt.date(year, month, 1).isoformat()[:7]
+    except ValueError:
+        return None
+    return f"{year:04d}"
+
+
+@dataclass
+class _Entry:
+    line: int
+    title: object
+    abstract: object
+    date: object = None
+
+
+def _field(record: Mapping[str, object], name: str) -> object:
+    """The value of ``name`` (or one of its aliases) in a record with normalised keys."""
+    for alias in FIELDS[name]:
+        value = record.get(alias)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _normal_key(key: object) -> str:
+    return " ".join(str(key).replace("_", " ").replace("\ufeff", "").casefold().split())
+
+
+def _build(
+    entries: Iterable[_Entry],
+    name: str,
+    file: str,
+    warnings: list[ParseWarning],
+    *,
+    year: int | None,
+    empty_reason: str,
+) -> Listing:
+    """A listing from structured entries: check each, date it, drop repeats."""
+    papers, starts = [], []
+    from_config = False  # some date took its year from the config
+    for entry in entries:
+        missing = [
+            what
+            for what, value in (("title", entry.title), ("abstract", entry.abstract))
+            if not isinstance(value, str) or not normalise_text(value)
+        ]
+        if missing:
+            shown = normalise_text(entry.title)[:60] if isinstance(entry.title, str) else ""
+            warnings.append(
+                ParseWarning(
+                    file,
+                    entry.line,
+                    f"entry without {' or '.join(missing)} skipped"
+                    + (f": {shown!r}" if shown else ""),
+                )
+            )
+            continue
+        title, abstract = normalise_text(entry.title), normalise_text(entry.abstract)
+        if not title_key(title):
+            warnings.append(ParseWarning(file, entry.line, f"title has no letters: {title[:60]!r}"))
+            continue
+        date = ""
+        if entry.date not in (None, ""):
+            date = parse_entry_date(entry.date, year) or ""
+            from_config |= bool(date) and parse_entry_date(entry.date) is None
+            if not date:
+                warnings.append(
+                    ParseWarning(
+                        file, entry.line, f"date {str(entry.date)[:40]!r} not understood; ignored"
+                    )
+                )
+        papers.append(Paper(paper_id(title), title, abstract, [name], date))
+        starts.append(entry.line)
+    papers = dedupe_papers(papers, starts, file, warnings)
+    if not papers:
+        raise ListingError(file, empty_reason)
+    dates = sorted(paper.first_listed for paper in papers if paper.first_listed)
+    if not dates:
+        warnings.append(ParseWarning(file, 1, "no entry has a date; the papers have no first date"))
+    elif len(dates) < len(papers):
+        undated = len(papers) - len(dates)
+        warnings.append(ParseWarning(file, 1, f"{undated} of {len(papers)} entries have no date"))
+    source = ("config" if from_config else "file") if dates else "none"
+    return Listing(name, dates[0] if dates else "", source, papers, sorted_warnings(warnings))
+
+
+def parse_jsonl(
+    text: str, name: str, *, file: str | None = None, year: int | None = None
+) -> Listing:
+    """Parse JSON lines: one object per line with ``title``, ``abstract`` and optional ``date``.
+
+    Args:
+        text: The file's content.
+        name: The listing's name.
+        file: The file named in warnings and errors; defaults to ``name``.
+        year: The year of dates without one.
+
+    Returns:
+        The listing.
+
+    Raises:
+        ListingError: When no line holds a paper.
+    """
+    file = file or name
+    warnings: list[ParseWarning] = []
+    entries = []
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            warnings.append(ParseWarning(file, number, f"not a JSON object ({err.msg}); skipped"))
+            continue
+        if not isinstance(record, dict):
+            warnings.append(
+                ParseWarning(
+                    file, number, f"a JSON {type(record).__name__}, not an object; skipped"
+                )
+            )
+            continue
+        record = {_normal_key(key): value for key, value in record.items()}
+        entries.append(
+            _Entry(
+                number, _field(record, "title"), _field(record, "abstract"), _field(record, "date")
+            )
+        )
+    return _build(
+        entries,
+        name,
+        file,
+        warnings,
+        year=year,
+        empty_reason="no paper (a JSON object with title and abstract) found",
+    )
+
+
+def parse_csv(
+    text: str,
+    name: str,
+    *,
+    file: str | None = None,
+    year: int | None = None,
+    delimiter: str | None = None,
+) -> Listing:
+    """Parse CSV with a header row naming ``title``, ``abstract`` and optional ``date``.
+
+    Args:
+        text: The file's content.
+        name: The listing's name.
+        file: The file named in warnings and errors; defaults to ``name``.
+        year: The year of dates without one.
+        delimiter: The field separator; None picks ``,``, ``;`` or tab from the header.
+
+    Returns:
+        The listing.
+
+    Raises:
+        ListingError: When the header lacks a title or abstract column, or no row holds a
+            paper.
+    """
+    file = file or name
+    text = text.lstrip("\ufeff")
+    if delimiter is None:
+        header_line = text.lstrip("\r\n").partition("\n")[0]
+        counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+        delimiter = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    warnings: list[ParseWarning] = []
+    header: list[str] | None = None
+    entries = []
+    start = 1
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [_normal_key(cell) for cell in row]
+                columns = {
+                    what: next((header.index(a) for a in aliases if a in header), None)
+                    for what, aliases in FIELDS.items()
+                }
+                missing = [what for what in ("title", "abstract") if columns[what] is None]
+                if missing:
+                    raise ListingError(
+                        file,
+                        f"no {' or '.join(repr(m) for m in missing)} column in the header row "
+                        f"(columns: {', '.join(header)[:120]})",
+                    )
+                continue
+            if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+                warnings.append(
+                    ParseWarning(
+                        file,
+                        line,
+                        f"row has {len(row)} fields, the header {len(header)} "
+                        "(an unquoted separator?); skipped",
+                    )
+                )
+                continue
+            values = {
+                what: row[index] if index is not None and index < len(row) else None
+                for what, index in columns.items()
+            }
+            entries.append(_Entry(line, values["title"], values["abstract"], values["date"]))
+    except csv.Error as err:
+        warnings.append(
+            ParseWarning(file, start, f"CSV unreadable from here on ({err}); rest skipped")
+        )
+    if header is None:
+        raise ListingError(file, "no header row (title, abstract, ...) found")
+    return _build(
+        entries,
+        name,
+        file,
+        warnings,
+        year=year,
+        empty_reason="no paper (a row with title and abstract) found",
+    )
+
+
+def _latex_to_text(value: str) -> str:
+    """LaTeX markup of a BibTeX field as plain text; math (``$^2$``) is kept verbatim."""
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    value = re.sub(r"(?<!\\)%", r"\\%", value)  # a bare % would start a LaTeX comment
+    return LatexNodes2Text(math_mode="verbatim").latex_to_text(value)
+
+
+def _bib_date(fields: Mapping[str, str]) -> str | None:
+    if fields.get("date"):
+        return fields["date"]
+    entry_year = fields.get("year", "").strip("{} ")
+    if not entry_year:
+        return None
+    month = fields.get("month", "").strip("{} ").casefold().rstrip(".")
+    number = _MONTHS_BY_NAME.get(month)
+    if month.isdigit():
+        number = int(month)
+    if not month:
+        return entry_year
+    if number is None:
+        return f"{month} {entry_year}"  # not understood: warned about by the caller
+    day = fields.get("day", "").strip("{} ")
+    return f"{entry_year}-{number:02d}" + (f"-{int(day):02d}" if day.isdigit() else "")
+
+
+def parse_bibtex(
+    text: str, name: str, *, file: str | None = None, year: int | None = None
+) -> Listing:
+    """Parse BibTeX entries that have ``title`` and ``abstract`` fields.
+
+    LaTeX markup (``{\\"u}``, ``\\&``, ``{BERT}``) is turned into plain text; math such as
+    ``$^2$`` is kept as it is.  An entry's date is its ``date`` field, or ``year`` with
+    ``month`` (and ``day``).
+
+    Args:
+        text: The file's content.
+        name: The listing's name.
+        file: The file named in warnings and errors; defaults to ``name``.
+        year: The year of dates without one.
+
+    Returns:
+        The listing.
+
+    Raises:
+        ListingError: When no entry holds a paper.
+    """
+    import bibtexparser
+    from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
+
+    file = file or name
+    try:
+        library = bibtexparser.parse_string(text.lstrip("\ufeff"))
+    except Exception as err:  # the parser is tolerant; this keeps one odd file from crashing
+        raise ListingError(file, f"not readable as BibTeX ({_one_line(err)})") from None
+    warnings: list[ParseWarning] = []
+    blocks = list(library.entries)
+    for block in library.failed_blocks:
+        line = block.start_line + 1
+        if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)) and isinstance(
+            block.ignore_error_block, Entry
+        ):
+            blocks.append(block.ignore_error_block)
+            what = "citation key" if isinstance(block, DuplicateBlockKeyBlock) else "field"
+            warnings.append(ParseWarning(file, line, f"duplicate {what}; entry read anyway"))
+            continue
+        error = block.error
+        reason = getattr(error, "abort_reason", None) or getattr(error, "message", None) or error
+        reason = _one_line(reason or "syntax error")
+        warnings.append(ParseWarning(file, line, f"BibTeX entry unreadable ({reason}); skipped"))
+    entries = []
+    for block in sorted(blocks, key=lambda item: item.start_line):
+        fields = {
+            key.casefold(): value if isinstance(value, str) else str(value)
+            for key, value in ((f.key, f.value) for f in block.fields)
+        }
+        line = block.start_line + 1
+        decoded = {}
+        for what in ("title", "abstract"):
+            value = fields.get(what)
+            if value is None:
+                continue
+            try:
+                decoded[what] = _latex_to_text(value)
+            except Exception as err:  # pylatexenc is tolerant; this is a safety net
+                decoded[what] = value.replace("{", "").replace("}", "")
+                warnings.append(
+                    ParseWarning(
+                        file, line, f"LaTeX in the {what} kept as it is ({_one_line(err)})"
+                    )
+                )
+        entries.append(
+            _Entry(line, decoded.get("title"), decoded.get("abstract"), _bib_date(fields))
+        )
+    return _build(
+        entries,
+        name,
+        file,
+        warnings,
+        year=year,
+        empty_reason="no paper (an entry with title and abstract fields) found",
+    )
+
+
+def _plain(detail: Mapping | None, value: str | None) -> str | None:
+    """Text of an Atom text construct; HTML tags removed when it is HTML."""
+    if value is None:
+        return None
+    if detail and "html" in str(detail.get("type", "")):
+        return html.unescape(_TAG.sub(" ", value))
+    return value
+
+
+def _feed_date(entry: Mapping) -> object:
+    """An entry's first publication date (else its update date), ISO when feedparser parsed it."""
+    for key in ("published", "updated"):
+        parsed = entry.get(f"{key}_parsed")
+        if parsed:
+            return dt.date(*parsed[:3]).isoformat()
+        if entry.get(key):
+            return entry[key]
+    return None
+
+
+def parse_atom(
+    data: bytes | str, name: str, *, file: str | None = None, year: int | None = None
+) -> Listing:
+    """Parse an arXiv API export (Atom XML): each ``<entry>``'s title, summary and published date.
+
+    Args:
+        data: The file's content (bytes keep the XML's own encoding declaration).
+        name: The listing's name.
+        file: The file named in warnings and errors; defaults to ``name``.
+        year: The year of dates without one.
+
+    Returns:
+        The listing.
+
+    Raises:
+        ListingError: When the file is empty, binary, not a feed, or has no entry with a
+            title and summary.
+    """
+    import feedparser
+
+    file = file or name
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise ListingError(file, "the file is empty")
+    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ListingError(file, "the file is binary, not an Atom export")
+    try:
+        feed = feedparser.parse(raw)  # bytes: feedparser never fetches a URL
+    except Exception as err:  # feedparser is tolerant; this keeps one odd file from crashing
+        raise ListingError(file, f"not readable as Atom ({_one_line(err)})") from None
+    warnings: list[ParseWarning] = []
+    problem = feed.get("bozo_exception")
+    problem_text = _one_line(problem) if problem else ""
+    if not feed.entries:
+        if feed.get("bozo") and not feed.get("feed"):
+            raise ListingError(file, f"not an Atom feed ({problem_text or 'no feed element'})")
+        raise ListingError(file, "no paper (an <entry> with a title and summary) found")
+    if feed.get("bozo") and isinstance(problem, Exception) and "SAX" in type(problem).__name__:
+        warnings.append(
+            ParseWarning(
+                file, 1, f"the XML is not well-formed ({problem_text}); read what it could"
+            )
+        )
+    text = raw.decode("utf-8", errors="replace")
+    starts = [
+        text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<(?:\w+:)?entry[\s>]", text)
+    ]
+    if len(starts) != len(feed.entries):
+        starts = [0] * len(feed.entries)
+    entries = [
+        _Entry(
+            line,
+            _plain(entry.get("title_detail"), entry.get("title")),
+            _plain(entry.get("summary_detail"), entry.get("summary")),
+            _feed_date(entry),
+        )
+        for line, entry in zip(starts, feed.entries, strict=True)
+    ]
+    return _build(
+        entries,
+        name,
+        file,
+        warnings,
+        year=year,
+        empty_reason="no paper (an <entry> with a title and summary) found",
+    )
