@@ -169,3 +169,15 @@ def test_changes_table(previous):
     assert got[("papers_removed", "all")][1] == 18
     first = changes_table(papers, topics, listings, {"a": "A"}, None)
     assert first["kind"].tolist() == ["first_run"]
+
+
+def test_incremental_topics_keep_the_fitted_parameters(previous):
+    snapshot, vectors, centres = previous
+    snapshot.params = {"umap_n_components": 5, "seed": 42, "mode": "fit"}
+    rng = np.random.default_rng(3)
+    ids = [f"p{i}" for i in range(20)] + ["n0"]
+    result = place_new_papers(
+        snapshot, ids, np.vstack([vectors, blobs(rng, centres[1:], 1)]), TopicSettings()
+    )
+    assert result.params["umap_n_components"] == 5 and result.params["mode"] == "incremental"
+    assert result.params["n_new"] == 1

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +50,7 @@ class Snapshot:
         topics: ``topic, label, top_terms`` (list), ``term_weights`` (list).
         centroids: One row per topic, in the order of ``topics``.
         listings: ``listing, listing_date``.
+        params: The topic model's parameters of the run that fitted the topics.
     """
 
     fingerprint: str
@@ -57,6 +58,7 @@ class Snapshot:
     topics: pd.DataFrame
     centroids: np.ndarray
     listings: pd.DataFrame
+    params: dict = field(default_factory=dict)
 
 
 def load_snapshot(folder: str | Path) -> Snapshot | None:
@@ -72,7 +74,9 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
     topics = pd.DataFrame(meta["topics"])
     if len(topics) != len(centroids):
         return None
-    return Snapshot(meta["fingerprint"], papers, topics, centroids, listings)
+    return Snapshot(
+        meta["fingerprint"], papers, topics, centroids, listings, meta.get("params", {})
+    )
 
 
 def _replace(path: Path, write) -> None:
@@ -94,7 +98,11 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     _replace(folder / "papers.csv", lambda p: snapshot.papers[columns].to_csv(p, index=False))
     _replace(folder / "listings.csv", lambda p: snapshot.listings.to_csv(p, index=False))
     _replace(folder / "centroids.npy", lambda p: _save_array(p, snapshot.centroids))
-    meta = {"fingerprint": snapshot.fingerprint, "topics": snapshot.topics.to_dict("records")}
+    meta = {
+        "fingerprint": snapshot.fingerprint,
+        "params": snapshot.params,
+        "topics": snapshot.topics.to_dict("records"),
+    }
     _replace(folder / "snapshot.json", lambda p: p.write_text(json.dumps(meta, indent=1)))
 
 
