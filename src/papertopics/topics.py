@@ -595,14 +595,18 @@ def place_new_papers(
     info["size"] = [int((topics == t).sum()) for t in info["topic"]]
     info["representatives"] = [representatives(embeddings, topics, t) for t in info["topic"]]
     centroids = np.vstack([embeddings[topics == t].mean(axis=0) for t in info["topic"]])
-    params = dict(
-        mode="incremental",
-        n_papers=n,
-        n_new=n_new,
-        n_new_poorly_fitting=int(poorly.sum()),
-        novelty_floor=round(floor, 4),
-        seed=settings.seed,
-        n_outliers_after=int((topics == -1).sum()),
-    )
+    fitted = {
+        k: v for k, v in previous.params.items() if k not in ("n_topics_kept", "n_topics_new")
+    }
+    params = {
+        **fitted,
+        "mode": "incremental",
+        "n_papers": n,
+        "n_new": n_new,
+        "n_new_poorly_fitting": int(poorly.sum()),
+        "novelty_floor": round(floor, 4),
+        "seed": settings.seed,
+        "n_outliers_after": int((topics == -1).sum()),
+    }
     log.info("topics: %s", params)
     return TopicResult(topics, info, centroids.astype(np.float32), coords, params)
