@@ -23,8 +23,8 @@ run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests workflow/scripts tools
-	$(BIN)/ruff format --check src tests workflow/scripts tools
+	$(BIN)/ruff check src tests workflow/scripts tools benchmarks
+	$(BIN)/ruff format --check src tests workflow/scripts tools benchmarks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

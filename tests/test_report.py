@@ -1,14 +1,24 @@
 """The HTML report: content and escaping of every input string."""
 
-import pandas as pd
+import base64
+import gzip
+import hashlib
+import json
+import re
+from pathlib import Path
 
-from papertopics.report import json_for_script, render_report, report_context
+import numpy as np
+import pandas as pd
+import pytest
+
+from papertopics.report import json_for_script, render_report, report_context, topic_similarity
 
 EVIL_TITLE = '<script>alert("t")</script>'
 EVIL_ABSTRACT = '"><img src=x onerror=alert(1)>'
+TEMPLATE = Path(__file__).resolve().parent.parent / "workflow" / "report" / "report.html.j2"
 
 
-def context(tmp_path, evaluation=None):
+def context(tmp_path, evaluation=None, changes=None, centroids=None, topic_params=None, **options):
     svg = tmp_path / "fig.svg"
     svg.write_text(
         '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>ok</text></svg>'
@@ -92,7 +102,8 @@ def context(tmp_path, evaluation=None):
             "theme_terms": svg,
             "themes_by_listing": svg,
         },
-        topic_params={
+        topic_params=topic_params
+        or {
             "umap_n_components": 5,
             "umap_n_neighbors": 10,
             "seed": 42,
@@ -101,7 +112,14 @@ def context(tmp_path, evaluation=None):
             "n_outliers_before": 1,
         },
         evaluation=evaluation,
+        changes=changes,
+        centroids=centroids,
+        **options,
     )
+
+
+def render(tmp_path, **kwargs):
+    return render_report(context(tmp_path, **kwargs), TEMPLATE)
 
 
 def test_input_strings_are_escaped(tmp_path, root):
@@ -132,3 +150,122 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
 def test_json_for_script_cannot_close_the_script():
     text = json_for_script({"t": "</script><script>alert(1)</script>&"})
     assert "</script>" not in text and "<" not in text and "&" not in text
+
+
+def _data(html):
+    text = re.search(r'<script id="report-data" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(text.group(1))
+
+
+def test_paper_data_is_inlined_as_safe_json(tmp_path):
+    html = render(tmp_path)
+    data = _data(html)
+    assert data["papers"]["title"] == [EVIL_TITLE, "Plain"]
+    assert data["papers"]["themes"] == [[0], []]
+    assert data["papers"]["evidence"][0] == [[0, 0.9, 'terms: federated; sentence: "<b>bold</b>"']]
+    assert data["listings"] == ["a", "bad<x>", "b"]  # sources not in the listing table too
+    assert data["themes"][0]["label"] == "Federated <learning>"
+
+
+def test_only_the_reports_own_script_may_run(tmp_path):
+    html = render(tmp_path)
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert (
+        "default-src 'none'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
+    script = html.rsplit("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in csp
+    # no address outside the page: no src at all, links only to anchors in the page
+    assert not re.search(r"<[^>]*\ssrc=", html)
+    assert set(re.findall(r'href="(.)', html)) <= {"#"}
+
+
+def test_what_changed_block(tmp_path):
+    assert 'id="changes"' not in render(tmp_path)
+    assert 'id="changes"' not in render(tmp_path, changes=pd.DataFrame(columns=["kind"]))
+    changes = pd.DataFrame(
+        {
+            "kind": ["theme_changed", "listing_added", "new_topic", "new_papers", "odd_kind"],
+            "subject": ["Plain", "c<d>.txt", "7", "all", "x"],
+            "detail": ["none -> fed", "", "<b>agents</b>, tools", "papers not in the last run", ""],
+            "n": [1, 12, 9, 12, float("nan")],
+        }
+    )
+    html = render(tmp_path, changes=changes)
+    block = html.split('id="changes"', 1)[1].split("</div>\n  </div>", 1)[0]
+    titles = re.findall(r"<h4>([^<]+) <span", block)
+    assert titles == [
+        "Listings added",
+        "New papers",
+        "New topics",
+        "Themes that changed",
+        "Odd kind",
+    ]
+    assert "<b>c&lt;d&gt;.txt</b>" in block and "&lt;b&gt;agents&lt;/b&gt;" in block
+    assert "<b>#7</b>" in block  # a topic id
+    assert '<span class="count">12</span>' in block and "nan" not in block
+
+
+def test_data_problems_name_each_file(tmp_path):
+    html = render(tmp_path)
+    block = html.split('id="problems"', 1)[1].split("</section>", 1)[0]
+    assert '<b class="file">bad&lt;x&gt;</b>: the file is &lt;empty&gt;' in block
+    assert "Entries skipped" not in block  # the only warning is the skipped file itself
+
+
+def test_topic_similarity_orders_related_topics_together():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(2, 32))
+    # topics 0 and 2 are near base 0, topics 1 and 3 near base 1; -1 (outliers) is left out
+    centroids = {t: base[t % 2] + 0.05 * rng.normal(size=32) for t in (0, 1, 2, 3)}
+    centroids[-1] = rng.normal(size=32)
+    labels = {t: f"t{t}" for t in range(-1, 4)}
+    sim = topic_similarity(centroids, labels, {0: 5, 1: 4, 2: 3, 3: 2})
+    order = [t["topic"] for t in sim["topics"]]
+    assert sorted(order) == [0, 1, 2, 3]
+    assert {frozenset(order[:2]), frozenset(order[2:])} == {frozenset({0, 2}), frozenset({1, 3})}
+    assert sim["nearest"][0][0]["topic"] == 2 and sim["nearest"][0][0]["value"] > 0.9
+    assert len(sim["cells"]) == 16 and len(sim["links"]) == 3
+    assert sim["n_left_out"] == 0
+    assert topic_similarity({0: [1.0, 0.0]}, labels) is None
+    few = topic_similarity(centroids, labels, {0: 5, 1: 4, 2: 3, 3: 2}, max_topics=3)
+    assert [t["topic"] for t in few["topics"]].count(3) == 0 and few["n_left_out"] == 1
+
+
+def test_heatmap_is_drawn_from_centroids(tmp_path):
+    assert "Topic similarity heatmap" not in render(tmp_path)
+    html = render(tmp_path, centroids={0: [1.0, 0.0, 0.2], -1: [0.0, 1.0, 0.0], 5: [0.9, 0.1, 0.0]})
+    heatmap = html.split('aria-label="Topic similarity heatmap"', 1)[1].split("</svg>", 1)[0]
+    assert heatmap.count("<rect") == 4 and "#0 &lt;i&gt;lab&lt;/i&gt;" in heatmap
+
+
+@pytest.mark.parametrize("name", ["report.js", "report.css"])
+def test_inlined_assets_cannot_close_their_element(tmp_path, name):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    for asset in ("report.html.j2", "report.js", "report.css"):
+        (folder / asset).write_text((TEMPLATE.parent / asset).read_text())
+    (folder / name).write_text("/* </script> </style> */")
+    with pytest.raises(ValueError, match=name):
+        render_report(context(tmp_path), folder / "report.html.j2")
+
+
+def test_large_reports_pack_the_abstracts(tmp_path):
+    html = render(tmp_path, compress_abstracts_over=1)
+    data = _data(html)
+    assert data["papers"]["abstract"] is None
+    packed = gzip.decompress(base64.b64decode(data["abstractsGzip"]))
+    assert json.loads(packed) == [EVIL_ABSTRACT, "text"]
+    assert _data(render(tmp_path))["abstractsGzip"] is None
+
+
+def test_method_after_an_incremental_run(tmp_path):
+    # a rerun that placed new papers into the previous topics has no UMAP/HDBSCAN parameters
+    params = {"mode": "incremental", "n_papers": 2, "n_new": 3, "n_new_poorly_fitting": 1}
+    html = render(tmp_path, topic_params=dict(params, seed=42, n_outliers_after=0))
+    method = html.split('id="method"', 1)[1]
+    assert "its 3 new papers joined the topics of the previous run" in method
+    assert "1 fit none well" in method and "dimensions" not in method
+    assert "dimensions, 10 neighbours, seed 42" in render(tmp_path).split('id="method"', 1)[1]

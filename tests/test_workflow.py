@@ -145,18 +145,21 @@ def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):
     before = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
     seeds = sorted((root / "data" / "seeds").glob("*.txt"))
     fresh = parse_listing(seeds[1], year=2024).papers[30:35]
+    new_ids = {p.paper_id for p in fresh} - set(before["paper_id"])
+    assert new_ids  # some of them are already known (the seed listings overlap)
     write_listing(work / "listings" / "day3.txt", "Mar 18", fresh)
     result = snakemake(root, work)
     assert result.returncode == 0, result.stderr[-4000:]
 
     embed_log = (work / "logs" / "embed.log").read_text()
-    assert "embedding 5 new texts" in embed_log  # the old papers came from the cache
+    # only the new papers were embedded; every other vector came from the cache
+    assert f"embedding {len(new_ids)} new texts" in embed_log
     assert (
         not (work / "logs" / "parse" / "day1.log").stat().st_mtime
         > (work / "logs" / "parse" / "day3.log").stat().st_mtime
     )  # only the new listing was parsed again
     after = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
-    assert len(after) == len(before) + 5
+    assert len(after) == len(before) + len(new_ids)
     old = after.set_index("paper_id").loc[before["paper_id"]]
     assert (old["topic"].to_numpy() == before["topic"].to_numpy()).all()
     same_themes = (old["themes"].to_numpy() == before["themes"].to_numpy()).mean()
@@ -164,6 +167,7 @@ def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):
     changes = pd.read_csv(work / "results/tables/changes.csv", keep_default_na=False)
     added = changes[changes["kind"] == "listing_added"]
     assert added["subject"].tolist() == ["day3"] and added["n"].tolist() == [5]
+    assert changes.set_index(["kind", "subject"]).at[("new_papers", "all"), "n"] == len(new_ids)
     dry = snakemake(root, work, "-n")
     assert "Nothing to be done" in dry.stdout + dry.stderr
 

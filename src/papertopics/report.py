@@ -1,19 +1,39 @@
-"""The self-contained HTML report: one file, no network, every input string escaped."""
+"""The self-contained HTML report: one file, no network, every input string escaped.
+
+:func:`report_context` turns the output tables into plain Python values; :func:`render_report`
+renders them with the Jinja2 template (autoescape on) and inlines the report's own CSS and
+JavaScript (``report.css`` and ``report.js`` beside the template). The papers travel as one
+JSON document inside ``<script type="application/json">``, made safe by :func:`json_for_script`;
+the page builds its map and table from it with DOM text nodes only (never ``innerHTML``).
+A Content-Security-Policy allows no network access at all and only the report's own script
+(by its SHA-256 hash), so even a string that escaped escaping could not run.
+"""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import gzip
+import hashlib
 import importlib.metadata
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from papertopics.figures import term_papers, theme_colours
+from papertopics.figures import NO_THEME, term_papers, theme_colours
 
-__all__ = ["json_for_script", "package_versions", "render_report", "report_context"]
+__all__ = [
+    "json_for_script",
+    "package_versions",
+    "render_report",
+    "report_context",
+    "topic_similarity",
+]
 
 PACKAGES = (
     "papertopics",
@@ -29,9 +49,47 @@ PACKAGES = (
     "snakemake",
 )
 
+#: Representative papers shown in each theme's section (all of them are in the paper table).
+N_REPRESENTATIVE = 5
+#: Related discovered topics listed per theme.
+N_RELATED_TOPICS = 6
+#: The topic-similarity heatmap shows at most this many topics (the largest).
+MAX_HEATMAP_TOPICS = 50
+#: Above this many papers the abstracts travel gzip-compressed (base64) inside the JSON and
+#: the page unpacks them with the browser's DecompressionStream: about half the file size.
+COMPRESS_ABSTRACTS_OVER = 5000
+#: Topics outside the themes shown in full (representative papers, nearest topics); the
+#: smaller ones are listed in a collapsed table.
+MAX_TOPIC_ROWS = 40
+#: Static figures larger than this are not inlined (the interactive map replaces the big one).
+MAX_INLINE_FIGURE = 400_000
+
+#: Headings of the "what changed" groups; other kinds are shown by their name.
+CHANGE_KINDS = {
+    "listing_added": "Listings added",
+    "listing_removed": "Listings removed",
+    "new_papers": "New papers",
+    "new_topic": "New topics",
+    "topic_removed": "Topics no longer found",
+    "theme_changed": "Themes that changed",
+}
+
+#: Kinds of change whose subject is a topic id.
+TOPIC_KINDS = ("new_topic", "topic_removed")
+
+#: Light-to-dark blue ramp for the similarity heatmap (sequential, colour-blind safe).
+_RAMP = ((247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107))
+
 
 def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
-    """Installed versions of the packages that shape the results."""
+    """Installed versions of the packages that shape the results.
+
+    Args:
+        names: Distribution names to look up.
+
+    Returns:
+        Version per name, or ``"not installed"``.
+    """
     versions = {}
     for name in names:
         try:
@@ -42,8 +100,15 @@ def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
 
 
 def json_for_script(data) -> str:
-    """JSON that is safe inside an HTML ``<script>`` element (no ``</script>`` break-out)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    """JSON that is safe inside an HTML ``<script>`` element (no ``</script>`` break-out).
+
+    Args:
+        data: Any JSON-serialisable value.
+
+    Returns:
+        Compact JSON with ``<``, ``>`` and ``&`` written as ``\\u`` escapes.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -55,6 +120,243 @@ def _svg_body(path: str | Path) -> str:
 
 def _split(value: str, sep: str = ";") -> list[str]:
     return [item for item in str(value).split(sep) if item]
+
+
+def _evidence(text: str) -> dict[str, str]:
+    """``key: what || key: what`` of papers.csv as ``{key: what}``."""
+    found = {}
+    for part in str(text).split(" || "):
+        key, _, what = part.partition(": ")
+        if key and what:
+            found[key] = what
+    return found
+
+
+def _int(value) -> int | None:
+    """An integer, or None for an empty or missing cell."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else int(number)
+
+
+def _text(value) -> str:
+    """A cell as text: empty for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _ramp(value: float) -> str:
+    """Colour of ``value`` (0–1) on the heatmap ramp, as ``#rrggbb``."""
+    value = min(max(float(value), 0.0), 1.0) * (len(_RAMP) - 1)
+    i = min(int(value), len(_RAMP) - 2)
+    f = value - i
+    rgb = (round(a + (b - a) * f) for a, b in zip(_RAMP[i], _RAMP[i + 1], strict=True))
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def topic_similarity(
+    centroids: Mapping[int, Sequence[float]],
+    labels: Mapping[int, str],
+    sizes: Mapping[int, int] | None = None,
+    max_topics: int = MAX_HEATMAP_TOPICS,
+) -> dict | None:
+    """Cosine similarity of topic centroids, ordered by average-linkage clustering.
+
+    The outlier topic (−1) is left out. With more than ``max_topics`` topics only the largest
+    are kept. The result carries everything the template needs to draw a heatmap with a
+    dendrogram, in pixels.
+
+    Args:
+        centroids: Mean embedding per topic id.
+        labels: Readable label per topic id.
+        sizes: Papers per topic id (to pick the largest topics).
+        max_topics: Most topics in the heatmap.
+
+    Returns:
+        ``topics`` (id, label, size in leaf order), ``cells`` (row, column, value, colour),
+        ``links`` (dendrogram polylines), ``nearest`` (the two most similar topics of each),
+        layout sizes, and the colour scale; None with fewer than two topics.
+    """
+    ids = [int(t) for t in centroids if int(t) != -1]
+    n_topics = len(ids)
+    if sizes:
+        ids.sort(key=lambda t: (-int(sizes.get(t, 0)), t))
+    ids = sorted(ids[:max_topics])
+    if len(ids) < 2:
+        return None
+    matrix = np.asarray([centroids[t] for t in ids], dtype=np.float64)
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    sim = np.clip(matrix @ matrix.T, -1.0, 1.0)
+
+    from scipy.cluster.hierarchy import dendrogram, linkage
+    from scipy.spatial.distance import squareform
+
+    dist = np.clip(1.0 - sim, 0.0, None)
+    np.fill_diagonal(dist, 0.0)
+    tree = linkage(squareform(dist, checks=False), method="average")
+    dendro = dendrogram(tree, no_plot=True)
+    order = [int(i) for i in dendro["leaves"]]
+
+    n = len(ids)
+    cell = max(12, min(34, 680 // n))
+    tree_width = 90
+    off = sim[~np.eye(n, dtype=bool)]
+    low, high = float(off.min()), float(off.max())
+    span = (high - low) or 1.0
+    cells = []
+    for r, i in enumerate(order):
+        for c, j in enumerate(order):
+            value = float(sim[i, j])
+            cells.append(
+                {
+                    "row": r,
+                    "col": c,
+                    "a": ids[i],
+                    "b": ids[j],
+                    "value": round(value, 2),
+                    "colour": _ramp(1.0 if i == j else (value - low) / span),
+                }
+            )
+    # dendrogram: scipy puts leaf k at 5 + 10k and heights in distance units
+    top = max(max(d) for d in dendro["dcoord"]) or 1.0
+    links = []
+    for xs, ds in zip(dendro["icoord"], dendro["dcoord"], strict=True):
+        points = [
+            (
+                round(tree_width * (1 - d / top), 1),
+                round((x - 5) / 10 * cell + cell / 2, 1),
+            )
+            for x, d in zip(xs, ds, strict=True)
+        ]
+        links.append(" ".join(f"{px},{py}" for px, py in points))
+    nearest = {}
+    for i, t in enumerate(ids):
+        others = [j for j in np.argsort(-sim[i], kind="stable") if j != i][:2]
+        nearest[t] = [{"topic": ids[j], "value": round(float(sim[i, j]), 2)} for j in others]
+    return {
+        "topics": [
+            {"topic": ids[i], "label": labels.get(ids[i], ""), "size": (sizes or {}).get(ids[i])}
+            for i in order
+        ],
+        "cells": cells,
+        "links": links,
+        "nearest": nearest,
+        "cell": cell,
+        "tree_width": tree_width,
+        "size": n * cell,
+        "low": round(low, 2),
+        "high": round(high, 2),
+        "legend": [_ramp(k / 4) for k in range(5)],
+        "n_left_out": n_topics - n,
+    }
+
+
+def _changes(changes: pd.DataFrame | None) -> list[dict] | None:
+    """Rows of ``changes.csv`` grouped by kind, known kinds first."""
+    if changes is None or changes.empty:
+        return None
+    order = list(CHANGE_KINDS)
+    groups = []
+    frame = changes
+    kinds = sorted(
+        frame["kind"].astype(str).unique(),
+        key=lambda k: (order.index(k) if k in order else len(order), k),
+    )
+    for kind in kinds:
+        rows = frame[frame["kind"].astype(str) == kind]
+        groups.append(
+            {
+                "kind": kind,
+                # subjects of topic changes are topic ids: shown as "#id"
+                "topics": bool(
+                    kind in TOPIC_KINDS
+                    and rows["subject"].astype(str).str.fullmatch(r"-?\d+").all()
+                ),
+                "title": CHANGE_KINDS.get(kind, kind.replace("_", " ").capitalize()),
+                "rows": [
+                    {
+                        "subject": _text(row["subject"]),
+                        "detail": _text(row["detail"]),
+                        "n": _int(row["n"]),
+                    }
+                    for _, row in rows.iterrows()
+                ],
+            }
+        )
+    return groups
+
+
+def _problems(listings: pd.DataFrame, warnings: pd.DataFrame) -> dict:
+    """Data problems found while parsing: skipped files, skipped entries, merged duplicates."""
+    skipped = listings[listings["skipped"] != ""]
+    entries = warnings[~warnings["message"].astype(str).str.startswith("file skipped")]
+    by_file = [
+        {
+            "file": str(name),
+            "warnings": [
+                {"line": _int(w["line"]), "message": str(w["message"])} for _, w in group.iterrows()
+            ],
+        }
+        for name, group in entries.groupby("file", sort=True)
+    ]
+    duplicates = [
+        {"listing": str(row["listing"]), "n": int(row["n_duplicates"])}
+        for _, row in listings.iterrows()
+        if _int(row["n_duplicates"])
+    ]
+    return {
+        "skipped": [
+            {"listing": str(r["listing"]), "reason": str(r["skipped"])}
+            for _, r in skipped.iterrows()
+        ],
+        "entries": by_file,
+        "n_entries": len(entries),
+        "duplicates": duplicates,
+    }
+
+
+def _short_date(date: str) -> str:
+    """``2026-03-11`` as ``Mar 11``; other text unchanged."""
+    try:
+        return dt.date.fromisoformat(date).strftime("%b %d").replace(" 0", " ")
+    except ValueError:
+        return date or "?"
+
+
+def _trend(by_listing: pd.DataFrame, listing_sizes: Mapping[str, int], key: str) -> dict:
+    """Papers of one theme per listing, in date order, laid out as a small bar chart."""
+    rows = by_listing[by_listing["theme"] == key].copy()
+    rows["_date"] = rows["listing_date"].astype(str).replace("", "9999")
+    rows = rows.sort_values(["_date", "listing"], kind="stable")
+    n = len(rows)
+    width = 320
+    step = width / max(n, 1)
+    bar = max(1.0, min(36.0, step * 0.8))
+    peak = max([int(v) for v in rows["n_papers"]] + [1])
+    bars = []
+    for k, (_, row) in enumerate(rows.iterrows()):
+        count = int(row["n_papers"])
+        total = listing_sizes.get(str(row["listing"]), 0)
+        height = round(70 * count / peak, 1)
+        bars.append(
+            {
+                "listing": str(row["listing"]),
+                "date": str(row["listing_date"]) or "no date",
+                "short": _short_date(str(row["listing_date"])),
+                "n": count,
+                "share": f"{100 * count / total:.0f}%" if total else "",
+                "x": round(k * step + (step - bar) / 2, 1),
+                "w": round(bar, 1),
+                "h": height,
+                "y": round(80 - height, 1),
+            }
+        )
+    return {"bars": bars, "peak": peak, "width": width}
 
 
 def report_context(
@@ -69,6 +371,9 @@ def report_context(
     config: Mapping,
     figures: Mapping[str, str | Path],
     evaluation: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
+    centroids: Mapping[int, Sequence[float]] | None = None,
+    compress_abstracts_over: int = COMPRESS_ABSTRACTS_OVER,
 ) -> dict:
     """Everything the report template shows, as plain Python values.
 
@@ -83,68 +388,167 @@ def report_context(
         config: The validated run configuration.
         figures: SVG file per figure name, inlined into the page.
         evaluation: ``evaluation.csv`` when hand labels are configured.
+        changes: ``changes.csv`` (``kind, subject, detail, n``): what changed since the last
+            run; a "What changed" block is shown when it has rows.
+        centroids: Mean embedding per topic id (rows of ``centroids.npy`` keyed by the topic
+            ids of ``topics.json``), for the topic-similarity heatmap.
+        compress_abstracts_over: With more papers than this, the abstracts are inlined
+            gzip-compressed (the page unpacks them); fewer travel as plain JSON.
 
     Returns:
         The template context.
     """
     definitions = {d["key"]: d for d in config["themes"]["definitions"]}
-    colours = theme_colours(themes["theme"].tolist())
+    theme_keys = themes["theme"].tolist()
+    theme_index = {key: i for i, key in enumerate(theme_keys)}
+    colours = theme_colours(theme_keys)
     members = papers["themes"].map(_split)
+    topic_labels = {
+        int(t): str(lab) for t, lab in zip(topics["topic"], topics["label"], strict=True)
+    }
+    topic_sizes = {int(t): int(s) for t, s in zip(topics["topic"], topics["size"], strict=True)}
+    listing_sizes = {
+        str(name): int(n) for name, n in zip(listings["listing"], listings["n_papers"], strict=True)
+    }
+    similarity = (
+        topic_similarity(centroids, topic_labels, topic_sizes) if centroids is not None else None
+    )
+
     theme_sections = []
     for row in themes.itertuples(index=False):
         inside = members.map(lambda m, key=row.theme: key in m).to_numpy()
         ranked = papers[inside].sort_values(f"score_{row.theme}", ascending=False, kind="stable")
-        evidence = {}
-        for text in ranked["theme_evidence"]:
-            for part in str(text).split(" || "):
-                key, _, what = part.partition(": ")
-                evidence.setdefault(key, []).append(what)
-        trend = by_listing[by_listing["theme"] == row.theme]
         texts = (ranked["title"] + ". " + ranked["abstract"]).tolist()
-        term_counts = [(term, term_papers(texts, term)) for term in _split(row.top_terms, ", ")]
+        n_papers = int(row.n_papers)
+        term_counts = [
+            (term, count, round(100 * count / max(n_papers, 1)))
+            for term in _split(row.top_terms, ", ")
+            for count in [term_papers(texts, term)]
+        ]
+        owned = set(topics.loc[topics["theme"] == row.theme, "topic"].astype(int))
+        related = [
+            {
+                "topic": int(topic),
+                "label": topic_labels.get(int(topic), ""),
+                "size": topic_sizes.get(int(topic), 0),
+                "n": int(count),
+                "owned": int(topic) in owned,
+            }
+            for topic, count in ranked["topic"].value_counts(sort=False).items()
+            if int(topic) != -1
+        ]
+        related.sort(key=lambda t: (not t["owned"], -t["n"], t["topic"]))
         theme_sections.append(
             {
                 "key": row.theme,
                 "label": row.label,
-                "description": definitions[row.theme]["description"],
-                "keywords": definitions[row.theme].get("keywords", []),
-                "n_papers": row.n_papers,
+                "description": definitions.get(row.theme, {}).get("description", ""),
+                "keywords": definitions.get(row.theme, {}).get("keywords", []),
+                "n_papers": n_papers,
                 "top_terms": term_counts,
                 "colour": colours[row.theme],
-                "topics": topics[topics["theme"] == row.theme][["topic", "label", "size"]].to_dict(
-                    "records"
-                ),
-                "trend": trend[["listing", "listing_date", "n_papers"]].to_dict("records"),
+                "topics": related[:N_RELATED_TOPICS],
+                "trend": _trend(by_listing, listing_sizes, row.theme),
                 "papers": [
                     {
                         "paper_id": p.paper_id,
                         "title": p.title,
-                        "score": getattr(p, f"score_{row.theme}"),
+                        "score": float(getattr(p, f"score_{row.theme}")),
                         "themes": _split(p.themes),
-                        "evidence": next(
-                            (
-                                part.partition(": ")[2]
-                                for part in str(p.theme_evidence).split(" || ")
-                                if part.startswith(f"{row.theme}: ")
-                            ),
-                            "",
-                        ),
+                        "evidence": _evidence(p.theme_evidence).get(row.theme, ""),
                         "abstract": p.abstract,
                         "sources": _split(p.sources),
                     }
-                    for p in ranked.itertuples(index=False)
+                    for p in ranked.head(N_REPRESENTATIVE).itertuples(index=False)
                 ],
             }
         )
-    other_topics = topics[topics["theme"] == ""].to_dict("records")
+
+    if similarity:
+        owner = dict(zip(topics["topic"].astype(int), topics["theme"], strict=True))
+        labels = dict(zip(themes["theme"], themes["label"], strict=True))
+        for t in similarity["topics"]:
+            t["colour"] = colours.get(owner.get(t["topic"], ""), "")
+            t["theme_label"] = labels.get(owner.get(t["topic"], ""), "")
+    other_topics = (
+        topics[(topics["theme"] == "") & (topics["topic"] != -1)]
+        .sort_values(["size", "topic"], ascending=[False, True], kind="stable")
+        .to_dict("records")
+    )
     for topic in other_topics:
         topic["titles"] = _split(topic["representative_titles"], " | ")
+        topic["nearest"] = [
+            dict(n, label=topic_labels.get(n["topic"], ""))
+            for n in (similarity["nearest"].get(int(topic["topic"]), []) if similarity else [])
+        ]
     dated = listings[listings["listing_date"] != ""]
     skipped = listings[listings["skipped"] != ""]
     n_entries = int(listings["n_papers"].sum())
-    eval_rows = None
-    if evaluation is not None:
-        eval_rows = evaluation.to_dict("records")
+    eval_rows = evaluation.to_dict("records") if evaluation is not None else None
+
+    listing_names = [str(name) for name in listings["listing"]]
+    listing_index = {name: i for i, name in enumerate(listing_names)}
+    sources = []
+    for value in papers["sources"]:
+        idx = []
+        for name in _split(value):
+            if name not in listing_index:
+                listing_index[name] = len(listing_names)
+                listing_names.append(name)
+            idx.append(listing_index[name])
+        sources.append(idx)
+    score_columns = [f"score_{key}" for key in theme_keys]
+    scores = np.nan_to_num(papers[score_columns].to_numpy(dtype=float)) if len(theme_keys) else None
+    evidence = []
+    for k, (held, text) in enumerate(zip(members, papers["theme_evidence"], strict=True)):
+        found = _evidence(text)
+        evidence.append(
+            [
+                [theme_index[key], round(float(scores[k, theme_index[key]]), 2), found.get(key, "")]
+                for key in held
+                if key in theme_index
+            ]
+        )
+    abstracts = papers["abstract"].astype(str).tolist()
+    packed = None
+    if len(abstracts) > compress_abstracts_over:
+        raw = json.dumps(abstracts, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        packed = base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
+        abstracts = None
+    data = {
+        "abstractsGzip": packed,
+        "themes": [
+            {"key": key, "label": label, "colour": colours[key]}
+            for key, label in zip(theme_keys, themes["label"], strict=True)
+        ],
+        "noTheme": NO_THEME,
+        "topics": [
+            [int(t), str(lab), int(s)]
+            for t, lab, s in zip(topics["topic"], topics["label"], topics["size"], strict=True)
+        ],
+        "listings": listing_names,
+        "papers": {
+            "id": papers["paper_id"].astype(str).tolist(),
+            "title": papers["title"].astype(str).tolist(),
+            "abstract": abstracts,
+            "date": papers["first_listed"].astype(str).tolist(),
+            "sources": sources,
+            "themes": [[theme_index[k] for k in held if k in theme_index] for held in members],
+            "primary": [theme_index.get(k, -1) for k in papers["primary_theme"]],
+            "topic": [int(t) for t in papers["topic"]],
+            "evidence": evidence,
+            "x": papers["x"].astype(float).fillna(0.0).round(3).tolist(),
+            "y": papers["y"].astype(float).fillna(0.0).round(3).tolist(),
+        },
+    }
+    figure_svgs = {}
+    big_figures = []
+    for name, path in figures.items():
+        if Path(path).stat().st_size <= MAX_INLINE_FIGURE:
+            figure_svgs[name] = _svg_body(path)
+        else:
+            big_figures.append(name)
+
     return {
         "generated": dt.date.today().isoformat(),
         "summary": {
@@ -160,30 +564,24 @@ def report_context(
             "last_date": dated["listing_date"].max() if len(dated) else "",
             "date_sources": sorted(set(dated["date_source"])),
         },
-        "skipped": skipped[["listing", "skipped"]].to_dict("records"),
-        "warnings": warnings.to_dict("records"),
+        "problems": _problems(listings, warnings),
+        "changes": _changes(changes),
         "listings": listings.to_dict("records"),
         "themes": theme_sections,
+        "theme_labels": dict(zip(theme_keys, themes["label"], strict=True)),
+        "theme_peak": max([t["n_papers"] for t in theme_sections] + [1]),
         "other_topics": other_topics,
+        "max_topic_rows": MAX_TOPIC_ROWS,
+        "similarity": similarity,
         "topics": topics.to_dict("records"),
-        "figures": {name: _svg_body(path) for name, path in figures.items()},
+        "figures": figure_svgs,
+        "big_figures": big_figures,
         "config": config,
         "config_yaml": _yaml(config),
         "topic_params": dict(topic_params),
         "versions": package_versions(),
         "evaluation": eval_rows,
-        "json_themes": json_for_script(dict(zip(themes["theme"], themes["label"], strict=True))),
-        "json_colours": json_for_script(colours),
-        "map_data": json_for_script(
-            {
-                "x": papers["x"].round(3).tolist(),
-                "y": papers["y"].round(3).tolist(),
-                "theme": papers["primary_theme"].tolist(),
-                "topic": papers["topic"].tolist(),
-                "title": papers["title"].tolist(),
-                "id": papers["paper_id"].tolist(),
-            }
-        ),
+        "data_json": json_for_script(data),
     }
 
 
@@ -195,6 +593,10 @@ def _yaml(config: Mapping) -> str:
 
 def render_report(context: Mapping, template: str | Path) -> str:
     """Render the report template with autoescaping on (every input string is escaped).
+
+    The template's folder also holds ``report.css`` and ``report.js``; both are inlined, and
+    the page's Content-Security-Policy allows that one script by its SHA-256 hash and nothing
+    from the network.
 
     Args:
         context: Output of :func:`report_context`.
@@ -215,9 +617,17 @@ def render_report(context: Mapping, template: str | Path) -> str:
         lstrip_blocks=True,
     )
     env.filters["slug"] = lambda text: re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
-    # Figures come from our own matplotlib files; the map data is JSON made script-safe.
+    script = (template.parent / "report.js").read_text("utf-8")
+    style = (template.parent / "report.css").read_text("utf-8")
+    for name, text in (("report.js", script), ("report.css", style)):
+        if re.search(r"</(script|style)", text, re.IGNORECASE):
+            raise ValueError(f"{name} must not contain a closing </script> or </style> tag")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     context = dict(context)
+    # Figures come from our own matplotlib files; the data is JSON made script-safe.
     context["figures"] = {name: Markup(svg) for name, svg in context["figures"].items()}
-    for key in ("map_data", "json_themes", "json_colours"):
-        context[key] = Markup(context[key])
+    context["data_json"] = Markup(context["data_json"])
+    context["inline_script"] = Markup(script)
+    context["inline_style"] = Markup(style)
+    context["script_hash"] = f"sha256-{digest}"
     return env.get_template(template.name).render(**context)

@@ -16,6 +16,8 @@ rule changes:
     params:
         themes=config["themes"]["definitions"],
         history=HISTORY,
+    conda:
+        CONDA_ENV
     log:
         "logs/changes.log",
     script:

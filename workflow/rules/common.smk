@@ -26,11 +26,9 @@ THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
 EVALUATE = bool(config["evaluation"]["labels"])
 #: The previous run's snapshot (state kept between runs, like the embedding cache).
 HISTORY = "results/history"
+#: The software of every rule (`snakemake --use-conda`); paths are relative to workflow/rules/.
+CONDA_ENV = "../../environment.yml"
 FIGURES = ["theme_sizes", "paper_map", "theme_terms", "themes_by_listing", "themes_over_time"]
-
-
-wildcard_constraints:
-    listing="[^/]+",
 
 
 def listing_path(wildcards):
@@ -44,7 +42,7 @@ def parsed_listings(wildcards=None):
 
 
 def final_outputs():
-    """What `rule all` builds: the tables, figures and report (and the evaluation with labels)."""
+    """The targets of the default run: tables, figures, report, and the evaluation with labels."""
     outputs = [
         "results/tables/papers.csv",
         "results/tables/topics.csv",
@@ -69,6 +67,7 @@ def report_inputs(wildcards):
         "by_listing": "results/tables/themes_by_listing.csv",
         "listings": "results/interim/listings.csv",
         "warnings": "results/tables/parse_warnings.csv",
+        "changes": "results/tables/changes.csv",
         "topic_params": "results/interim/topics/topics.json",
         "figures": expand("results/figures/{figure}.svg", figure=FIGURES),
     }

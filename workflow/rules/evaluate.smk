@@ -17,6 +17,8 @@ rule evaluate:
     params:
         config=config,
     threads: 2
+    conda:
+        CONDA_ENV
     log:
         "logs/evaluate.log",
     benchmark:

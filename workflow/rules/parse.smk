@@ -2,6 +2,10 @@
 # then all listings merged into unique papers. Both write their outputs atomically.
 
 
+wildcard_constraints:
+    listing="[^/]+",
+
+
 rule parse_listing:
     input:
         listing_path,
@@ -10,6 +14,8 @@ rule parse_listing:
     params:
         year=config["input"]["year"],
         strict=config["input"]["strict"],
+    conda:
+        CONDA_ENV
     log:
         "logs/parse/{listing}.log",
     script:
@@ -27,6 +33,8 @@ rule merge_papers:
             caption="../report/parse_warnings.rst",
             category="Tables",
         ),
+    conda:
+        CONDA_ENV
     log:
         "logs/merge_papers.log",
     script:

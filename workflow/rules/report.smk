@@ -30,6 +30,8 @@ rule tables:
         ),
     params:
         themes=config["themes"]["definitions"],
+    conda:
+        CONDA_ENV
     log:
         "logs/tables.log",
     script:
@@ -55,6 +57,8 @@ rule figures:
         },
     params:
         themes=config["themes"]["definitions"],
+    conda:
+        CONDA_ENV
     log:
         "logs/figures.log",
     script:
@@ -64,10 +68,21 @@ rule figures:
 rule html_report:
     input:
         unpack(report_inputs),
+        centroids="results/interim/topics/centroids.npy",
+        # the template and the CSS and JavaScript it inlines: editing them rebuilds the report
+        template=Path(workflow.basedir) / "workflow/report/report.html.j2",
+        script=Path(workflow.basedir) / "workflow/report/report.js",
+        style=Path(workflow.basedir) / "workflow/report/report.css",
     output:
-        "results/report.html",
+        report(
+            "results/report.html",
+            caption="../report/report_html.rst",
+            category="Report",
+        ),
     params:
         config=config,
+    conda:
+        CONDA_ENV
     log:
         "logs/html_report.log",
     script:

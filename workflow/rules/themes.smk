@@ -11,6 +11,8 @@ rule assign_themes:
         "results/interim/themes.csv",
     params:
         themes=config["themes"],
+    conda:
+        CONDA_ENV
     log:
         "logs/assign_themes.log",
     benchmark:

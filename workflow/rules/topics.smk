@@ -15,6 +15,8 @@ rule fit_topics:
         embedding=config["embedding"],
         history=HISTORY,
     threads: 2
+    conda:
+        CONDA_ENV
     log:
         "logs/fit_topics.log",
     benchmark:

@@ -13,6 +13,8 @@ rule embed:
         themes=config["themes"],
         cache_dir="results/cache/embeddings",
     threads: 4
+    conda:
+        CONDA_ENV
     log:
         "logs/embed.log",
     benchmark:
