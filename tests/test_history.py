@@ -181,3 +181,14 @@ def test_incremental_topics_keep_the_fitted_parameters(previous):
     )
     assert result.params["umap_n_components"] == 5 and result.params["mode"] == "incremental"
     assert result.params["n_new"] == 1
+
+
+def test_papers_placed_over_several_reruns_trigger_a_refit(previous):
+    snapshot, vectors, centres = previous
+    rng = np.random.default_rng(4)
+    ids = [f"p{i}" for i in range(20)] + ["n0", "n1"]
+    new = np.vstack([vectors, blobs(rng, centres[:1], 2)])
+    settings = TopicSettings(refit_share=0.25)
+    assert place_new_papers(snapshot, ids, new, settings) is not None
+    snapshot.params = {"n_placed_since_fit": 4}  # earlier reruns placed 4 papers already
+    assert place_new_papers(snapshot, ids, new, settings) is None  # 6 of 22 > 25 %

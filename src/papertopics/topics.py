@@ -549,7 +549,8 @@ def place_new_papers(
     A new paper joins the topic whose centroid is most similar, and is placed on the map
     among its nearest known papers; known papers keep their topic and position, and
     topics keep their id, label and terms. No refit is possible (None is returned) when
-    the new papers are more than ``settings.refit_share`` of all papers, or when at least
+    the papers placed since the last fit (over all reruns) would be more than
+    ``settings.refit_share`` of all papers, or when at least
     ``min_cluster_size`` of them fit no topic well (less similar to every centroid than
     95 % of known papers are to their own): they may form a new topic.
 
@@ -566,7 +567,9 @@ def place_new_papers(
     known = np.array([pid in old.index for pid in paper_ids])
     n = len(paper_ids)
     n_new = int((~known).sum())
-    if not known.any() or n_new > settings.refit_share * n:
+    # Papers placed since the last fit, this run's included: drift accumulates over reruns.
+    placed = int(previous.params.get("n_placed_since_fit", 0)) + n_new
+    if not known.any() or placed > settings.refit_share * n:
         return None
     topics = np.full(n, -1)
     topics[known] = old.loc[np.asarray(paper_ids)[known], "topic"].to_numpy(int)
@@ -603,6 +606,7 @@ def place_new_papers(
         "mode": "incremental",
         "n_papers": n,
         "n_new": n_new,
+        "n_placed_since_fit": placed,
         "n_new_poorly_fitting": int(poorly.sum()),
         "novelty_floor": round(floor, 4),
         "seed": settings.seed,
