@@ -25,24 +25,19 @@ from common import ROOT, SHARED, make_workdir, median, rule_benchmarks, run_work
 
 
 def listings_for(n_papers: int, folder: Path) -> list[Path]:
-    """About ``n_papers`` real ML papers as daily listing files (at most 250 a day)."""
-    per_day = min(250, n_papers)
-    days = -(-n_papers // per_day)
-    subprocess.run(
-        [
-            sys.executable,
-            str(SHARED / "tools" / "make_listings.py"),
-            str(folder),
-            "--days",
-            str(days),
-            "--only-ml",
-            "--max-per-day",
-            str(per_day),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return sorted(folder.glob("*.txt"))
+    """Consecutive days of real ML listings holding at least ``n_papers`` papers in all."""
+    days = max(1, n_papers // 100)
+    while True:
+        if folder.exists():
+            shutil.rmtree(folder)
+        labels = folder.parent / "labels.csv"
+        tool = SHARED / "tools" / "make_listings.py"
+        command = [sys.executable, str(tool), str(folder), "--days", str(days), "--only-ml"]
+        subprocess.run([*command, "--labels-csv", str(labels)], check=True, capture_output=True)
+        written = sum(1 for _ in labels.open(encoding="utf-8")) - 1
+        if written >= n_papers:
+            return sorted(folder.glob("*.txt"))
+        days = int(days * n_papers / max(written, 1)) + 1
 
 
 def plain(listings_dir: Path) -> dict:
