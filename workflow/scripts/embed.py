@@ -1,15 +1,14 @@
 """Embed every unique paper, the theme texts and the theme candidate sentences (rule embed)."""
 
 import numpy as np
-import torch
 
-from papertopics.embed import Embedder, EmbeddingSettings, paper_text
+from papertopics.embed import Embedder, EmbeddingSettings, paper_text, set_threads
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
 from papertopics.themes import candidate_sentences, theme_texts, themes_from_config
 
 log = setup_logging(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+set_threads(snakemake.threads)
 params = snakemake.params.embedding
 embedder = Embedder(
     EmbeddingSettings(params["model"], params["max_seq_length"], params["normalize"]),

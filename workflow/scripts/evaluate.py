@@ -2,9 +2,8 @@
 
 import numpy as np
 import pandas as pd
-import torch
 
-from papertopics.embed import Embedder, EmbeddingSettings, paper_text
+from papertopics.embed import Embedder, EmbeddingSettings, paper_text, set_threads
 from papertopics.evaluate import (
     label_matrix,
     load_labels,
@@ -21,7 +20,7 @@ from papertopics.themes import keyword_baseline, theme_metrics
 from papertopics.topics import TopicModel, TopicSettings
 
 log = setup_logging(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+set_threads(snakemake.threads)
 config = snakemake.params.config
 definitions = config["themes"]["definitions"]
 keys = [d["key"] for d in definitions]
