@@ -172,6 +172,9 @@ class Embedder:
             if Path(location).is_dir():
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # no "Loading weights" bars in the logs
 
             self._model = SentenceTransformer(location, device="cpu")
             self._model.max_seq_length = self.settings.max_seq_length
