@@ -220,3 +220,8 @@ def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, ch
     assert result.stderr.startswith(f"papertopics: {message}")
     assert result.stderr.count("\n") == 1, result.stderr
     assert not (tmp_path / "results").exists() and not (tmp_path / ".snakemake").exists()
+
+
+def test_listing_names_never_hold_the_sources_separator(tmp_path):
+    files = [tmp_path / "a;b.txt", tmp_path / "c.txt"]
+    assert list(listing_names(files)) == ["a_b", "c"]

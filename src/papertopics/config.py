@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -157,7 +158,8 @@ def listing_names(files: Iterable[str | Path]) -> dict[str, Path]:
     """A unique, stable listing name for each file: its stem, or its file name when shared.
 
     ``day1.txt`` alone is listing ``day1``; ``day1.txt`` beside ``day1.bib`` gives
-    listings ``day1.txt`` and ``day1.bib``.  Names depend only on the files' names.
+    listings ``day1.txt`` and ``day1.bib``.  Names depend only on the files' names; a ``;``
+    (which separates listings in the ``sources`` column) becomes ``_``.
 
     Args:
         files: Listing files (names are unique within a folder).
@@ -168,4 +170,5 @@ def listing_names(files: Iterable[str | Path]) -> dict[str, Path]:
     files = [Path(file) for file in files]
     stems = Counter(file.stem for file in files)
     names = {file.stem if stems[file.stem] == 1 else file.name: file for file in files}
-    return dict(sorted(names.items()))
+    # ";" joins listing names in the sources column, "/" would break the job's paths.
+    return dict(sorted((re.sub(r"[;/]", "_", name), file) for name, file in names.items()))
