@@ -301,7 +301,6 @@ class ConsensusClusterer:
             labels[outliers] = np.where(affinity[outliers].max(axis=1) > 0, by_run, by_vector)
         self.labels_ = labels
         self.n_raw_outliers_ = int(outliers.sum())
-        self.co_association_ = together
         return self
 
 
