@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.listings import atomic_open
 from papertopics.tables import theme_membership
 
 __all__ = [
@@ -79,31 +79,24 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
     )
 
 
-def _replace(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
-def _save_array(path: Path, array: np.ndarray) -> None:
-    with path.open("wb") as out:
-        np.save(out, array)
-
-
 def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     """Write a snapshot; each file is replaced atomically, the metadata last."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     columns = ["paper_id", "title", "themes", "topic", "x", "y"]
-    _replace(folder / "papers.csv", lambda p: snapshot.papers[columns].to_csv(p, index=False))
-    _replace(folder / "listings.csv", lambda p: snapshot.listings.to_csv(p, index=False))
-    _replace(folder / "centroids.npy", lambda p: _save_array(p, snapshot.centroids))
+    with atomic_open(folder / "papers.csv", encoding="utf-8", newline="") as out:
+        snapshot.papers[columns].to_csv(out, index=False)
+    with atomic_open(folder / "listings.csv", encoding="utf-8", newline="") as out:
+        snapshot.listings.to_csv(out, index=False)
+    with atomic_open(folder / "centroids.npy", "wb") as out:
+        np.save(out, snapshot.centroids)
     meta = {
         "fingerprint": snapshot.fingerprint,
         "params": snapshot.params,
         "topics": snapshot.topics.to_dict("records"),
     }
-    _replace(folder / "snapshot.json", lambda p: p.write_text(json.dumps(meta, indent=1)))
+    with atomic_open(folder / "snapshot.json", encoding="utf-8") as out:  # written last
+        out.write(json.dumps(meta, indent=1))
 
 
 def match_topics(
