@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from papertopics.listings import atomic_open
+
 __all__ = [
     "Embedder",
     "EmbeddingCache",
@@ -136,9 +138,8 @@ class EmbeddingCache:
         keys = np.array([_text_key(text) for text in texts])
         self.folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha1("".join(keys).encode()).hexdigest()[:16]
-        tmp = self.folder / f".{name}.tmp.npz"
-        np.savez(tmp, keys=keys, vectors=vectors.astype(np.float32))
-        os.replace(tmp, self.folder / f"{name}.npz")
+        with atomic_open(self.folder / f"{name}.npz", "wb") as out:
+            np.savez(out, keys=keys, vectors=vectors.astype(np.float32))
         self._vectors.update(zip(keys.tolist(), vectors, strict=True))
 
 
