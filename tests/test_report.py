@@ -136,13 +136,22 @@ def test_input_strings_are_escaped(tmp_path, root):
 
 def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
     evaluation = pd.DataFrame(
-        {"method": ["papertopics"], "metric": ["macro_f1"], "scope": ["macro"], "value": [0.93]}
+        {
+            "method": ["papertopics", "papertopics", "keyword search", "papertopics"],
+            "metric": ["macro_f1", "f1", "f1", "stability_ari"],
+            "scope": ["macro", "fed", "fed", "seeds 1, 2"],
+            "value": [0.93, 0.81, 0.42, 0.9047],
+        }
     )
     html = render_report(
         context(tmp_path, evaluation), root / "workflow" / "report" / "report.html.j2"
     )
     assert 'id="theme-fed"' in html and "Clients &lt;train&gt; together." in html
     assert 'id="evaluation"' in html and "0.930" in html
+    section = html.split('id="evaluation"', 1)[1].split("</section>", 1)[0]
+    assert "Federated &lt;learning&gt;</th>" in section  # one F1 column per theme
+    assert '<td>keyword search</td><td class="num">0.420</td>' in section
+    assert "Stability: adjusted Rand index" in section and "0.905" in section
     assert "<svg" in html and "<?xml" not in html
     assert "https://" not in html.split("<script", 1)[1]  # no CDN: everything inline
 

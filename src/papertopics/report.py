@@ -485,6 +485,7 @@ def report_context(
     skipped = listings[listings["skipped"] != ""]
     n_entries = int(listings["n_papers"].sum())
     eval_rows = evaluation.to_dict("records") if evaluation is not None else None
+    eval_view = _evaluation_view(evaluation, themes) if evaluation is not None else None
 
     listing_names = [str(name) for name in listings["listing"]]
     listing_index = {name: i for i, name in enumerate(listing_names)}
@@ -581,8 +582,38 @@ def report_context(
         "topic_params": dict(topic_params),
         "versions": package_versions(),
         "evaluation": eval_rows,
+        "evaluation_view": eval_view,
         "data_json": json_for_script(data),
     }
+
+
+def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
+    """F1 per method and theme (macro-F1 last), and the topic measures, for the report."""
+    labels = dict(zip(themes["theme"], themes["label"], strict=True))
+    f1 = evaluation[evaluation["metric"].isin(["f1", "macro_f1"])]
+    methods = list(dict.fromkeys(f1["method"]))
+    scopes = [key for key in labels if key in set(f1["scope"])]
+    value = {(r.method, r.scope): float(r.value) for r in f1.itertuples(index=False)}
+    rows = [
+        {
+            "method": method,
+            "values": [value.get((method, scope)) for scope in scopes],
+            "macro": value.get((method, "macro")),
+        }
+        for method in methods
+    ]
+    names = {
+        "npmi": "NPMI coherence of the topics' top-10 words (−1 to 1)",
+        "topic_diversity": "Topic diversity: unique share of the top-10 words",
+        "stability_ari": "Stability: adjusted Rand index of topic assignments",
+        "n_papers": "Hand-labelled papers",
+    }
+    measures = [
+        {"name": names[r.metric], "scope": r.scope, "value": float(r.value)}
+        for r in evaluation.itertuples(index=False)
+        if r.metric in names
+    ]
+    return {"themes": [labels[s] for s in scopes], "rows": rows, "measures": measures}
 
 
 def _yaml(config: Mapping) -> str:
