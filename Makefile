@@ -33,8 +33,9 @@ lint: $(STAMP)
 report: $(STAMP)
 	$(BIN)/snakemake --report results/snakemake_report.html
 
+# A cold start: every output, the embedding cache and the history (results/README.md stays).
 clean-results:
-	rm -rf results/interim results/tables results/figures results/benchmarks results/report.html logs
+	rm -rf results/interim results/tables results/figures results/benchmarks results/cache results/history results/report.html logs
 
 # Re-pin requirements.lock and environment.yml from the current .venv.
 lock: $(STAMP)
