@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 CORES  ?= 4
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint report clean-results install
+.PHONY: run test lint report clean-results install lock
 
 install: $(STAMP)
 
