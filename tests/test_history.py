@@ -192,3 +192,22 @@ def test_papers_placed_over_several_reruns_trigger_a_refit(previous):
     assert place_new_papers(snapshot, ids, new, settings) is not None
     snapshot.params = {"n_placed_since_fit": 4}  # earlier reruns placed 4 papers already
     assert place_new_papers(snapshot, ids, new, settings) is None  # 6 of 22 > 25 %
+
+
+def test_new_papers_that_fit_no_topic_form_a_new_topic_without_refit(previous):
+    snapshot, vectors, _ = previous
+    rng = np.random.default_rng(5)
+    novel = blobs(rng, [np.eye(8)[5] * 3], 6, noise=0.02)
+    ids = [f"p{i}" for i in range(20)] + [f"m{i}" for i in range(6)]
+    docs = ["alpha words"] * 10 + ["beta words"] * 10 + ["quantum annealing qubits"] * 6
+    result = place_new_papers(
+        snapshot, ids, np.vstack([vectors, novel]), TopicSettings(refit_share=0.5), docs
+    )
+    assert result is not None and result.params["mode"] == "incremental"
+    assert result.topics[:20].tolist() == [4] * 10 + [7] * 10  # known papers keep their topics
+    new = result.topics[20:]
+    assert (new == 8).sum() >= 5  # a new id after the largest old one (HDBSCAN may leave one out)
+    row = result.info.set_index("topic").loc[8]
+    assert "quantum" in row["label"] and row["size"] == (new == 8).sum()
+    assert result.info.set_index("topic").loc[4, "label"] == "alpha"  # old labels stay
+    assert result.params["n_topics_new"] == 1

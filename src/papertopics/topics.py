@@ -20,6 +20,7 @@ __all__ = [
     "TopicModel",
     "TopicResult",
     "TopicSettings",
+    "count_vectorizer",
     "interpolate_positions",
     "load_topic_info",
     "place_new_papers",
@@ -28,6 +29,7 @@ __all__ = [
     "renumber_topics",
     "representatives",
     "save_topics",
+    "topic_terms",
 ]
 
 log = logging.getLogger(__name__)
@@ -216,6 +218,46 @@ def interpolate_positions(
     return np.einsum("nk,nkd->nd", weights, known_positions[nearest]).astype(np.float32)
 
 
+def count_vectorizer(settings: TopicSettings):
+    """The CountVectorizer that BERTopic's c-TF-IDF counts topic terms with."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(
+        stop_words=settings.stop_words,
+        ngram_range=tuple(settings.ngram_range),
+        min_df=int(settings.min_df) if settings.min_df >= 1 else settings.min_df,
+        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b",
+    )
+
+
+def topic_terms(
+    docs: Sequence[str], topics: np.ndarray, settings: TopicSettings
+) -> dict[int, list[tuple[str, float]]]:
+    """Top c-TF-IDF terms of every topic (BERTopic's ClassTfidfTransformer, one class per topic).
+
+    Args:
+        docs: Paper texts.
+        topics: Topic id per paper.
+        settings: Term settings (stop words, n-grams, ``top_n_words``).
+
+    Returns:
+        Topic id -> ``(term, weight)`` pairs, best first.
+    """
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    ids = sorted(set(topics.tolist()))
+    classes = [" ".join(d for d, t in zip(docs, topics, strict=True) if t == i) for i in ids]
+    vectorizer = count_vectorizer(settings)
+    counts = vectorizer.fit_transform(classes)
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).toarray()
+    words = vectorizer.get_feature_names_out()
+    terms = {}
+    for row, topic in enumerate(ids):
+        order = np.argsort(-weights[row], kind="stable")[: settings.top_n_words]
+        terms[topic] = [(str(words[i]), round(float(weights[row, i]), 5)) for i in order]
+    return terms
+
+
 class ConsensusClusterer:
     """Evidence-accumulation consensus of several seeded UMAP + HDBSCAN runs.
 
@@ -320,15 +362,7 @@ class TopicModel:
         self.bertopic = None
 
     def _vectorizer(self):
-        from sklearn.feature_extraction.text import CountVectorizer
-
-        s = self.settings
-        return CountVectorizer(
-            stop_words=s.stop_words,
-            ngram_range=tuple(s.ngram_range),
-            min_df=int(s.min_df) if s.min_df >= 1 else s.min_df,
-            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b",
-        )
+        return count_vectorizer(self.settings)
 
     def fit(
         self,
@@ -541,23 +575,31 @@ def renumber_topics(
 
 
 def place_new_papers(
-    previous, paper_ids: Sequence[str], embeddings: np.ndarray, settings: TopicSettings
+    previous,
+    paper_ids: Sequence[str],
+    embeddings: np.ndarray,
+    settings: TopicSettings,
+    docs: Sequence[str] | None = None,
 ) -> TopicResult | None:
     """Add new papers to the previous run's topics without refitting, when that is sound.
 
     A new paper joins the topic whose centroid is most similar, and is placed on the map
     among its nearest known papers; known papers keep their topic and position, and
-    topics keep their id, label and terms. No refit is possible (None is returned) when
-    the papers placed since the last fit (over all reruns) would be more than
-    ``settings.refit_share`` of all papers, or when at least
-    ``min_cluster_size`` of them fit no topic well (less similar to every centroid than
-    95 % of known papers are to their own): they may form a new topic.
+    topics keep their id, label and terms. New papers that fit no topic well (less similar
+    to every centroid than 95 % of known papers are to their own) may form new topics: when
+    there are at least ``min_cluster_size`` of them, HDBSCAN clusters them (on their
+    embeddings, without UMAP), each cluster becomes a topic with a new id and c-TF-IDF
+    terms, and the rest join their most similar topic. No refit is possible (None is
+    returned) when the papers placed since the last fit (over all reruns) would be more
+    than ``settings.refit_share`` of all papers, or when new topics are needed and ``docs``
+    is None.
 
     Args:
         previous: The previous run's ``history.Snapshot`` (with the same settings).
         paper_ids: This run's papers.
         embeddings: Their embeddings.
         settings: Topic settings.
+        docs: Paper texts, for the terms of new topics.
 
     Returns:
         The topics, or None when a refit is needed.
@@ -582,17 +624,41 @@ def place_new_papers(
     new_rows = np.flatnonzero(~known)
     similarity = embeddings[new_rows] @ unit.T if n_new else np.zeros((0, len(kept)))
     poorly = similarity.max(axis=1) < floor if n_new else np.zeros(0, bool)
-    mcs, _, _ = settings.cluster_sizes(n)
-    if poorly.sum() >= mcs:
-        return None
+    mcs, ms, _ = settings.cluster_sizes(n)
     best = np.array(kept)[similarity.argmax(axis=1)] if n_new else np.zeros(0, int)
     if settings.outliers == "keep":
         best = np.where(poorly, -1, best)
+    created: list[int] = []
+    if poorly.sum() >= mcs:
+        if docs is None:
+            return None
+        from hdbscan import HDBSCAN
+
+        novel = np.flatnonzero(poorly)
+        groups = HDBSCAN(
+            min_cluster_size=mcs, min_samples=ms, allow_single_cluster=True
+        ).fit_predict(embeddings[new_rows[novel]])
+        next_id = int(previous.topics["topic"].max()) + 1
+        for group in sorted(set(groups.tolist()) - {-1}):
+            best[novel[groups == group]] = next_id
+            created.append(next_id)
+            next_id += 1
     topics[new_rows] = best
     coords = np.zeros((n, 2), dtype=np.float32)
     coords[known] = old.loc[np.asarray(paper_ids)[known], ["x", "y"]].to_numpy(np.float32)
     coords[new_rows] = interpolate_positions(embeddings[new_rows], embeddings[known], coords[known])
     info = previous.topics.copy()
+    if created:
+        terms = topic_terms(docs, topics, settings)
+        new_info = pd.DataFrame(
+            {
+                "topic": created,
+                "label": [readable_label([w for w, _ in terms[t]]) for t in created],
+                "top_terms": [[w for w, _ in terms[t]] for t in created],
+                "term_weights": [[v for _, v in terms[t]] for t in created],
+            }
+        )
+        info = pd.concat([info, new_info], ignore_index=True)
     info = info[info["topic"].isin(set(topics.tolist()))].reset_index(drop=True)
     info["size"] = [int((topics == t).sum()) for t in info["topic"]]
     info["representatives"] = [representatives(embeddings, topics, t) for t in info["topic"]]
@@ -607,6 +673,7 @@ def place_new_papers(
         "n_new": n_new,
         "n_placed_since_fit": placed,
         "n_new_poorly_fitting": int(poorly.sum()),
+        "n_topics_new": len(created),
         "novelty_floor": round(floor, 4),
         "seed": settings.seed,
         "n_outliers_after": int((topics == -1).sum()),

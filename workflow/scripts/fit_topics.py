@@ -27,7 +27,8 @@ previous = load_snapshot(params.history)
 if previous is not None and previous.fingerprint != fingerprint:
     log.info("settings changed since the previous run: topics are refitted from scratch")
     previous = None
-result = place_new_papers(previous, ids, embeddings, settings) if previous else None
+docs = [paper_text(p.title, p.abstract) for p in papers]
+result = place_new_papers(previous, ids, embeddings, settings, docs) if previous else None
 if result is None:
     init = None
     if previous is not None:
@@ -36,9 +37,7 @@ if result is None:
         init = np.zeros((len(ids), 2), dtype=np.float32)
         init[known] = old.loc[np.asarray(ids)[known], ["x", "y"]].to_numpy(np.float32)
         init[~known] = interpolate_positions(embeddings[~known], embeddings[known], init[known])
-    result = TopicModel(settings).fit(
-        [paper_text(p.title, p.abstract) for p in papers], embeddings, map_init=init
-    )
+    result = TopicModel(settings).fit(docs, embeddings, map_init=init)
     if previous is not None:
         matches = match_topics(
             result.centroids,
