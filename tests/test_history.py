@@ -211,3 +211,12 @@ def test_new_papers_that_fit_no_topic_form_a_new_topic_without_refit(previous):
     assert "quantum" in row["label"] and row["size"] == (new == 8).sum()
     assert result.info.set_index("topic").loc[4, "label"] == "alpha"  # old labels stay
     assert result.params["n_topics_new"] == 1
+
+
+def test_a_rerun_without_changes_says_so(previous):
+    snapshot, _, _ = previous
+    papers = snapshot.papers.assign(sources="day1")
+    topics = snapshot.topics[["topic", "label", "size"]]
+    listings = snapshot.listings.assign(skipped="")
+    changes = changes_table(papers, topics, listings, {"a": "A"}, snapshot)
+    assert changes["kind"].tolist() == ["unchanged"]

@@ -166,7 +166,8 @@ def changes_table(
     Returns:
         Rows ``kind, subject, detail, n``: ``first_run``, ``listing_added``, ``listing_removed``,
         ``new_papers`` (per theme, and in total), ``papers_removed``, ``new_topic``,
-        ``topic_removed`` and ``theme_changed`` (per paper whose themes changed).
+        ``topic_removed`` and ``theme_changed`` (per paper whose themes changed), or one
+        ``unchanged`` row.
     """
     rows: list[dict] = []
 
@@ -211,4 +212,6 @@ def changes_table(
         before, after = str(old.at[pid, "themes"]), str(row["themes"])
         if before != after:
             add("theme_changed", row["title"], f"{before or 'none'} -> {after or 'none'}", 1)
+    if not rows:
+        add("unchanged", "all", "nothing changed since the previous run", 0)
     return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))

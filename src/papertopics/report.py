@@ -72,6 +72,9 @@ CHANGE_KINDS = {
     "new_topic": "New topics",
     "topic_removed": "Topics no longer found",
     "theme_changed": "Themes that changed",
+    "papers_removed": "Papers removed",
+    "first_run": "First run",
+    "unchanged": "Nothing changed",
 }
 
 #: Kinds of change whose subject is a topic id.
