@@ -20,6 +20,7 @@ from papertopics.tables import (
     themes_table,
     topics_table,
 )
+from papertopics.topics import TopicSettings
 
 KEYS = ["fed", "moe"]
 DEFS = [{"key": "fed", "label": "Federated"}, {"key": "moe", "label": "Mixture of experts"}]
@@ -101,7 +102,9 @@ def test_topics_table_names_the_owning_theme():
 def test_theme_terms_and_table():
     papers, table, _ = build()
     member = np.array([[k in m.split(";") for k in KEYS] for m in table["themes"]])
-    terms = theme_terms([f"{p.title}. {p.abstract}" for p in papers], member, top_n=3)
+    terms = theme_terms(
+        [f"{p.title}. {p.abstract}" for p in papers], member, TopicSettings(top_n_words=3)
+    )
     fed_words = {"federated", "averaging", "clients", "aggregate", "updates", "experts", "router"}
     assert terms[0] and all(set(t.split()) <= fed_words for t in terms[0])
     assert not any("caption" in t for t in terms[0] + terms[1])  # the no-theme class

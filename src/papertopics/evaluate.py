@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from papertopics.listings import paper_id
+from papertopics.topics import TopicSettings, count_vectorizer
 
 __all__ = [
     "label_matrix",
@@ -83,11 +84,8 @@ def top_words(terms: Sequence[str], n: int = 10) -> list[str]:
 
 
 def _tokenize(docs: Sequence[str]) -> list[list[str]]:
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    analyzer = CountVectorizer(
-        stop_words="english", token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b"
-    ).build_analyzer()
+    """Words of each document, tokenised as the topic terms are (unigrams, no stop words)."""
+    analyzer = count_vectorizer(TopicSettings(ngram_range=(1, 1))).build_analyzer()
     return [analyzer(doc) for doc in docs]
 
 

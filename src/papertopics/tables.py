@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from papertopics.listings import Paper
+from papertopics.topics import TopicSettings, class_terms
 
 __all__ = [
     "BY_LISTING_COLUMNS",
@@ -164,12 +165,7 @@ def topics_table(
 
 
 def theme_terms(
-    docs: Sequence[str],
-    membership: np.ndarray,
-    *,
-    stop_words: str | None = "english",
-    ngram_range: tuple[int, int] = (1, 2),
-    top_n: int = 10,
+    docs: Sequence[str], membership: np.ndarray, settings: TopicSettings | None = None
 ) -> list[list[str]]:
     """Top c-TF-IDF terms of each theme against the rest of the corpus.
 
@@ -179,41 +175,19 @@ def theme_terms(
     Args:
         docs: Paper texts.
         membership: Boolean array ``(n_papers, n_themes)``.
-        stop_words: Stop-word list of the CountVectorizer.
-        ngram_range: N-gram lengths.
-        top_n: Terms per theme.
+        settings: Term settings (config ``terms``); defaults when None.
 
     Returns:
         One list of terms per theme (empty for a theme without papers).
     """
-    from bertopic.vectorizers import ClassTfidfTransformer
-    from sklearn.feature_extraction.text import CountVectorizer
-
     docs = list(docs)
     classes = [
         " ".join(d for d, m in zip(docs, membership[:, j], strict=True) if m)
         for j in range(membership.shape[1])
     ]
     classes.append(" ".join(d for d, m in zip(docs, membership.any(axis=1), strict=True) if not m))
-    classes = [text if text.strip() else "" for text in classes]
-    if not any(classes):
-        return [[] for _ in range(membership.shape[1])]
-    vectorizer = CountVectorizer(
-        stop_words=stop_words,
-        ngram_range=tuple(ngram_range),
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b",
-    )
-    counts = vectorizer.fit_transform(classes)
-    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).toarray()
-    words = vectorizer.get_feature_names_out()
-    result = []
-    for j in range(membership.shape[1]):
-        if not membership[:, j].any():
-            result.append([])
-            continue
-        order = np.argsort(-weights[j], kind="stable")[:top_n]
-        result.append([str(words[i]) for i in order if weights[j, i] > 0])
-    return result
+    terms = class_terms(classes, settings or TopicSettings())
+    return [[word for word, _ in pairs] for pairs in terms[:-1]]
 
 
 def themes_table(

@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ConsensusClusterer",
     "TopicModel",
     "TopicResult",
     "TopicSettings",
+    "class_terms",
     "count_vectorizer",
     "interpolate_positions",
     "load_topic_info",
@@ -243,19 +245,35 @@ def topic_terms(
     Returns:
         Topic id -> ``(term, weight)`` pairs, best first.
     """
-    from bertopic.vectorizers import ClassTfidfTransformer
-
     ids = sorted(set(topics.tolist()))
     classes = [" ".join(d for d, t in zip(docs, topics, strict=True) if t == i) for i in ids]
+    return dict(zip(ids, class_terms(classes, settings), strict=True))
+
+
+def class_terms(classes: Sequence[str], settings: TopicSettings) -> list[list[tuple[str, float]]]:
+    """Top c-TF-IDF terms of each class text (BERTopic's ClassTfidfTransformer).
+
+    Args:
+        classes: One text per class (the papers of a topic or theme joined).
+        settings: Term settings (stop words, n-grams, ``min_df``, ``top_n_words``).
+
+    Returns:
+        Per class, up to ``top_n_words`` ``(term, weight)`` pairs with a positive weight,
+        best first (none for an empty class).
+    """
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    if not any(text.strip() for text in classes):
+        return [[] for _ in classes]
     vectorizer = count_vectorizer(settings)
-    counts = vectorizer.fit_transform(classes)
+    counts = vectorizer.fit_transform(list(classes))
     weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).toarray()
     words = vectorizer.get_feature_names_out()
-    terms = {}
-    for row, topic in enumerate(ids):
-        order = np.argsort(-weights[row], kind="stable")[: settings.top_n_words]
-        terms[topic] = [(str(words[i]), round(float(weights[row, i]), 5)) for i in order]
-    return terms
+    result = []
+    for row in weights:
+        order = np.argsort(-row, kind="stable")[: settings.top_n_words]
+        result.append([(str(words[i]), round(float(row[i]), 5)) for i in order if row[i] > 0])
+    return result
 
 
 class ConsensusClusterer:

@@ -30,6 +30,8 @@ rule tables:
         ),
     params:
         themes=config["themes"]["definitions"],
+        topics=config["topics"],
+        terms=config["terms"],
     conda:
         CONDA_ENV
     log:

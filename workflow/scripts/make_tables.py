@@ -14,7 +14,7 @@ from papertopics.tables import (
     themes_table,
     topics_table,
 )
-from papertopics.topics import load_topic_info
+from papertopics.topics import TopicSettings, load_topic_info
 
 log = setup_logging(snakemake.log[0])
 definitions = snakemake.params.themes
@@ -29,7 +29,11 @@ table = papers_table(papers, themes, assignments, topic_info, keys)
 table.to_csv(snakemake.output.papers, index=False)
 topics_table(table, topic_info, keys).to_csv(snakemake.output.topics, index=False)
 membership = theme_membership(table["themes"], keys)
-terms = theme_terms([paper_text(p.title, p.abstract) for p in papers], membership)
+terms = theme_terms(
+    [paper_text(p.title, p.abstract) for p in papers],
+    membership,
+    TopicSettings.from_config({"topics": snakemake.params.topics, "terms": snakemake.params.terms}),
+)
 themes_table(table, definitions, terms).to_csv(snakemake.output.themes, index=False)
 read = listings[listings["skipped"] == ""]
 themes_by_listing_table(table, read, keys).to_csv(snakemake.output.by_listing, index=False)
