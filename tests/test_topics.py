@@ -61,3 +61,41 @@ def test_fit_finds_planted_topics_and_is_deterministic():
 def test_readable_label_prefers_bigrams_that_cover_top_words():
     label = readable_label(["continual", "learning", "cl", "continual learning", "forgetting"])
     assert label == "continual learning, cl, forgetting"
+
+
+_CLASS_TERMS_SCRIPT = """
+import json, sys
+{preload}
+from papertopics.topics import TopicSettings, class_terms
+classes = [
+    "federated clients server aggregation privacy federated",
+    "experts router gating sparse experts tokens",
+    "teacher student distillation logits student",
+]
+terms = class_terms(classes, TopicSettings())
+print(json.dumps({{"terms": terms, "heavy": sorted(
+    m for m in ("sentence_transformers", "torch", "bertopic") if m in sys.modules)}}))
+"""
+
+
+def _class_terms_in_fresh_process(preload: str) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _CLASS_TERMS_SCRIPT.format(preload=preload)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_class_terms_uses_bertopics_ctfidf_without_importing_all_of_bertopic():
+    light = _class_terms_in_fresh_process("")
+    full = _class_terms_in_fresh_process("import bertopic")
+    assert light["heavy"] == []
+    assert "bertopic" in full["heavy"]
+    assert light["terms"] == full["terms"]
+    assert light["terms"][0][0][0] == "federated"

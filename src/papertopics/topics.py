@@ -6,9 +6,11 @@ them, so importing this module stays cheap.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,6 +252,36 @@ def topic_terms(
     return dict(zip(ids, class_terms(classes, settings), strict=True))
 
 
+def class_tfidf_transformer() -> type:
+    """BERTopic's ``ClassTfidfTransformer`` class, without importing all of bertopic.
+
+    ``import bertopic`` loads sentence-transformers, torch and umap (about 6 s per process),
+    which the light jobs that only count terms (the tables, the no-refit rerun) do not need.
+    The class lives in a module of its own that imports only numpy, scipy and scikit-learn,
+    so it is loaded from bertopic's installed files directly. Where bertopic is already
+    imported, or its files are laid out differently, the normal import is used.
+
+    Returns:
+        The ``ClassTfidfTransformer`` class.
+    """
+    if "bertopic" not in sys.modules:
+        spec = importlib.util.find_spec("bertopic")
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        path = origin.parent / "vectorizers" / "_ctfidf.py" if origin else None
+        if path is not None and path.is_file():
+            name = "papertopics._bertopic_ctfidf"
+            module = sys.modules.get(name)
+            if module is None:
+                module_spec = importlib.util.spec_from_file_location(name, path)
+                module = importlib.util.module_from_spec(module_spec)
+                module_spec.loader.exec_module(module)
+                sys.modules[name] = module
+            return module.ClassTfidfTransformer
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    return ClassTfidfTransformer
+
+
 def class_terms(classes: Sequence[str], settings: TopicSettings) -> list[list[tuple[str, float]]]:
     """Top c-TF-IDF terms of each class text (BERTopic's ClassTfidfTransformer).
 
@@ -261,13 +293,12 @@ def class_terms(classes: Sequence[str], settings: TopicSettings) -> list[list[tu
         Per class, up to ``top_n_words`` ``(term, weight)`` pairs with a positive weight,
         best first (none for an empty class).
     """
-    from bertopic.vectorizers import ClassTfidfTransformer
-
     if not any(text.strip() for text in classes):
         return [[] for _ in classes]
     vectorizer = count_vectorizer(settings)
     counts = vectorizer.fit_transform(list(classes))
-    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).toarray()
+    transformer = class_tfidf_transformer()(reduce_frequent_words=True)
+    weights = transformer.fit_transform(counts).toarray()
     words = vectorizer.get_feature_names_out()
     result = []
     for row in weights:
