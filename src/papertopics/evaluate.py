@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from papertopics.listings import paper_id
-from papertopics.topics import TopicSettings, count_vectorizer
+from papertopics.topics import TopicSettings, count_vectorizer, umap_class
 
 __all__ = [
     "label_matrix",
@@ -153,8 +153,8 @@ def zero_shot_baseline(
         Boolean ``(n_papers, n_themes)`` predictions.
     """
     from bertopic import BERTopic
-    from umap import UMAP
 
+    UMAP = umap_class()
     model = BERTopic(
         embedding_model=embedding_model,
         zeroshot_topic_list=list(theme_names),

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.jit import cache_umap_kernels
+
 __all__ = [
     "ConsensusClusterer",
     "TopicModel",
@@ -160,10 +162,16 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
     return ", ".join(chosen[:n])
 
 
-def _umap(n_components: int, n_neighbors: int, min_dist: float, metric: str, seed: int, n: int):
+def umap_class() -> type:
+    """umap-learn's ``UMAP``, with its per-process numba kernels cached on disk (see ``jit``)."""
     from umap import UMAP
 
-    return UMAP(
+    cache_umap_kernels()
+    return UMAP
+
+
+def _umap(n_components: int, n_neighbors: int, min_dist: float, metric: str, seed: int, n: int):
+    return umap_class()(
         n_components=n_components,
         n_neighbors=max(2, min(n_neighbors, n - 1)),
         min_dist=min_dist,
@@ -354,8 +362,8 @@ class ConsensusClusterer:
         """Cluster ``X`` (unit-length embeddings); the result is in ``labels_``."""
         from hdbscan import HDBSCAN
         from sklearn.cluster import AgglomerativeClustering
-        from umap import UMAP
 
+        UMAP = umap_class()
         X = np.asarray(X, dtype=np.float32)
         n = len(X)
         together = np.zeros((n, n), dtype=np.float32)
