@@ -18,7 +18,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import ROOT, make_workdir, median, rule_benchmarks, run_workflow, topic_mode
+from common import (
+    ROOT,
+    make_workdir,
+    median,
+    parse_overrides,
+    rule_benchmarks,
+    run_workflow,
+    topic_mode,
+)
 
 
 def main() -> None:
@@ -31,6 +39,13 @@ def main() -> None:
         action="store_true",
         help="keep the evaluate rule (hand labels) in every run",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config override for every run, e.g. topics.refit_share=0.5",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -39,7 +54,7 @@ def main() -> None:
     runs = []
     for i in range(args.repeat):
         folder = Path(tempfile.mkdtemp(prefix="papertopics-bench-"))
-        make_workdir(folder, seeds, labels=labels)
+        make_workdir(folder, seeds, labels=labels, overrides=parse_overrides(args.set))
         cold = run_workflow(folder, args.cores)
         cold_rules = rule_benchmarks(folder)
         noop = run_workflow(folder, args.cores)

@@ -17,8 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
-def make_workdir(folder: Path, listings: list[Path], *, labels: str | None = None) -> Path:
-    """A scratch folder holding copies of ``listings`` and a config that reads them."""
+def make_workdir(
+    folder: Path,
+    listings: list[Path],
+    *,
+    labels: str | None = None,
+    overrides: dict[str, object] | None = None,
+) -> Path:
+    """A scratch folder holding copies of ``listings`` and a config that reads them.
+
+    ``overrides`` maps dotted config keys (``topics.refit_share``) to the values they take.
+    """
     if folder.exists():
         shutil.rmtree(folder)
     (folder / "listings").mkdir(parents=True)
@@ -27,8 +36,27 @@ def make_workdir(folder: Path, listings: list[Path], *, labels: str | None = Non
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     config["input"]["listings_dir"] = "listings"
     config["evaluation"]["labels"] = labels
+    for key, value in (overrides or {}).items():
+        *parents, last = key.split(".")
+        node = config
+        for part in parents:
+            node = node[part]
+        if last not in node:
+            raise KeyError(f"no config key {key!r}")
+        node[last] = value
     (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return folder
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs from the command line; values are read as YAML (``0.5``, ``null``)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--set {pair!r}: expected KEY=VALUE")
+        out[key] = yaml.safe_load(value)
+    return out
 
 
 def run_workflow(folder: Path, cores: int = 4, *targets: str) -> float:
