@@ -3,6 +3,8 @@
 Usage:
     .venv/bin/python benchmarks/bench_scale.py --papers 1000 [--repeat 1] [--out FILE]
     .venv/bin/python benchmarks/bench_scale.py --seeds --repeat 5   # the bundled listings
+    .venv/bin/python benchmarks/bench_scale.py --listings /tmp/all --no-plain \
+        --set embedding.model=...                                    # a folder, a config change
 
 Writes daily listings with ../shared/tools/make_listings.py (real papers from
 ../shared/corpora, not committed), runs the workflow cold (no evaluation) and the plain
@@ -21,7 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, SHARED, make_workdir, median, rule_benchmarks, run_workflow
+from common import (
+    ROOT,
+    SHARED,
+    make_workdir,
+    median,
+    parse_overrides,
+    rule_benchmarks,
+    run_workflow,
+)
 
 
 def listings_for(n_papers: int, folder: Path) -> list[Path]:
@@ -57,6 +67,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--papers", type=int, default=1000)
     parser.add_argument("--seeds", action="store_true", help="use data/seeds instead")
+    parser.add_argument(
+        "--listings", type=Path, default=None, help="use every listing in this folder instead"
+    )
+    parser.add_argument(
+        "--no-plain", action="store_true", help="skip the plain BERTopic script (papertopics only)"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config override, e.g. embedding.model=...",
+    )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--cores", type=int, default=4)
     parser.add_argument("--out", type=Path, default=None)
@@ -65,15 +88,19 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="papertopics-scale-"))
     if args.seeds:
         listings = sorted((ROOT / "data" / "seeds").glob("*.txt"))
+    elif args.listings:
+        listings = sorted(p for p in args.listings.iterdir() if p.is_file())
     else:
         listings = listings_for(args.papers, scratch / "source")
     runs = []
     for i in range(args.repeat):
-        folder = make_workdir(scratch / "work", listings)
+        folder = make_workdir(scratch / "work", listings, overrides=parse_overrides(args.set))
         ours = run_workflow(folder, args.cores)
         rules = rule_benchmarks(folder)
         n = sum(1 for _ in (folder / "results" / "tables" / "papers.csv").open()) - 1
-        theirs = plain(folder / "listings")
+        theirs = {"wall_s": float("nan"), "embed_s": None}
+        if not args.no_plain:
+            theirs = plain(folder / "listings")
         runs.append(
             {
                 "papertopics_s": ours,
@@ -81,6 +108,9 @@ def main() -> None:
                 "plain": theirs,
                 "rules": rules,
                 "papers": n,
+                "report_mb": round((folder / "results" / "report.html").stat().st_size / 1e6, 1),
+                "n_topics": sum(1 for _ in (folder / "results" / "tables" / "topics.csv").open())
+                - 1,
             }
         )
         print(
