@@ -20,6 +20,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 from common import ROOT
@@ -82,6 +83,8 @@ def main() -> None:
         placed = place_new_papers(previous, ids, vectors, placing, docs)
         refit_other = TopicModel(other).fit(docs, vectors)
         share = placed.params["n_placed_since_fit"] / len(ids)
+        seen = set(previous.papers["paper_id"])
+        old = np.array([pid in seen for pid in ids])
         row = {
             "listing": batch[0].name,
             "n_papers": len(ids),
@@ -89,6 +92,12 @@ def main() -> None:
             "n_topics_placed": len(placed.info),
             "n_topics_fresh": len(fresh.info),
             "ari_placed_vs_fresh": round(adjusted_rand_score(fresh.topics, placed.topics), 3),
+            "ari_placed_vs_fresh_known_papers": round(
+                adjusted_rand_score(fresh.topics[old], placed.topics[old]), 3
+            ),
+            "ari_placed_vs_fresh_new_papers": round(
+                adjusted_rand_score(fresh.topics[~old], placed.topics[~old]), 3
+            ),
             "ari_fresh_vs_other_seed": round(
                 adjusted_rand_score(fresh.topics, refit_other.topics), 3
             ),
