@@ -22,6 +22,10 @@ except ConfigError as err:
 
 #: Listing name -> file: the file's stem, or its whole name when two files share a stem.
 LISTINGS = listing_names(listing_files(config["input"]["listings_dir"]))
+#: One embedding job per listing before the embed job (a cluster; see profiles/slurm). It is
+#: taken out of the config: it changes how the work is spread, not a science parameter, so no
+#: rule's params (the whole config, for the report) change with it.
+PER_LISTING_EMBEDDING = config["embedding"].pop("per_listing")
 THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
 EVALUATE = bool(config["evaluation"]["labels"])
 #: The previous run's snapshot (state kept between runs, like the embedding cache).
@@ -39,6 +43,13 @@ def listing_path(wildcards):
 def parsed_listings(wildcards=None):
     """Every parsed listing."""
     return expand("results/interim/parsed/{listing}.json", listing=sorted(LISTINGS))
+
+
+def embedded_listings(wildcards=None):
+    """The per-listing embedding jobs' summaries, when embedding.per_listing is on."""
+    if not PER_LISTING_EMBEDDING:
+        return []
+    return expand("results/interim/embedded/{listing}.json", listing=sorted(LISTINGS))
 
 
 def final_outputs():

@@ -17,6 +17,9 @@ rule evaluate:
     params:
         config=config,
     threads: 2
+    resources:
+        mem_mb=8192,
+        runtime=240,
     conda:
         CONDA_ENV
     log:

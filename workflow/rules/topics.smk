@@ -15,6 +15,9 @@ rule fit_topics:
         embedding=config["embedding"],
         history=HISTORY,
     threads: 2
+    resources:
+        mem_mb=8192,
+        runtime=120,
     conda:
         CONDA_ENV
     log:

@@ -1,0 +1,107 @@
+"""Filling the embedding cache one listing at a time, for a cluster (rule ``embed_listing``).
+
+With ``embedding.per_listing: true`` each listing gets its own embedding job, so that a
+scheduler such as SLURM spreads the encoding over many nodes. Each job embeds what the
+single ``embed`` job would need from its listing — paper texts, keyword-hit sentences of the
+theme sense check, and the theme texts — into the shared content-addressed cache; the
+``embed`` job then finds every text there and only assembles the arrays.
+
+Concurrent jobs are safe: each writes its own cache shard, named after its texts, to a
+temporary file that is renamed into place (see :class:`papertopics.embed.EmbeddingCache`).
+Two jobs holding the same paper may both encode it; either vector is kept.
+
+The vectors agree with those of a single ``embed`` job only to float rounding (about 1e-7):
+sentence-transformers pads each batch to its longest text, and other batches change the order
+of floating-point sums.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from papertopics.embed import Embedder, EmbeddingSettings, paper_text
+from papertopics.listings import Listing, atomic_open
+from papertopics.themes import Theme, candidate_sentences, theme_texts
+
+__all__ = ["embedding_settings", "fill_cache", "listing_texts"]
+
+
+def embedding_settings(params: Mapping) -> EmbeddingSettings:
+    """The settings in the ``embedding`` section of the config that determine the vectors.
+
+    Keys that are not fields of :class:`EmbeddingSettings` (``batch_size``, ``per_listing``)
+    are left out, so the same section builds the same settings as the ``embed`` job.
+
+    Args:
+        params: The config's ``embedding`` section.
+
+    Returns:
+        The settings.
+    """
+    names = {field.name for field in dataclasses.fields(EmbeddingSettings)}
+    return EmbeddingSettings(**{key: value for key, value in params.items() if key in names})
+
+
+def listing_texts(listing: Listing, themes: Sequence[Theme], sentences_per_theme: int) -> list[str]:
+    """Every text the ``embed`` job would embed for this listing's papers, and the themes.
+
+    Args:
+        listing: A parsed listing.
+        themes: The themes.
+        sentences_per_theme: The config's ``themes.scoring.sentences_per_theme``.
+
+    Returns:
+        Paper texts (title and abstract), keyword-hit sentences of each paper, then the theme
+        texts; duplicates are kept (the embedder encodes each distinct text once).
+    """
+    titles = [paper.title for paper in listing.papers]
+    abstracts = [paper.abstract for paper in listing.papers]
+    candidates = candidate_sentences(titles, abstracts, themes, sentences_per_theme)
+    return [
+        *(paper_text(title, abstract) for title, abstract in zip(titles, abstracts, strict=True)),
+        *candidates["sentence"].tolist(),
+        *theme_texts(themes),
+    ]
+
+
+def fill_cache(
+    listing: Listing,
+    embedder: Embedder,
+    themes: Sequence[Theme],
+    sentences_per_theme: int,
+    summary_path: str | Path,
+) -> dict:
+    """Embed a listing's texts into the embedder's cache and write a one-line JSON summary.
+
+    Args:
+        listing: A parsed listing.
+        embedder: An embedder with a cache folder (vectors are kept only there).
+        themes: The themes.
+        sentences_per_theme: The config's ``themes.scoring.sentences_per_theme``.
+        summary_path: Where the summary (the rule's output) goes, written atomically.
+
+    Returns:
+        The summary: listing name, papers, distinct texts, texts encoded by this job (the rest
+        were cached) and the cache fingerprint.
+
+    Raises:
+        ValueError: When the embedder has no cache.
+    """
+    if embedder.cache is None:
+        raise ValueError("fill_cache needs an Embedder with a cache_dir")
+    texts = listing_texts(listing, themes, sentences_per_theme)
+    before = embedder.n_encoded
+    embedder.embed(texts)
+    summary = {
+        "listing": listing.name,
+        "papers": len(listing.papers),
+        "texts": len(set(texts)),
+        "encoded": embedder.n_encoded - before,
+        "fingerprint": embedder.cache.folder.name,
+    }
+    with atomic_open(summary_path, encoding="utf-8") as out:
+        out.write(json.dumps(summary) + "\n")
+    return summary

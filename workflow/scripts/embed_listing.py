@@ -1,0 +1,28 @@
+"""Fill the embedding cache with one listing's texts (rule embed_listing, embedding.per_listing)."""
+
+from papertopics.embed import Embedder, set_threads
+from papertopics.listings import read_listing_json
+from papertopics.logs import setup_logging
+from papertopics.prefill import embedding_settings, fill_cache
+from papertopics.themes import themes_from_config
+
+log = setup_logging(snakemake.log[0])
+set_threads(snakemake.threads)
+params = snakemake.params.embedding
+embedder = Embedder(
+    embedding_settings(params),
+    cache_dir=snakemake.params.cache_dir,
+    batch_size=params["batch_size"],
+)
+themes, settings = themes_from_config(snakemake.params.themes)
+summary = fill_cache(
+    read_listing_json(snakemake.input.listing),
+    embedder,
+    themes,
+    settings.sentences_per_theme,
+    snakemake.output[0],
+)
+log.info(
+    "%(listing)s: %(papers)d papers, %(texts)d texts, %(encoded)d encoded, the rest cached",
+    summary,
+)
