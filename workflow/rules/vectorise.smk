@@ -7,6 +7,7 @@
 rule embed_listing:
     input:
         listing="results/interim/parsed/{listing}.json",
+        model=static_model_input,
     output:
         "results/interim/embedded/{listing}.json",
     params:
