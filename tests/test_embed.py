@@ -1,7 +1,7 @@
 """Embedding cache, model resolution and the fast (static) mode.
 
-No real model is run: a fake encoder stands in for MiniLM, and the static model is distilled
-from a tiny random BERT built here (offline).
+No real model is run: a fake encoder stands in for MiniLM, and a tiny static model built here
+stands in for what model2vec's distill saves (offline).
 """
 
 import json
@@ -13,14 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from papertopics.distill import (
-    distill_static_model,
-    listing_texts,
-    pca_fit_transform,
-    sif_weights,
-    static_model,
-    teacher_token_vectors,
-)
+from papertopics.distill import centre_static_model, listing_texts
 from papertopics.embed import (
     Embedder,
     EmbeddingCache,
@@ -94,72 +87,63 @@ def test_paper_text_and_threads():
     assert 1 <= set_threads(10_000) <= 10_000
 
 
-# The fast mode: a static (model2vec) model distilled from a tiny random BERT teacher.
+# The fast mode: model2vec's distill runs in its own environment (rule distill_model2vec); here
+# a tiny static model stands in for what it saves, and the main environment's step (centring
+# on the reference texts) is tested on it.
 
 WORDS = ["apple", "banana", "cherry", "federated", "learning", "expert", "router", "tool"]
+REFERENCE = ["Federated learning. Apple banana router.", "Tool experts. Cherry learning tool."]
 
 
 @pytest.fixture(scope="module")
-def teacher(tmp_path_factory):
-    """A tiny random BERT with a WordPiece tokenizer, saved like a sentence-transformers model."""
-    import torch
+def distilled(tmp_path_factory):
+    """A tiny model2vec model (WordPiece tokenizer, random float16 vectors), as distill saves it."""
+    from model2vec import StaticModel
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
-    from transformers import BertConfig, BertModel
 
-    folder = tmp_path_factory.mktemp("teacher")
-    # [UNK] after a word: the static vocabulary moves it to the front, as model2vec does.
-    order = ["[PAD]", "[unused0]", "[CLS]", "[SEP]", "[MASK]", WORDS[0], "[UNK]", *WORDS[1:]]
-    vocab = {token: i for i, token in enumerate([*order, "##s", "."])}
+    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", *WORDS, "##s", "."])}
     tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.add_special_tokens(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
-    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-    tokenizer.save(str(folder / "tokenizer.json"))
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=32,
-    )
-    BertModel(config).eval().save_pretrained(folder)
-    return folder, vocab
+    # A shared component in every vector, as averaged static vectors of long texts have.
+    rng = np.random.default_rng(0)
+    vectors = (rng.normal(size=(len(vocab), 8)) + 3.0).astype(np.float16)
+    folder = tmp_path_factory.mktemp("models") / "tiny-model2vec"
+    config = {"model_type": "model2vec", "architectures": ["StaticModel"]}
+    StaticModel(
+        vectors=vectors, tokenizer=tokenizer, config=config, normalize=True
+    ).save_pretrained(folder)
+    return folder
 
 
 @pytest.fixture(scope="module")
-def static_folder(teacher, tmp_path_factory):
-    folder, _ = teacher
+def static_folder(distilled, tmp_path_factory):
     out = tmp_path_factory.mktemp("models") / "tiny-static"
-    # A large SIF coefficient keeps the weights near 1, so the test sees every vector clearly.
-    return distill_static_model(folder, out, pca_dims=8, sif_coefficient=0.5)
+    return centre_static_model(distilled, out, REFERENCE)
 
 
-def test_the_distilled_model_is_the_teachers_token_vectors_reduced_and_weighted(
-    teacher, static_folder
-):
-    """A word's vector: the teacher's mean state of [CLS] word [SEP], PCA'd and SIF-weighted."""
-    import torch
-    from transformers import BertModel
+def test_centring_on_reference_texts_removes_their_mean_vector(distilled, static_folder, tmp_path):
+    from model2vec import StaticModel
 
-    folder, vocab = teacher
-    kept = ["[PAD]", "[UNK]", *WORDS, "##s", "."]  # unused slots and [CLS]/[SEP]/[MASK] dropped
-    model = BertModel.from_pretrained(str(folder)).eval()
-    ids = torch.tensor([[vocab["[CLS]"], vocab[t], vocab["[SEP]"]] for t in kept])
-    with torch.inference_mode():
-        hidden = model(input_ids=ids, attention_mask=torch.ones_like(ids)).last_hidden_state
-    expected = pca_fit_transform(hidden.mean(dim=1).numpy().astype(np.float64), 8)
-    expected *= sif_weights(len(kept), 0.5)[:, None]
-
-    e = Embedder(EmbeddingSettings(str(static_folder), normalize=False))
-    vectors = e.embed(["Banana", "router", "apple banana"])
-    assert e.backend == "model2vec"
-    np.testing.assert_allclose(vectors[0], expected[kept.index("banana")], rtol=1e-2, atol=1e-3)
-    np.testing.assert_allclose(vectors[1], expected[kept.index("router")], rtol=1e-2, atol=1e-3)
-    both = (expected[kept.index("apple")] + expected[kept.index("banana")]) / 2
-    np.testing.assert_allclose(vectors[2], both, rtol=1e-2, atol=1e-3)
+    listing = tmp_path / "day.jsonl"
+    rows = [
+        {"title": "Federated learning", "abstract": "Apple banana router."},
+        {"title": "Tool experts", "abstract": "Cherry learning tool."},
+        {"title": "Federated learning", "abstract": "Apple banana router."},  # a duplicate
+    ]
+    listing.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert listing_texts([listing]) == REFERENCE
+    plain = StaticModel.from_pretrained(str(distilled), normalize=False)
+    centred = StaticModel.from_pretrained(str(static_folder), normalize=False)
+    before = plain.encode(REFERENCE).astype(float)
+    after = centred.encode(REFERENCE).astype(float)
+    assert np.linalg.norm(before.mean(axis=0)) > 1  # the shared component
+    np.testing.assert_allclose(after.mean(axis=0), 0, atol=5e-3)
+    np.testing.assert_allclose(after, before - before.mean(axis=0), atol=5e-3)
+    assert centred.config["reference_texts"] == 2
+    assert StaticModel.from_pretrained(str(static_folder)).config["normalize"] is True
+    with pytest.raises(ValueError, match="no reference texts"):
+        centre_static_model(distilled, tmp_path / "none", [])
 
 
 def test_the_fast_mode_embeds_unit_vectors_and_caches_under_its_own_fingerprint(
@@ -181,12 +165,11 @@ def test_the_fast_mode_embeds_unit_vectors_and_caches_under_its_own_fingerprint(
     assert again.n_encoded == 0
 
 
-def test_a_model_distilled_anew_into_the_same_folder_changes_the_fingerprint(teacher, tmp_path):
-    folder, _ = teacher
+def test_a_model_made_anew_in_the_same_folder_changes_the_fingerprint(distilled, tmp_path):
     out = tmp_path / "tiny-static"
-    distill_static_model(folder, out, pca_dims=8)
+    centre_static_model(distilled, out, REFERENCE)
     first = EmbeddingSettings(str(out)).fingerprint()
-    distill_static_model(folder, out, pca_dims=4)
+    centre_static_model(distilled, out, REFERENCE[:1])
     assert EmbeddingSettings(str(out)).fingerprint() != first
     assert not (tmp_path / "tiny-static.partial").exists()
 
@@ -197,24 +180,6 @@ def test_backends_of_packaged_hub_and_static_models(tmp_path):
     (tmp_path / "config.json").write_text('{"model_type": "model2vec"}')
     assert model_backend(tmp_path) == "model2vec"
     assert Embedder(EmbeddingSettings()).backend == "sentence-transformers"
-
-
-def test_only_wordpiece_teachers_are_distilled(tmp_path):
-    (tmp_path / "tokenizer.json").write_text('{"model": {"type": "BPE"}}')
-    with pytest.raises(ValueError, match="WordPiece"):
-        distill_static_model(tmp_path, tmp_path / "out")
-
-
-def test_sif_weights_and_pca():
-    weights = sif_weights(1000)
-    assert np.all(np.diff(weights) > 0) and 0 < weights[0] < weights[-1] < 1
-    rng = np.random.default_rng(0)
-    data = rng.normal(size=(200, 3)) * [10.0, 1.0, 0.1]
-    scores = pca_fit_transform(data, 2)
-    assert scores.shape == (200, 2)
-    assert scores[:, 0].var() > scores[:, 1].var() > 0.5
-    np.testing.assert_allclose(scores.mean(axis=0), 0, atol=1e-9)
-    assert np.all(scores[np.argmax(np.abs(scores), axis=0), [0, 1]] > 0)  # signs fixed
 
 
 @pytest.mark.slow
@@ -247,29 +212,5 @@ def test_the_fast_mode_config_distils_the_model_before_embedding(root, tmp_path)
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "distill_static_model" in result.stdout
-
-
-def test_centring_on_reference_texts_removes_their_mean_vector(teacher, tmp_path):
-    folder, _ = teacher
-    listing = tmp_path / "day.jsonl"
-    rows = [
-        {"title": "Federated learning", "abstract": "Apple banana router."},
-        {"title": "Tool experts", "abstract": "Cherry learning tool."},
-        {"title": "Federated learning", "abstract": "Apple banana router."},  # a duplicate
-    ]
-    listing.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    reference = listing_texts([listing])
-    assert reference == [
-        "Federated learning. Apple banana router.",
-        "Tool experts. Cherry learning tool.",
-    ]
-    tokens = teacher_token_vectors(folder, name="tiny")
-    plain = static_model(tokens, pca_dims=8, sif_coefficient=0.5)
-    centred = static_model(tokens, pca_dims=8, sif_coefficient=0.5, reference_texts=reference)
-    before = plain.encode(reference, normalize=False).astype(float)
-    after = centred.encode(reference, normalize=False).astype(float)
-    np.testing.assert_allclose(after.mean(axis=0), 0, atol=2e-3)
-    np.testing.assert_allclose(after, before - before.mean(axis=0), atol=2e-3)
-    assert centred.config["reference_texts"] == 2
-    assert centred.config["tokenizer_name"] == "tiny"
+    for rule in ("distill_env", "distill_model2vec", "distill_static_model"):
+        assert rule in result.stdout

@@ -1,4 +1,5 @@
 # Configuration checks and the workflow's only helper functions.
+import sys
 from pathlib import Path
 
 from papertopics.config import (
@@ -8,6 +9,7 @@ from papertopics.config import (
     load_schema,
     validate_config,
 )
+from papertopics.embed import resolve_model
 
 
 # A config error stops the run before any job with one line naming the file and key.

