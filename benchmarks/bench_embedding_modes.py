@@ -43,7 +43,7 @@ import pandas as pd
 import yaml
 from common import ROOT, SHARED, make_workdir, rule_benchmarks, run_workflow
 
-from papertopics.distill import centre_static_model, listing_texts
+from papertopics.distill import centre_static_model, reference_texts_of
 from papertopics.embed import Embedder, EmbeddingSettings, paper_text, set_threads
 from papertopics.evaluate import label_matrix, load_labels
 from papertopics.listings import read_papers
@@ -203,7 +203,7 @@ def sweep(distilled: Path) -> dict:
 
     references = {
         "none": [],
-        "bundled listings": listing_texts(sorted((ROOT / "data" / "seeds").glob("*.txt"))),
+        "bundled listings": reference_texts_of(sorted((ROOT / "data" / "seeds").glob("*.txt"))),
         "2000 other arXiv abstracts": corpus_texts(40_000, sample=2000),
     }
     sifs = sorted((p for p in distilled.iterdir() if p.is_dir()), key=lambda p: -float(p.name))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from papertopics.distill import centre_static_model, listing_texts
+from papertopics.distill import centre_static_model, reference_texts_of
 from papertopics.embed import (
     Embedder,
     EmbeddingCache,
@@ -132,7 +132,7 @@ def test_centring_on_reference_texts_removes_their_mean_vector(distilled, static
         {"title": "Federated learning", "abstract": "Apple banana router."},  # a duplicate
     ]
     listing.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    assert listing_texts([listing]) == REFERENCE
+    assert reference_texts_of([listing]) == REFERENCE
     plain = StaticModel.from_pretrained(str(distilled), normalize=False)
     centred = StaticModel.from_pretrained(str(static_folder), normalize=False)
     before = plain.encode(REFERENCE).astype(float)

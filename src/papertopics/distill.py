@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["centre_static_model", "listing_texts"]
+__all__ = ["centre_static_model", "reference_texts_of"]
 
 #: Token window used to embed the reference texts (as long as any text the pipeline embeds).
 _REFERENCE_MAX_LENGTH = 512
@@ -33,7 +33,7 @@ _REFERENCE_MAX_LENGTH = 512
 log = logging.getLogger(__name__)
 
 
-def listing_texts(files: Sequence[str | Path]) -> list[str]:
+def reference_texts_of(files: Sequence[str | Path]) -> list[str]:
     """The text of every unique paper in some listing files (the reference texts).
 
     Args:
