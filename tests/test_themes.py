@@ -383,3 +383,30 @@ def test_theme_metrics_values():
     assert table.loc["b", "f1"] == pytest.approx(1.0)
     assert table.loc["macro", "f1"] == pytest.approx(0.75)
     assert table.loc["macro", "support"] == 3
+
+
+def test_whole_paper_prefilter_finds_exactly_the_sentence_hits():
+    """_hits checks each paper as a whole before its sentences; that must change nothing."""
+    from pathlib import Path
+
+    import yaml
+
+    from papertopics.formats import read_listing
+    from papertopics.listings import merge_listings
+    from papertopics.themes import _hits, _Matcher, _paper_sentences
+
+    root = Path(__file__).parents[1]
+    themes, _ = themes_from_config(yaml.safe_load((root / "config.yaml").read_text()))
+    papers = merge_listings(read_listing(p) for p in sorted((root / "data" / "seeds").glob("*")))
+    titles = [p.title for p in papers] + ["Federated search over a Federated", "MoE-style FL"]
+    abstracts = [p.abstract for p in papers] + ["Search engine. Tool use of an API.", "expert."]
+    matchers = [_Matcher.of(t) for t in themes]
+    brute = [
+        [
+            [(i, s, m.find(s)) for i, s in enumerate(_paper_sentences(t, a)) if m.find(s)]
+            for m in matchers
+        ]
+        for t, a in zip(titles, abstracts, strict=True)
+    ]
+    assert _hits(titles, abstracts, themes) == brute
+    assert sum(len(found) for per_paper in brute for found in per_paper) > 100

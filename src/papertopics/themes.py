@@ -219,6 +219,10 @@ class _Matcher:
     terms: tuple[str, ...]
     pattern: re.Pattern | None
     exclude: re.Pattern | None
+    #: Per keyword, its words and whether it is an acronym (matched case-sensitively; the
+    #: others lower-cased). A text can only hit a keyword if it contains each of its words,
+    #: which plain substring search tells far faster than the patterns.
+    needles: tuple[tuple[tuple[str, ...], bool], ...] = ()
 
     @classmethod
     def of(cls, theme: Theme) -> _Matcher:
@@ -230,7 +234,19 @@ class _Matcher:
         if theme.exclude:
             ex = sorted(theme.exclude, key=len, reverse=True)
             exclude = re.compile("|".join(_term_regex(t) for t in ex))
-        return cls(terms, pattern, exclude)
+        needles = []
+        for term in terms:
+            acronym = _is_acronym(term)
+            words = [w for w in re.split(r"[\s\-]+", term.strip()) if w]
+            needles.append((tuple(w if acronym else w.lower() for w in words), acronym))
+        return cls(terms, pattern, exclude, tuple(needles))
+
+    def may_match(self, text: str, lowered: str) -> bool:
+        """False only when ``text`` (``lowered`` is ``text.lower()``) cannot hit a keyword."""
+        return any(
+            all(w in (text if acronym else lowered) for w in words)
+            for words, acronym in self.needles
+        )
 
     def find(self, text: str) -> list[str]:
         if self.pattern is None:
@@ -259,19 +275,34 @@ def _paper_sentences(title: str, abstract: str) -> list[str]:
     return ([title] if title else []) + split_sentences(str(abstract or ""))
 
 
+#: Joins a paper's sentences for the whole-paper check in ``_hits``: neither a word character
+#: nor a keyword separator, so no keyword or excluded phrase can match across it.
+_SENTENCE_BREAK = " | "
+
+
 def _hits(titles, abstracts, themes):
-    """Per paper and theme: list of (sentence index, sentence, terms) with a keyword hit."""
+    """Per paper and theme: list of (sentence index, sentence, terms) with a keyword hit.
+
+    Most papers hit no keyword of most themes, so a paper is first checked as a whole: for
+    all the words of some keyword (substring search), then with the theme's patterns over all its
+    sentences joined by ``_SENTENCE_BREAK`` (which no pattern can match across, so this finds a
+    hit exactly when some sentence has one). Only papers with a hit are matched sentence by
+    sentence.
+    """
     matchers = [_Matcher.of(t) for t in themes]
     out = []
     for title, abstract in zip(titles, abstracts, strict=True):
         sentences = _paper_sentences(title, abstract)
+        whole = _SENTENCE_BREAK.join(sentences)
+        lowered = whole.lower()
         per_theme = []
         for m in matchers:
             found = []
-            for si, s in enumerate(sentences):
-                terms = m.find(s)
-                if terms:
-                    found.append((si, s, terms))
+            if m.may_match(whole, lowered) and m.find(whole):
+                for si, s in enumerate(sentences):
+                    terms = m.find(s)
+                    if terms:
+                        found.append((si, s, terms))
             per_theme.append(found)
         out.append(per_theme)
     return out
