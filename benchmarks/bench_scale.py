@@ -82,6 +82,9 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--cores", type=int, default=4)
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="copy the last run's results/ here (no cache)"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -118,6 +121,10 @@ def main() -> None:
             f"{theirs['wall_s']:.1f} s (embed {theirs['embed_s']} s)",
             flush=True,
         )
+    if args.keep:
+        shutil.rmtree(args.keep, ignore_errors=True)
+        results = folder / "results"
+        shutil.copytree(results, args.keep, ignore=shutil.ignore_patterns("cache", "history"))
     shutil.rmtree(scratch)
     ours = median([r["papertopics_s"] for r in runs])
     theirs = median([r["plain_s"] for r in runs])
@@ -131,9 +138,7 @@ def main() -> None:
         print(f"  {rule}: {value['s']:.1f} s, {value['max_rss_mb']:.0f} MB")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(
-            json.dumps({"args": {**vars(args), "out": str(args.out)}, "runs": runs}, indent=1)
-        )
+        args.out.write_text(json.dumps({"args": vars(args), "runs": runs}, indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ rule tables:
         CONDA_ENV
     log:
         "logs/tables.log",
+    benchmark:
+        "results/benchmarks/tables.tsv"
     script:
         "../scripts/make_tables.py"
 
@@ -63,6 +65,8 @@ rule figures:
         CONDA_ENV
     log:
         "logs/figures.log",
+    benchmark:
+        "results/benchmarks/figures.tsv"
     script:
         "../scripts/make_figures.py"
 
@@ -87,6 +91,8 @@ rule html_report:
         CONDA_ENV
     log:
         "logs/html_report.log",
+    benchmark:
+        "results/benchmarks/html_report.tsv"
     script:
         "../scripts/make_report.py"
 
