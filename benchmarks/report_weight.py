@@ -346,6 +346,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="page loads per size (median)")
     parser.add_argument("--keep", type=Path, help="folder to keep the reports in")
     parser.add_argument("--screenshots", type=Path, help="folder for screenshots of the sections")
+    parser.add_argument(
+        "--report", type=Path, action="append", default=[], help="also time this built report"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
@@ -354,13 +357,13 @@ def main(argv: list[str] | None = None) -> None:
             f"{'papers':>8} {'MB':>7} {'gzip MB':>8} {'build s':>8} {'interactive ms':>15} "
             f"{'ready ms':>9} {'search ms':>10} {'hover ms':>9} {'draw ms':>8}"
         )
-        for n in args.sizes:
-            path, build_s = build_report(n, folder)
+        built = [(str(n), *build_report(n, folder)) for n in args.sizes]
+        for name, path, build_s in built + [(p.name, p, float("nan")) for p in args.report]:
             timings = measure(path, args.runs, args.screenshots)
             size = path.stat().st_size / 1e6
             packed = len(gzip.compress(path.read_bytes(), 6)) / 1e6
             print(
-                f"{n:>8} {size:>7.2f} {packed:>8.2f} {build_s:>8.2f} "
+                f"{name:>8} {size:>7.2f} {packed:>8.2f} {build_s:>8.2f} "
                 f"{timings['interactive_ms']:>15.0f} {timings['ready_ms']:>9.0f} "
                 f"{timings['search_ms']:>10.1f} {timings['hover_ms']:>9.4f} "
                 f"{timings['draw_ms']:>8.1f}",
