@@ -20,6 +20,7 @@ import importlib.util
 import json
 import logging
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -294,7 +295,15 @@ class Embedder:
                     found[text] = vector
             if missing:
                 log.info("embedding %d new texts (%d cached)", len(missing), len(found))
+                start = time.perf_counter()
                 vectors = self._encode(missing)
+                seconds = time.perf_counter() - start
+                log.info(
+                    "encoded %d texts in %.1f s (%.1f/s)",
+                    len(missing),
+                    seconds,
+                    len(missing) / max(seconds, 1e-9),
+                )
                 self.cache.add(missing, vectors)
                 found.update(zip(missing, vectors, strict=True))
         if not texts:
