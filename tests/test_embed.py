@@ -5,13 +5,12 @@ stands in for what model2vec's distill saves (offline).
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from helpers import fake_embedder, snakemake
 
 from papertopics.distill import centre_static_model, reference_texts_of
 from papertopics.embed import (
@@ -25,21 +24,8 @@ from papertopics.embed import (
 )
 
 
-class FakeModel:
-    """Encodes a text as [len, number of vowels, 1]; counts what it was asked to encode."""
-
-    def __init__(self):
-        self.seen = []
-
-    def encode(self, texts, **kwargs):
-        self.seen.extend(texts)
-        return np.array([[len(t), sum(c in "aeiou" for c in t), 1.0] for t in texts])
-
-
 def embedder(tmp_path, settings=None):
-    e = Embedder(settings or EmbeddingSettings(), cache_dir=tmp_path)
-    e._model = FakeModel()
-    return e
+    return fake_embedder(tmp_path, settings)
 
 
 def test_each_distinct_text_is_encoded_once_and_order_is_kept(tmp_path):
@@ -190,27 +176,7 @@ def test_the_fast_mode_config_distils_the_model_before_embedding(root, tmp_path)
     config["input"]["listings_dir"] = str(root / "data" / "seeds")
     config["evaluation"]["labels"] = None
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(root / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--cores",
-            "1",
-            "--dry-run",
-            "--quiet",
-            "rules",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = snakemake(tmp_path, "--cores", "1", "--dry-run", "--quiet", "rules", timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     for rule in ("distill_env", "distill_model2vec", "distill_static_model"):
         assert rule in result.stdout

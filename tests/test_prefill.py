@@ -7,29 +7,13 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from helpers import fake_embedder
 
-from papertopics.embed import Embedder, EmbeddingCache, EmbeddingSettings, paper_text
+from papertopics.embed import EmbeddingCache, EmbeddingSettings, paper_text
 from papertopics.formats import read_listing
 from papertopics.listings import merge_listings
 from papertopics.prefill import embedding_settings, fill_cache, listing_texts
 from papertopics.themes import candidate_sentences, theme_texts, themes_from_config
-
-
-class FakeModel:
-    """Encodes a text as [len, number of vowels, 1]; remembers what it encoded."""
-
-    def __init__(self):
-        self.seen = []
-
-    def encode(self, texts, **kwargs):
-        self.seen.extend(texts)
-        return np.array([[len(t), sum(c in "aeiou" for c in t), 1.0] for t in texts])
-
-
-def fake_embedder(cache_dir):
-    embedder = Embedder(EmbeddingSettings(), cache_dir=cache_dir)
-    embedder._model = FakeModel()
-    return embedder
 
 
 def listings(root):

@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from html import unescape
 from pathlib import Path
@@ -18,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from helpers import snakemake as run_snakemake
+from helpers import snakemake_command
 
 from papertopics.listings import parse_listing
 
@@ -54,29 +55,11 @@ def make_workdir(work: Path, *, strict: bool = False) -> Path:
 
 
 def command(work: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(work),
-        "--cores",
-        "2",
-        *args,
-    ]
+    return snakemake_command(work, "--cores", "2", *args)
 
 
 def snakemake(work: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        command(work, *args),
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    return run_snakemake(work, "--cores", "2", *args, timeout=TIMEOUT)
 
 
 def outputs(work: Path) -> dict[str, bytes]:

@@ -6,11 +6,10 @@ pipeline through a real one-node SLURM.
 
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 import yaml
+from helpers import snakemake
 
 from papertopics.config import load_schema, validate_config
 
@@ -41,26 +40,7 @@ def test_the_slurm_executor_is_pinned(root):
 
 
 def dry_run(root, work, *args):
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(root / "Snakefile"),
-            "--directory",
-            str(work),
-            "--dry-run",
-            "--quiet",
-            "rules",
-            *args,
-        ],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = snakemake(work, "--dry-run", "--quiet", "rules", *args, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return dict(re.findall(r"^(\w+)\s+(\d+)$", done.stdout, re.MULTILINE))
 

@@ -1,12 +1,12 @@
 """End to end: the real Snakefile on a small copy of the bundled listings, in a temporary folder."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from helpers import snakemake as run_snakemake
 
 from papertopics.listings import parse_listing
 
@@ -23,25 +23,7 @@ def write_listing(path: Path, date: str, papers) -> None:
 
 
 def snakemake(root: Path, workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(root / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--cores",
-            "2",
-            *args,
-        ],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
+    return run_snakemake(workdir, "--cores", "2", *args)
 
 
 @pytest.fixture(scope="module")
