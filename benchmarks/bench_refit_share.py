@@ -60,7 +60,7 @@ def main() -> None:
     placing = dataclasses.replace(settings, refit_share=1.0)
     emb = config["embedding"]
     embedder = Embedder(
-        EmbeddingSettings(emb["model"], emb["max_seq_length"], emb["normalize"]),
+        EmbeddingSettings.from_config(emb),
         cache_dir=Path(tempfile.gettempdir()) / "papertopics-bench-cache",
         batch_size=emb["batch_size"],
     )

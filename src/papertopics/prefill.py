@@ -17,32 +17,15 @@ of floating-point sums.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from papertopics.embed import Embedder, EmbeddingSettings, paper_text
+from papertopics.embed import Embedder, paper_text
 from papertopics.listings import Listing, atomic_open
 from papertopics.themes import Theme, candidate_sentences, theme_texts
 
-__all__ = ["embedding_settings", "fill_cache", "listing_texts"]
-
-
-def embedding_settings(params: Mapping) -> EmbeddingSettings:
-    """The settings in the ``embedding`` section of the config that determine the vectors.
-
-    Keys that are not fields of :class:`EmbeddingSettings` (``batch_size``, ``per_listing``)
-    are left out, so the same section builds the same settings as the ``embed`` job.
-
-    Args:
-        params: The config's ``embedding`` section.
-
-    Returns:
-        The settings.
-    """
-    names = {field.name for field in dataclasses.fields(EmbeddingSettings)}
-    return EmbeddingSettings(**{key: value for key, value in params.items() if key in names})
+__all__ = ["fill_cache", "listing_texts"]
 
 
 def listing_texts(listing: Listing, themes: Sequence[Theme], sentences_per_theme: int) -> list[str]:

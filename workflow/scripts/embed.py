@@ -11,7 +11,7 @@ log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
 params = snakemake.params.embedding
 embedder = Embedder(
-    EmbeddingSettings(params["model"], params["max_seq_length"], params["normalize"]),
+    EmbeddingSettings.from_config(params),
     cache_dir=snakemake.params.cache_dir,
     batch_size=params["batch_size"],
 )

@@ -1,16 +1,16 @@
 """Fill the embedding cache with one listing's texts (rule embed_listing, embedding.per_listing)."""
 
-from papertopics.embed import Embedder, set_threads
+from papertopics.embed import Embedder, EmbeddingSettings, set_threads
 from papertopics.listings import read_listing_json
 from papertopics.logs import setup_logging
-from papertopics.prefill import embedding_settings, fill_cache
+from papertopics.prefill import fill_cache
 from papertopics.themes import themes_from_config
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
 params = snakemake.params.embedding
 embedder = Embedder(
-    embedding_settings(params),
+    EmbeddingSettings.from_config(params),
     cache_dir=snakemake.params.cache_dir,
     batch_size=params["batch_size"],
 )

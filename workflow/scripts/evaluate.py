@@ -44,11 +44,7 @@ rows += score("papertopics", theme_membership(papers["themes"], keys))
 kw = keyword_baseline(papers["title"].tolist(), papers["abstract"].tolist())
 rows += score("keyword search", kw[keys].to_numpy(bool))
 
-settings = EmbeddingSettings(
-    config["embedding"]["model"],
-    config["embedding"]["max_seq_length"],
-    config["embedding"]["normalize"],
-)
+settings = EmbeddingSettings.from_config(config["embedding"])
 model = Embedder(settings).model
 names = [d["label"] for d in definitions]
 for threshold in (0.7, 0.5):
