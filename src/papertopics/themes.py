@@ -34,7 +34,6 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import precision_recall_fscore_support
 
 __all__ = [
     "BASELINE_PATTERNS",
@@ -596,6 +595,8 @@ def theme_metrics(true: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
         DataFrame indexed by theme key plus a final ``macro`` row, with columns ``precision``,
         ``recall``, ``f1`` and ``support`` (number of true papers; the macro row has the total).
     """
+    from sklearn.metrics import precision_recall_fscore_support  # 1 s to import: only here
+
     keys = list(true.columns)
     pred = pred.loc[true.index, keys]
     p, r, f, s = precision_recall_fscore_support(
