@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from papertopics.topics import TopicModel, TopicSettings, readable_label
+from papertopics.topics import TopicModel, TopicSettings, exact_knn, readable_label
 
 
 def test_readable_label_merges_overlapping_terms():
@@ -99,3 +99,62 @@ def test_class_terms_uses_bertopics_ctfidf_without_importing_all_of_bertopic():
     assert "bertopic" in full["heavy"]
     assert light["terms"] == full["terms"]
     assert light["terms"][0][0][0] == "federated"
+
+
+def test_exact_knn_matches_brute_force_and_lists_each_point_first():
+    from sklearn.metrics import pairwise_distances
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 8)).astype(np.float32)
+    X[7] = X[3]  # an exact duplicate: the point itself must still come first
+    indices, distances, index = exact_knn(X, 5, "cosine")
+    assert index is None
+    assert indices.shape == distances.shape == (60, 5)
+    assert (indices[:, 0] == np.arange(60)).all()
+    assert np.allclose(distances[:, 0], 0, atol=1e-6)
+    assert indices[3, 1] == 7 and indices[7, 1] == 3
+    full = pairwise_distances(X, metric="cosine")
+    for i in range(60):
+        expected = np.sort(full[i])[:5]
+        assert np.allclose(np.sort(distances[i]), expected, atol=1e-5)
+        assert np.allclose(full[i, indices[i]], distances[i], atol=1e-5)
+
+
+_BERTOPIC_IMPORT_SCRIPT = """
+import json, sys
+{preload}
+from papertopics.topics import bertopic_class
+BERTopic = bertopic_class()
+loaded = sorted(m for m in ("sentence_transformers", "transformers") if m in sys.modules)
+blocked = sorted(name for name, module in sys.modules.items() if module is None)
+import sentence_transformers  # still importable afterwards
+from bertopic.backend import MultiModalBackend
+print(json.dumps({{"loaded": loaded, "blocked": blocked, "class": BERTopic.__name__,
+                   "vision": type(MultiModalBackend).__name__}}))
+"""
+
+
+def _bertopic_in_fresh_process(preload: str) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", _BERTOPIC_IMPORT_SCRIPT.format(preload=preload)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.slow
+def test_bertopic_class_skips_bertopics_optional_model_backends():
+    light = _bertopic_in_fresh_process("")
+    assert light["class"] == "BERTopic"
+    assert light["loaded"] == []  # neither sentence-transformers nor transformers
+    assert light["blocked"] == []  # nothing left reported missing
+    assert light["vision"] == "NotInstalled"
+    # already imported: used as it is, nothing blocked
+    preloaded = _bertopic_in_fresh_process("import sentence_transformers")
+    assert preloaded["vision"] == "type"

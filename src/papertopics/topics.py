@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,10 @@ __all__ = [
     "TopicModel",
     "TopicResult",
     "TopicSettings",
+    "bertopic_class",
     "class_terms",
     "count_vectorizer",
+    "exact_knn",
     "interpolate_positions",
     "load_topic_info",
     "place_new_papers",
@@ -50,6 +53,7 @@ class TopicSettings:
     n_components: int = 5
     min_dist: float = 0.0
     metric: str = "cosine"
+    n_epochs: int | None = 200
     min_cluster_size: int | str = "auto"
     min_samples: int | str = "auto"
     max_cluster_share: float = 0.25
@@ -75,6 +79,7 @@ class TopicSettings:
             n_components=topics["umap"]["n_components"],
             min_dist=topics["umap"]["min_dist"],
             metric=topics["umap"]["metric"],
+            n_epochs=topics["umap"].get("n_epochs", 200),
             min_cluster_size=topics["hdbscan"]["min_cluster_size"],
             min_samples=topics["hdbscan"]["min_samples"],
             max_cluster_share=topics["hdbscan"]["max_cluster_share"],
@@ -170,7 +175,44 @@ def umap_class() -> type:
     return UMAP
 
 
-def _umap(n_components: int, n_neighbors: int, min_dist: float, metric: str, seed: int, n: int):
+def exact_knn(X: np.ndarray, n_neighbors: int, metric: str) -> tuple:
+    """Exact nearest neighbours in UMAP's ``precomputed_knn`` form.
+
+    Args:
+        X: One vector per row.
+        n_neighbors: Neighbours per row, the row itself included first (as UMAP counts them).
+        metric: A metric scikit-learn's brute-force search knows (``cosine``, ``euclidean``).
+
+    Returns:
+        ``(indices, distances, None)``: int32 and float32 arrays of shape ``(n, n_neighbors)``;
+        no search index, so a UMAP fitted on them cannot ``transform`` new points.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    k = max(1, min(int(n_neighbors), len(X)))
+    nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm="brute").fit(X)
+    distances, indices = nn.kneighbors(X)
+    # the point itself first, at distance 0 (ties with duplicates may list another copy first)
+    rows = np.arange(len(X))
+    not_first = indices[:, 0] != rows
+    for i in np.flatnonzero(not_first):
+        where = np.flatnonzero(indices[i] == i)
+        j = where[0] if len(where) else k - 1
+        indices[i, 1 : j + 1] = indices[i, :j].copy()
+        distances[i, 1 : j + 1] = distances[i, :j].copy()
+        indices[i, 0], distances[i, 0] = i, 0.0
+    return indices.astype(np.int32), np.maximum(distances, 0).astype(np.float32), None
+
+
+def _umap(
+    n_components: int,
+    n_neighbors: int,
+    min_dist: float,
+    metric: str,
+    seed: int,
+    n: int,
+    n_epochs: int | None = None,
+):
     return umap_class()(
         n_components=n_components,
         n_neighbors=max(2, min(n_neighbors, n - 1)),
@@ -178,6 +220,7 @@ def _umap(n_components: int, n_neighbors: int, min_dist: float, metric: str, see
         metric=metric,
         random_state=seed,
         low_memory=True,
+        n_epochs=n_epochs,
     )
 
 
@@ -258,6 +301,47 @@ def topic_terms(
     ids = sorted(set(topics.tolist()))
     classes = [" ".join(d for d, t in zip(docs, topics, strict=True) if t == i) for i in ids]
     return dict(zip(ids, class_terms(classes, settings), strict=True))
+
+
+#: bertopic modules that only serve optional model backends (vision, transformers pipelines).
+#: BERTopic imports each inside ``try: ... except ModuleNotFoundError`` and puts a
+#: ``NotInstalled`` placeholder in its place when the extra is missing.
+_OPTIONAL_BERTOPIC_MODULES = (
+    "bertopic.backend._multimodal",
+    "bertopic.representation._textgeneration",
+    "bertopic.representation._zeroshot",
+    "bertopic.representation._visual",
+)
+
+
+def bertopic_class() -> type:
+    """The ``BERTopic`` class, imported without its optional model backends.
+
+    ``import bertopic`` eagerly imports its vision backend (sentence-transformers, PIL) and its
+    transformers-based representations (about 2 s of a 5.6 s import here), all optional in
+    BERTopic: each is imported inside ``try/except ModuleNotFoundError``. Fitting
+    on precomputed embeddings with c-TF-IDF terms needs none of them, so for the first import
+    of bertopic in a process they are reported missing (a ``None`` entry in ``sys.modules``),
+    exactly as when those extras are not installed; the entries are removed afterwards, and
+    BERTopic's own lazy imports (``select_backend``) are unaffected. Where bertopic or
+    sentence-transformers is already imported, bertopic is imported as it is.
+
+    Returns:
+        The ``BERTopic`` class.
+    """
+    if "bertopic" not in sys.modules and "sentence_transformers" not in sys.modules:
+        blocked = [name for name in _OPTIONAL_BERTOPIC_MODULES if name not in sys.modules]
+        for name in blocked:
+            sys.modules[name] = None
+        try:
+            import bertopic  # noqa: F401
+        finally:
+            for name in blocked:
+                if sys.modules.get(name, 0) is None:
+                    del sys.modules[name]
+    from bertopic import BERTopic
+
+    return BERTopic
 
 
 def class_tfidf_transformer() -> type:
@@ -366,9 +450,17 @@ class ConsensusClusterer:
         UMAP = umap_class()
         X = np.asarray(X, dtype=np.float32)
         n = len(X)
+        # The nearest-neighbour graph does not depend on the seed: computed once, exactly,
+        # instead of in each of the runs (UMAP's small-data path builds it from all pairwise
+        # distances through a Python-level metric, a third of a run's time on the seeds).
+        params = dict(self.umap_params)
+        params["precomputed_knn"] = exact_knn(X, params["n_neighbors"], params["metric"])
         together = np.zeros((n, n), dtype=np.float32)
         for run in range(self.runs):
-            reduced = UMAP(random_state=self.seed * 1000 + run, **self.umap_params).fit_transform(X)
+            with warnings.catch_warnings():
+                # no search index is passed: transform() is not needed for the runs
+                warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+                reduced = UMAP(random_state=self.seed * 1000 + run, **params).fit_transform(X)
             labels = HDBSCAN(**self.hdbscan_params).fit_predict(reduced)
             clustered = labels >= 0
             together += (labels[:, None] == labels[None, :]) & clustered[:, None]
@@ -441,7 +533,7 @@ class TopicModel:
         Returns:
             The topics, their terms and the map.
         """
-        from bertopic import BERTopic
+        BERTopic = bertopic_class()
         from bertopic.dimensionality import BaseDimensionalityReduction
         from bertopic.vectorizers import ClassTfidfTransformer
         from hdbscan import HDBSCAN
@@ -461,7 +553,9 @@ class TopicModel:
             "metric": "euclidean",
             "prediction_data": False,
         }
-        umap_model = _umap(s.n_components, s.n_neighbors, s.min_dist, s.metric, s.seed, n)
+        umap_model = _umap(
+            s.n_components, s.n_neighbors, s.min_dist, s.metric, s.seed, n, s.n_epochs
+        )
         if runs > 1:
             umap_params = umap_model.get_params()
             umap_params.pop("random_state")
