@@ -114,9 +114,9 @@ class TopicSettings:
         return int(mcs), int(ms), max_size
 
     def ensemble_size(self, n_papers: int) -> int:
-        """Runs for ``ensemble: auto``: min(40, 8000 // n_papers), at least 1."""
+        """Runs for ``ensemble: auto``: min(80, 16000 // n_papers), at least 1."""
         if self.ensemble == "auto":
-            return int(min(40, max(1, 8000 // max(n_papers, 1))))
+            return int(min(80, max(1, 16000 // max(n_papers, 1))))
         return int(self.ensemble)
 
 
