@@ -6,6 +6,8 @@ Usage:
     .venv/bin/python benchmarks/bench_reruns.py --add /tmp/one_day/arxiv_2025-03-18.txt \\
         --repeat 3 [--with-evaluation] [--out benchmarks/results/reruns.json]
 
+``--base DIR`` runs the cold run on the listings in DIR instead of data/seeds.
+
 Each repetition starts from an empty scratch folder (cold: no results, no embedding cache).
 Prints a Markdown table of medians and writes every measurement as JSON.
 """
@@ -46,11 +48,20 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="config override for every run, e.g. topics.refit_share=0.5",
     )
+    parser.add_argument(
+        "--base",
+        type=Path,
+        default=None,
+        help="folder of listings for the cold run (default: the bundled data/seeds)",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
     labels = str(ROOT / "tests" / "data" / "seed_labels.csv") if args.with_evaluation else None
-    seeds = sorted((ROOT / "data" / "seeds").glob("*.txt"))
+    base = args.base or ROOT / "data" / "seeds"
+    seeds = sorted(base.glob("*.txt"))
+    if not seeds:
+        raise SystemExit(f"{base}: no .txt listings")
     runs = []
     for i in range(args.repeat):
         folder = Path(tempfile.mkdtemp(prefix="papertopics-bench-"))
@@ -84,7 +95,7 @@ def main() -> None:
     cold = median([r["cold_s"] for r in runs])
     added = median([r["add_listing_s"] for r in runs])
     print(f"\n| scenario | median wall time (s), {args.repeat} runs |\n|---|---|")
-    print(f"| cold run on data/seeds | {cold} |")
+    print(f"| cold run on {base.name} ({len(seeds)} listings) | {cold} |")
     print(f"| no-op rerun | {median([r['noop_s'] for r in runs])} |")
     print(f"| rerun after adding {args.add.name} | {added} ({100 * added / cold:.0f}% of cold) |")
     print(f"| no-op rerun after that | {median([r['noop_after_add_s'] for r in runs])} |")
