@@ -103,7 +103,12 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(
             json.dumps(
-                {"args": vars(args) | {"add": str(args.add), "out": str(args.out)}, "runs": runs},
+                {
+                    "args": {
+                        k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+                    },
+                    "runs": runs,
+                },
                 indent=1,
             )
         )
