@@ -59,24 +59,25 @@ def parse_overrides(pairs: list[str]) -> dict[str, object]:
     return out
 
 
+def snakemake_command(folder: Path, *args: str) -> list[str]:
+    """``python -m snakemake`` on the repository's Snakefile, run in ``folder``, with ``args``."""
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(folder),
+        *args,
+    ]
+
+
 def run_workflow(folder: Path, cores: int = 4, *targets: str) -> float:
     """Run ``snakemake --cores N`` on the repository's Snakefile in ``folder``; wall seconds."""
     start = time.perf_counter()
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(folder),
-            "--cores",
-            str(cores),
-            "--quiet",
-            "all",
-            *targets,
-        ],
+        snakemake_command(folder, "--cores", str(cores), "--quiet", "all", *targets),
         cwd=folder,
         check=True,
         stdout=subprocess.DEVNULL,

@@ -30,7 +30,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from common import ROOT, SHARED, make_workdir, run_workflow
+from common import ROOT, SHARED, make_workdir, run_workflow, snakemake_command
 
 PROFILE = ROOT / "profiles" / "slurm"
 MUNGE_PID = Path("/run/munge/munged.pid")
@@ -237,14 +237,8 @@ def listings(days: int, folder: Path) -> list[Path]:
 
 def run_pipeline(cluster: LocalSlurm, work: Path, status_seconds: int) -> tuple[float, str]:
     """``snakemake --profile profiles/slurm`` in ``work``; wall seconds and its log."""
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(work),
+    command = snakemake_command(
+        work,
         "--profile",
         str(PROFILE),
         # This one-node cluster: no accounts (no slurmdbd), so no sacct either; rules asking
@@ -258,7 +252,7 @@ def run_pipeline(cluster: LocalSlurm, work: Path, status_seconds: int) -> tuple[
         str(os.cpu_count() or 1),
         "--latency-wait",
         "5",
-    ]
+    )
     start = time.perf_counter()
     done = subprocess.run(
         command, cwd=work, env=cluster.env, capture_output=True, text=True, check=False
