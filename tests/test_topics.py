@@ -125,11 +125,14 @@ import json, sys
 {preload}
 from papertopics.topics import bertopic_class
 BERTopic = bertopic_class()
-loaded = sorted(m for m in ("sentence_transformers", "transformers") if m in sys.modules)
+loaded = sorted(m for m in ("sentence_transformers", "transformers", "torch") if m in sys.modules)
+finders = [type(f).__name__ for f in sys.meta_path]
 blocked = sorted(name for name, module in sys.modules.items() if module is None)
-import sentence_transformers  # still importable afterwards
+import sentence_transformers  # still importable afterwards, and torch with it
+import torch
 from bertopic.backend import MultiModalBackend
 print(json.dumps({{"loaded": loaded, "blocked": blocked, "class": BERTopic.__name__,
+                   "finders": finders, "torch": torch.__version__,
                    "vision": type(MultiModalBackend).__name__}}))
 """
 
@@ -152,7 +155,8 @@ def _bertopic_in_fresh_process(preload: str) -> dict:
 def test_bertopic_class_skips_bertopics_optional_model_backends():
     light = _bertopic_in_fresh_process("")
     assert light["class"] == "BERTopic"
-    assert light["loaded"] == []  # neither sentence-transformers nor transformers
+    assert light["loaded"] == []  # neither sentence-transformers, transformers nor torch
+    assert "_Unavailable" not in light["finders"]  # the import finder is gone again
     assert light["blocked"] == []  # nothing left reported missing
     assert light["vision"] == "NotInstalled"
     # already imported: used as it is, nothing blocked

@@ -6,6 +6,7 @@ them, so importing this module stays cheap.
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
 import json
 import logging
@@ -312,18 +313,36 @@ _OPTIONAL_BERTOPIC_MODULES = (
     "bertopic.representation._zeroshot",
     "bertopic.representation._visual",
 )
+#: Imported by bertopic only inside ``try: import torch / except ImportError`` (for saving
+#: models with safetensors), which fitting never does.
+_OPTIONAL_BERTOPIC_DEPENDENCIES = ("torch",)
+
+
+class _Unavailable(importlib.abc.MetaPathFinder):
+    """Import finder that reports some top-level packages (and their submodules) missing."""
+
+    def __init__(self, names: Sequence[str]):
+        self.names = frozenset(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
 
 
 def bertopic_class() -> type:
     """The ``BERTopic`` class, imported without its optional model backends.
 
-    ``import bertopic`` eagerly imports its vision backend (sentence-transformers, PIL) and its
-    transformers-based representations (about 2 s of a 5.6 s import here), all optional in
-    BERTopic: each is imported inside ``try/except ModuleNotFoundError``. Fitting
-    on precomputed embeddings with c-TF-IDF terms needs none of them, so for the first import
-    of bertopic in a process they are reported missing (a ``None`` entry in ``sys.modules``),
-    exactly as when those extras are not installed; the entries are removed afterwards, and
-    BERTopic's own lazy imports (``select_backend``) are unaffected. Where bertopic or
+    ``import bertopic`` eagerly imports its vision backend (sentence-transformers, PIL), its
+    transformers-based representations and torch (about 3 s of a 5.6 s import here), all
+    optional in BERTopic: each is imported inside ``try/except`` and replaced by a placeholder
+    (or a flag) when missing. Fitting on precomputed embeddings with c-TF-IDF terms needs none
+    of them, so for the first import of bertopic in a process they are reported missing,
+    exactly as when those extras are not installed: bertopic's optional modules by a ``None``
+    entry in ``sys.modules``, torch by an import finder that raises ``ModuleNotFoundError``
+    (a ``None`` entry for torch would break libraries that look it up in ``sys.modules``).
+    Both are removed right after the import, so BERTopic's own lazy imports
+    (``select_backend``) and a later ``import torch`` work as usual. Where bertopic or
     sentence-transformers is already imported, bertopic is imported as it is.
 
     Returns:
@@ -331,11 +350,16 @@ def bertopic_class() -> type:
     """
     if "bertopic" not in sys.modules and "sentence_transformers" not in sys.modules:
         blocked = [name for name in _OPTIONAL_BERTOPIC_MODULES if name not in sys.modules]
+        finder = _Unavailable(
+            [name for name in _OPTIONAL_BERTOPIC_DEPENDENCIES if name not in sys.modules]
+        )
         for name in blocked:
             sys.modules[name] = None
+        sys.meta_path.insert(0, finder)
         try:
             import bertopic  # noqa: F401
         finally:
+            sys.meta_path.remove(finder)
             for name in blocked:
                 if sys.modules.get(name, 0) is None:
                     del sys.modules[name]
