@@ -80,7 +80,7 @@ class TopicSettings:
             n_components=topics["umap"]["n_components"],
             min_dist=topics["umap"]["min_dist"],
             metric=topics["umap"]["metric"],
-            n_epochs=topics["umap"].get("n_epochs", 200),
+            n_epochs=topics["umap"].get("n_epochs", cls.n_epochs),
             min_cluster_size=topics["hdbscan"]["min_cluster_size"],
             min_samples=topics["hdbscan"]["min_samples"],
             max_cluster_share=topics["hdbscan"]["max_cluster_share"],
@@ -480,14 +480,14 @@ class ConsensusClusterer:
         params = dict(self.umap_params)
         params["precomputed_knn"] = exact_knn(X, params["n_neighbors"], params["metric"])
         together = np.zeros((n, n), dtype=np.float32)
-        for run in range(self.runs):
-            with warnings.catch_warnings():
-                # no search index is passed: transform() is not needed for the runs
-                warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+        with warnings.catch_warnings():
+            # no search index is passed: transform() is not needed for the runs
+            warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+            for run in range(self.runs):
                 reduced = UMAP(random_state=self.seed * 1000 + run, **params).fit_transform(X)
-            labels = HDBSCAN(**self.hdbscan_params).fit_predict(reduced)
-            clustered = labels >= 0
-            together += (labels[:, None] == labels[None, :]) & clustered[:, None]
+                labels = HDBSCAN(**self.hdbscan_params).fit_predict(reduced)
+                clustered = labels >= 0
+                together += (labels[:, None] == labels[None, :]) & clustered[:, None]
         together /= self.runs
         tree = AgglomerativeClustering(
             n_clusters=None,
