@@ -83,7 +83,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--cores", type=int, default=4)
     parser.add_argument(
-        "--keep", type=Path, default=None, help="copy the last run's results/ here (no cache)"
+        "--keep",
+        type=Path,
+        default=None,
+        help="copy the last run's results/ (without the cache) and logs/ here",
     )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -125,6 +128,7 @@ def main() -> None:
         shutil.rmtree(args.keep, ignore_errors=True)
         results = folder / "results"
         shutil.copytree(results, args.keep, ignore=shutil.ignore_patterns("cache", "history"))
+        shutil.copytree(folder / "logs", args.keep / "logs")
     shutil.rmtree(scratch)
     ours = median([r["papertopics_s"] for r in runs])
     theirs = median([r["plain_s"] for r in runs])
