@@ -5,6 +5,7 @@ Usage:
     .venv/bin/python benchmarks/bench_scale.py --seeds --repeat 5   # the bundled listings
     .venv/bin/python benchmarks/bench_scale.py --listings /tmp/all --no-plain \
         --set embedding.model=...                                    # a folder, a config change
+    .venv/bin/python benchmarks/bench_scale.py --listings /tmp/all --no-papertopics  # plain only
 
 Writes daily listings with ../shared/tools/make_listings.py (real papers from
 ../shared/corpora, not committed), runs the workflow cold (no evaluation) and the plain
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -80,6 +82,11 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="config override, e.g. embedding.model=...",
     )
+    parser.add_argument(
+        "--no-papertopics",
+        action="store_true",
+        help="run only the plain BERTopic script (for a corpus too large to run both twice)",
+    )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--cores", type=int, default=4)
     parser.add_argument(
@@ -101,10 +108,19 @@ def main() -> None:
     runs = []
     for i in range(args.repeat):
         folder = make_workdir(scratch / "work", listings, overrides=parse_overrides(args.set))
+        theirs = {"wall_s": float("nan"), "embed_s": None}
+        if args.no_papertopics:
+            theirs = plain(folder / "listings")
+            # the only child process so far: the plain script's own peak (kB on Linux)
+            theirs["peak_rss_mb"] = round(
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            )
+            print(json.dumps(theirs), flush=True)
+            runs.append({"plain_s": theirs["wall_s"], "plain": theirs, "papers": theirs["papers"]})
+            continue
         ours = run_workflow(folder, args.cores)
         rules = rule_benchmarks(folder)
         n = sum(1 for _ in (folder / "results" / "tables" / "papers.csv").open()) - 1
-        theirs = {"wall_s": float("nan"), "embed_s": None}
         if not args.no_plain:
             theirs = plain(folder / "listings")
         runs.append(
@@ -124,6 +140,12 @@ def main() -> None:
             f"{theirs['wall_s']:.1f} s (embed {theirs['embed_s']} s)",
             flush=True,
         )
+    if args.no_papertopics:
+        shutil.rmtree(scratch)
+        theirs = median([r["plain_s"] for r in runs])
+        print(f"\nplain BERTopic {theirs} s (median of {args.repeat})")
+        write(args, runs)
+        return
     if args.keep:
         shutil.rmtree(args.keep, ignore_errors=True)
         results = folder / "results"
@@ -140,6 +162,11 @@ def main() -> None:
     )
     for rule, value in runs[-1]["rules"].items():
         print(f"  {rule}: {value['s']:.1f} s, {value['max_rss_mb']:.0f} MB")
+    write(args, runs)
+
+
+def write(args: argparse.Namespace, runs: list[dict]) -> None:
+    """The arguments and every run's measurements, to ``--out`` (when given)."""
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"args": vars(args), "runs": runs}, indent=1, default=str))
