@@ -111,7 +111,7 @@ def main() -> None:
         theirs = {"wall_s": float("nan"), "embed_s": None}
         if args.no_papertopics:
             theirs = plain(folder / "listings")
-            # the only child process so far: the plain script's own peak (kB on Linux)
+            # the largest child process so far, the plain script (kB on Linux)
             theirs["peak_rss_mb"] = round(
                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             )
