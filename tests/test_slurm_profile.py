@@ -61,7 +61,7 @@ def test_the_profile_spreads_parsing_and_embedding_one_job_per_listing(root, wor
     jobs = dry_run(root, work, "--profile", str(root / "profiles" / "slurm"))
     assert jobs["parse_listing"] == "2"
     assert jobs["embed_listing"] == "2"
-    assert jobs["embed"] == "1"
+    assert jobs["embed"] == jobs["embed_themes"] == "1"
 
 
 def test_one_machine_embeds_in_one_job(root, work):

@@ -106,6 +106,7 @@ def test_every_rule_logged(run):
         "day2",
         "merge_papers",
         "embed",
+        "embed_themes",
         "fit_topics",
         "assign_themes",
         "tables",

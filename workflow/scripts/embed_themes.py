@@ -1,0 +1,36 @@
+"""Embed the theme texts and the papers' keyword-hit sentences (rule embed_themes)."""
+
+import numpy as np
+
+from papertopics.embed import Embedder, EmbeddingSettings, set_threads
+from papertopics.listings import read_papers
+from papertopics.logs import setup_logging
+from papertopics.themes import candidate_sentences, theme_texts, themes_from_config
+
+log = setup_logging(snakemake.log[0])
+set_threads(snakemake.threads)
+params = snakemake.params.embedding
+embedder = Embedder(
+    EmbeddingSettings.from_config(params),
+    cache_dir=snakemake.params.cache_dir,
+    batch_size=params["batch_size"],
+)
+papers = read_papers(snakemake.input.papers)
+themes, settings = themes_from_config(snakemake.params.themes)
+candidates = candidate_sentences(
+    [p.title for p in papers], [p.abstract for p in papers], themes, settings.sentences_per_theme
+)
+np.savez(
+    snakemake.output[0],
+    theme_vectors=embedder.embed(theme_texts(themes)),
+    candidate_rows=candidates["row"].to_numpy(),
+    candidate_themes=candidates["theme"].to_numpy().astype(str),
+    candidate_sentences=candidates["sentence"].to_numpy().astype(str),
+    candidate_vectors=embedder.embed(candidates["sentence"].tolist()),
+)
+log.info(
+    "%d papers, %d candidate sentences; %d texts encoded, the rest from the cache",
+    len(papers),
+    len(candidates),
+    embedder.n_encoded,
+)
