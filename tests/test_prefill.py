@@ -12,7 +12,7 @@ from helpers import fake_embedder
 from papertopics.embed import EmbeddingCache, EmbeddingSettings, paper_text
 from papertopics.formats import read_listing
 from papertopics.listings import merge_listings
-from papertopics.prefill import fill_cache, listing_texts
+from papertopics.prefill import embed_papers, fill_cache, listing_texts
 from papertopics.themes import candidate_sentences, theme_texts, themes_from_config
 
 
@@ -83,3 +83,34 @@ def test_concurrent_writers_to_one_cache_folder(tmp_path):
     cache = EmbeddingCache(tmp_path)
     assert len(cache) == len(texts)
     assert all(cache.get(text) is not None for text in texts)
+
+
+def test_a_rerun_embeds_the_new_papers_keyword_sentences_with_the_papers(root, config, tmp_path):
+    themes, settings = themes_from_config(config["themes"])
+    papers = merge_listings(listings(root)[2:])  # the seed listing
+    old, new = papers[:-20], papers[-20:]
+
+    def sentences(group):
+        return candidate_sentences(
+            [p.title for p in group],
+            [p.abstract for p in group],
+            themes,
+            settings.sentences_per_theme,
+        )["sentence"].tolist()
+
+    assert sentences(old) and sentences(new)
+    cold = fake_embedder(tmp_path)
+    vectors = embed_papers(cold, old, themes, settings.sentences_per_theme)
+    assert vectors.shape == (len(old), 3)
+    # a cold run leaves the sentences to embed_themes, beside the topic step
+    assert cold._model.seen == list(dict.fromkeys(paper_text(p.title, p.abstract) for p in old))
+    fake_embedder(tmp_path).embed(sentences(old))  # the cold run's embed_themes
+
+    rerun = fake_embedder(tmp_path)
+    vectors = embed_papers(rerun, papers, themes, settings.sentences_per_theme)
+    assert vectors.shape == (len(papers), 3)
+    new_texts = [paper_text(p.title, p.abstract) for p in new]
+    assert set(rerun._model.seen) == set(new_texts) | set(sentences(new))
+    later = fake_embedder(tmp_path)  # what embed_themes asks for: all cached, no model needed
+    later.embed(sentences(papers))
+    assert later._model.seen == []

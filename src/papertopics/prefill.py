@@ -21,11 +21,13 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from papertopics.embed import Embedder, paper_text
-from papertopics.listings import Listing, atomic_open
+from papertopics.listings import Listing, Paper, atomic_open
 from papertopics.themes import Theme, candidate_sentences, theme_texts
 
-__all__ = ["fill_cache", "listing_texts"]
+__all__ = ["embed_papers", "fill_cache", "listing_texts"]
 
 
 def listing_texts(listing: Listing, themes: Sequence[Theme], sentences_per_theme: int) -> list[str]:
@@ -88,3 +90,39 @@ def fill_cache(
     with atomic_open(summary_path, encoding="utf-8") as out:
         out.write(json.dumps(summary) + "\n")
     return summary
+
+
+def embed_papers(
+    embedder: Embedder,
+    papers: Sequence[Paper],
+    themes: Sequence[Theme],
+    sentences_per_theme: int,
+) -> np.ndarray:
+    """The papers' vectors (rule ``embed``); on a rerun, also the new papers' keyword sentences.
+
+    The keyword-hit sentences of the theme sense check are embedded by rule ``embed_themes``,
+    beside the topic step. On a cold run that is where they belong (at 75k papers they take
+    minutes). On a rerun the topic step only places the few new papers (under a second), so
+    ``embed_themes`` would stand alone on the critical path loading the model again (about 5 s)
+    for a few sentences: here, where the model is loaded anyway, the new papers' sentences are put
+    into the cache, and ``embed_themes`` finds everything there.
+
+    Args:
+        embedder: An embedder with a cache folder.
+        papers: Every paper, in the order of the output rows.
+        themes: The themes.
+        sentences_per_theme: The config's ``themes.scoring.sentences_per_theme``.
+
+    Returns:
+        One vector per paper.
+    """
+    texts = [paper_text(p.title, p.abstract) for p in papers]
+    cache = embedder.cache
+    new = [p for p, t in zip(papers, texts, strict=True) if cache is None or cache.get(t) is None]
+    vectors = embedder.embed(texts)
+    if cache is not None and 0 < len(new) < len(papers):  # a rerun with new papers
+        candidates = candidate_sentences(
+            [p.title for p in new], [p.abstract for p in new], themes, sentences_per_theme
+        )
+        embedder.embed(candidates["sentence"].tolist())
+    return vectors

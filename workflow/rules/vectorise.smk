@@ -2,7 +2,9 @@
 # new listing costs only its new papers), and, in a job of its own, the theme texts and the
 # keyword-hit sentences the theme scorer compares with. The topic step needs only the papers'
 # vectors, so that second job runs beside it (fit_topics uses about one core; at 75k papers
-# the keyword sentences take minutes to find and encode).
+# the keyword sentences take minutes to find and encode). On a rerun the embed job encodes the
+# new papers' sentences itself, so that embed_themes need not load the model again
+# (papertopics.prefill.embed_papers).
 # With embedding.per_listing (profiles/slurm), one embed_listing job per listing fills the cache
 # first, and the embed jobs find everything there and only assemble the arrays.
 
@@ -38,6 +40,7 @@ rule embed:
         embeddings="results/interim/embeddings.npy",
     params:
         embedding=config["embedding"],
+        themes=config["themes"],
         cache_dir="results/cache/embeddings",
     threads: 4
     # before embed_themes, which would otherwise hold a core the papers' encoding could use

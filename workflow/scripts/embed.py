@@ -1,10 +1,12 @@
-"""Embed every unique paper (rule embed)."""
+"""Embed every unique paper (rule embed); on a rerun, the new papers' keyword sentences too."""
 
 import numpy as np
 
-from papertopics.embed import Embedder, EmbeddingSettings, paper_text, set_threads
+from papertopics.embed import Embedder, EmbeddingSettings, set_threads
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
+from papertopics.prefill import embed_papers
+from papertopics.themes import themes_from_config
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
@@ -15,7 +17,9 @@ embedder = Embedder(
     batch_size=params["batch_size"],
 )
 papers = read_papers(snakemake.input.papers)
+themes, settings = themes_from_config(snakemake.params.themes)
 np.save(
-    snakemake.output.embeddings, embedder.embed([paper_text(p.title, p.abstract) for p in papers])
+    snakemake.output.embeddings,
+    embed_papers(embedder, papers, themes, settings.sentences_per_theme),
 )
-log.info("%d papers; %d encoded, the rest from the cache", len(papers), embedder.n_encoded)
+log.info("%d papers; %d texts encoded, the rest from the cache", len(papers), embedder.n_encoded)
