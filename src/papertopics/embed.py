@@ -302,6 +302,20 @@ class Embedder:
         self._model = None
         self.n_encoded = 0
 
+    @classmethod
+    def from_config(cls, section: Mapping, cache_dir: str | Path | None = None) -> Embedder:
+        """An embedder for the config's ``embedding`` section (model settings and batch size).
+
+        Args:
+            section: The ``embedding`` section.
+            cache_dir: Root folder of the cache; None disables caching.
+        """
+        return cls(
+            EmbeddingSettings.from_config(section),
+            cache_dir=cache_dir,
+            batch_size=section.get("batch_size", 32),
+        )
+
     @cached_property
     def backend(self) -> str:
         """:data:`MODEL2VEC` or :data:`SENTENCE_TRANSFORMERS` (see :func:`model_backend`)."""

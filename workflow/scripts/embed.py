@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from papertopics.embed import Embedder, EmbeddingSettings, set_threads
+from papertopics.embed import Embedder, set_threads
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
 from papertopics.prefill import embed_papers
@@ -10,12 +10,7 @@ from papertopics.themes import themes_from_config
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
-params = snakemake.params.embedding
-embedder = Embedder(
-    EmbeddingSettings.from_config(params),
-    cache_dir=snakemake.params.cache_dir,
-    batch_size=params["batch_size"],
-)
+embedder = Embedder.from_config(snakemake.params.embedding, cache_dir=snakemake.params.cache_dir)
 papers = read_papers(snakemake.input.papers)
 themes, settings = themes_from_config(snakemake.params.themes)
 np.save(

@@ -1,6 +1,6 @@
 """Fill the embedding cache with one listing's texts (rule embed_listing, embedding.per_listing)."""
 
-from papertopics.embed import Embedder, EmbeddingSettings, set_threads
+from papertopics.embed import Embedder, set_threads
 from papertopics.listings import read_listing_json
 from papertopics.logs import setup_logging
 from papertopics.prefill import fill_cache
@@ -8,12 +8,7 @@ from papertopics.themes import themes_from_config
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
-params = snakemake.params.embedding
-embedder = Embedder(
-    EmbeddingSettings.from_config(params),
-    cache_dir=snakemake.params.cache_dir,
-    batch_size=params["batch_size"],
-)
+embedder = Embedder.from_config(snakemake.params.embedding, cache_dir=snakemake.params.cache_dir)
 themes, settings = themes_from_config(snakemake.params.themes)
 summary = fill_cache(
     read_listing_json(snakemake.input.listing),
