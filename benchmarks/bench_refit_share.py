@@ -26,7 +26,7 @@ import yaml
 from common import ROOT
 from sklearn.metrics import adjusted_rand_score
 
-from papertopics.embed import Embedder, EmbeddingSettings, paper_text, set_threads
+from papertopics.embed import Embedder, paper_text, set_threads
 from papertopics.history import Snapshot
 from papertopics.listings import merge_listings, parse_listing
 from papertopics.topics import TopicModel, TopicSettings, place_new_papers
@@ -59,10 +59,8 @@ def main() -> None:
     # Always take the no-refit path: the share at which it stops being sound is what is measured.
     placing = dataclasses.replace(settings, refit_share=1.0)
     emb = config["embedding"]
-    embedder = Embedder(
-        EmbeddingSettings.from_config(emb),
-        cache_dir=Path(tempfile.gettempdir()) / "papertopics-bench-cache",
-        batch_size=emb["batch_size"],
+    embedder = Embedder.from_config(
+        emb, cache_dir=Path(tempfile.gettempdir()) / "papertopics-bench-cache"
     )
 
     batches = [sorted((ROOT / "data" / "seeds").glob("*.txt")), *[[p] for p in args.listings]]

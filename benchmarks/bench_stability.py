@@ -27,7 +27,7 @@ from common import ROOT
 from sklearn.metrics import adjusted_rand_score
 
 import papertopics.topics as topics_module
-from papertopics.embed import Embedder, EmbeddingSettings, paper_text, set_threads
+from papertopics.embed import Embedder, paper_text, set_threads
 from papertopics.listings import merge_listings, parse_listing
 from papertopics.topics import TopicModel, TopicSettings
 
@@ -49,10 +49,8 @@ def main() -> None:
     emb = config["embedding"]
     if args.precision:
         emb["precision"] = args.precision
-    embedder = Embedder(
-        EmbeddingSettings.from_config(emb),
-        cache_dir=Path(tempfile.gettempdir()) / "papertopics-bench-cache",
-        batch_size=emb["batch_size"],
+    embedder = Embedder.from_config(
+        emb, cache_dir=Path(tempfile.gettempdir()) / "papertopics-bench-cache"
     )
     papers = merge_listings(
         parse_listing(p, year=2025) for p in sorted((ROOT / "data" / "seeds").glob("*.txt"))

@@ -51,6 +51,8 @@ MODEL2VEC = "model2vec"
 FLOAT32 = "float32"
 BFLOAT16 = "bfloat16"
 PRECISIONS = ("auto", FLOAT32, BFLOAT16)
+#: Texts per forward pass of a transformer when the config gives none (speed only).
+BATCH_SIZE = 32
 #: Texts a static model embeds at a time (model2vec's default; speed only).
 STATIC_BATCH_SIZE = 1024
 #: Files up to this size are hashed into a local model folder's fingerprint; larger ones by size.
@@ -294,7 +296,7 @@ class Embedder:
         self,
         settings: EmbeddingSettings,
         cache_dir: str | Path | None = None,
-        batch_size: int = 32,
+        batch_size: int = BATCH_SIZE,
     ):
         self.settings = settings
         self.batch_size = batch_size
@@ -313,7 +315,7 @@ class Embedder:
         return cls(
             EmbeddingSettings.from_config(section),
             cache_dir=cache_dir,
-            batch_size=section.get("batch_size", 32),
+            batch_size=section.get("batch_size", BATCH_SIZE),
         )
 
     @cached_property
@@ -324,7 +326,7 @@ class Embedder:
     @cached_property
     def precision(self) -> str:
         """``float32`` or ``bfloat16``: the settings' precision resolved for this model."""
-        return resolve_precision(self.settings.precision, self.backend)
+        return self.settings.resolved_precision()
 
     @property
     def model(self):

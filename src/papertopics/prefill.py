@@ -117,10 +117,11 @@ def embed_papers(
         One vector per paper.
     """
     texts = [paper_text(p.title, p.abstract) for p in papers]
-    cache = embedder.cache
-    new = [p for p, t in zip(papers, texts, strict=True) if cache is None or cache.get(t) is None]
+    if embedder.cache is None:
+        return embedder.embed(texts)
+    new = [p for p, t in zip(papers, texts, strict=True) if embedder.cache.get(t) is None]
     vectors = embedder.embed(texts)
-    if cache is not None and 0 < len(new) < len(papers):  # a rerun with new papers
+    if 0 < len(new) < len(papers):  # a rerun with new papers
         candidates = candidate_sentences(
             [p.title for p in new], [p.abstract for p in new], themes, sentences_per_theme
         )
