@@ -69,8 +69,10 @@ def outputs(work: Path) -> dict[str, bytes]:
     return {str(path.relative_to(work)): path.read_bytes() for path in files}
 
 
-def interrupt(work: Path, started: str, unfinished: str, sig: int, *args: str) -> None:
-    """Start snakemake and send ``sig`` to its whole process group once ``started`` exists.
+def interrupt(
+    work: Path, started: str, unfinished: str, sig: int, *args: str, ready: str = ""
+) -> None:
+    """Start snakemake and send ``sig`` to its whole process group once the job is under way.
 
     Args:
         work: The working folder.
@@ -78,21 +80,30 @@ def interrupt(work: Path, started: str, unfinished: str, sig: int, *args: str) -
         unfinished: That job's output, which must not exist yet when the signal goes out.
         sig: SIGINT (Ctrl-C) or SIGKILL (a crash: nothing can clean up).
         *args: More snakemake arguments.
+        ready: Text that ``started`` must contain before the signal goes out. A Ctrl-C while
+            the job imports numpy.random can be lost (the extension's import swallows the
+            KeyboardInterrupt) and so can Snakemake's own (its log handler swallows one that
+            arrives while it writes), so the job then runs on; waiting for a line written after
+            the imports makes the interruption certain.
     """
-    process = subprocess.Popen(
-        command(work, *args),
-        cwd=work,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    stderr = work / "interrupted.stderr"
+    with stderr.open("w") as err:
+        process = subprocess.Popen(
+            command(work, *args),
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + TIMEOUT
-        while not (work / started).exists():
-            assert process.poll() is None, f"snakemake ended before {started} appeared"
-            assert time.monotonic() < deadline, f"{started} never appeared"
+        log = work / started
+        while not (log.exists() and ready in log.read_text(encoding="utf-8")):
+            assert process.poll() is None, f"snakemake ended before {started} was ready"
+            assert time.monotonic() < deadline, f"{started} was never ready"
             time.sleep(0.05)
-        time.sleep(0.5)  # inside the job: imports done, the model or the fit under way
+        if not ready:
+            time.sleep(0.5)  # inside the job: its imports done, the fit under way
         assert not (work / unfinished).exists(), f"{unfinished} was done before the signal"
         os.killpg(process.pid, sig)
         process.wait(timeout=120)
@@ -100,7 +111,7 @@ def interrupt(work: Path, started: str, unfinished: str, sig: int, *args: str) -
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    assert process.returncode != 0
+    assert process.returncode != 0, stderr.read_text()[-4000:]
     assert not (work / "results" / "tables" / "papers.csv").exists()
 
 
@@ -183,7 +194,13 @@ def test_interrupted_runs_resume_to_the_same_tables(reference, tmp_path):
     _, expected = reference
     work = make_workdir(tmp_path)
     # Ctrl-C while embedding, then a crash (SIGKILL, the lock left behind) while fitting topics.
-    interrupt(work, "logs/embed.log", "results/interim/embeddings.npy", signal.SIGINT)
+    interrupt(
+        work,
+        "logs/embed.log",
+        "results/interim/embeddings.npy",
+        signal.SIGINT,
+        ready=" threads\n",  # the model is loaded: "model ...: bfloat16, 2 threads"
+    )
     interrupt(
         work,
         "logs/fit_topics.log",
