@@ -72,11 +72,31 @@ def test_snapshot_round_trip(tmp_path, previous):
     assert not list(tmp_path.glob(".*tmp*"))
 
 
-def test_fingerprint_changes_with_any_setting():
-    base = topic_fingerprint({"model": "m"}, {"seed": 1}, {"min_df": 1})
-    assert base == topic_fingerprint({"model": "m"}, {"seed": 1}, {"min_df": 1})
-    assert base != topic_fingerprint({"model": "m"}, {"seed": 2}, {"min_df": 1})
-    assert base != topic_fingerprint({"model": "n"}, {"seed": 1}, {"min_df": 1})
+def test_fingerprint_changes_with_any_setting_that_shapes_the_topics():
+    embedding = {"model": "m", "precision": "float32", "batch_size": 32, "per_listing": False}
+    base = topic_fingerprint(embedding, {"seed": 1}, {"min_df": 1})
+    assert base == topic_fingerprint(dict(embedding), {"seed": 1}, {"min_df": 1})
+    assert base != topic_fingerprint(embedding, {"seed": 2}, {"min_df": 1})
+    assert base != topic_fingerprint(embedding, {"seed": 1}, {"min_df": 2})
+    assert base != topic_fingerprint({**embedding, "model": "n"}, {"seed": 1}, {"min_df": 1})
+    assert base != topic_fingerprint(
+        {**embedding, "max_seq_length": 128}, {"seed": 1}, {"min_df": 1}
+    )
+
+
+def test_fingerprint_follows_the_vectors_not_the_job_settings(monkeypatch):
+    embedding = {"model": "m", "precision": "auto", "batch_size": 32, "per_listing": False}
+    base = topic_fingerprint(embedding, {"seed": 1}, {})
+    same = {**embedding, "batch_size": 8, "per_listing": True}
+    assert topic_fingerprint(same, {"seed": 1}, {}) == base
+    # "auto" counts as the precision it resolves to on this machine
+    monkeypatch.setattr("papertopics.embed.native_bfloat16", lambda *a, **k: True)
+    bf16 = topic_fingerprint(embedding, {"seed": 1}, {})
+    assert bf16 == topic_fingerprint({**embedding, "precision": "bfloat16"}, {"seed": 1}, {})
+    monkeypatch.setattr("papertopics.embed.native_bfloat16", lambda *a, **k: False)
+    fp32 = topic_fingerprint(embedding, {"seed": 1}, {})
+    assert fp32 == topic_fingerprint({**embedding, "precision": "float32"}, {"seed": 1}, {})
+    assert bf16 != fp32
 
 
 def test_match_topics_pairs_by_centroid_and_terms():

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.embed import EmbeddingSettings
 from papertopics.listings import atomic_open
 from papertopics.tables import theme_membership
 
@@ -35,8 +36,24 @@ CHANGE_COLUMNS = ("kind", "subject", "detail", "n")
 
 
 def topic_fingerprint(embedding: Mapping, topics: Mapping, terms: Mapping) -> str:
-    """A hash of every setting that shapes the topics (model, UMAP/HDBSCAN, terms)."""
-    payload = json.dumps([embedding, topics, terms], sort_keys=True, default=str)
+    """A hash of every setting that shapes the topics: the vectors, UMAP/HDBSCAN, the terms.
+
+    The embedding counts by its vectors' fingerprint
+    (:meth:`papertopics.embed.EmbeddingSettings.fingerprint`): the model and the precision it
+    resolves to on this machine. A results folder moved to a CPU that embeds at another
+    precision therefore refits its topics, and settings that change no vector (batch size, one
+    job per listing) refit nothing.
+
+    Args:
+        embedding: The config's ``embedding`` section.
+        topics: The config's ``topics`` section.
+        terms: The config's ``terms`` section.
+
+    Returns:
+        16 hexadecimal digits.
+    """
+    vectors = EmbeddingSettings.from_config(embedding).fingerprint()
+    payload = json.dumps([vectors, topics, terms], sort_keys=True, default=str)
     return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
 
