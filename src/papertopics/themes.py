@@ -28,6 +28,8 @@ of ``candidate_sentences(...)``. Nothing in this module loads a model.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -206,11 +208,21 @@ def _is_acronym(term: str) -> bool:
 
 
 def _term_regex(term: str) -> str:
+    r"""A keyword's pattern after a word start (the caller puts ``(?<!\w)`` once before all)."""
     words = [w for w in re.split(r"[\s\-]+", term.strip()) if w]
     body = _SEP.join(re.escape(w) for w in words)
     if _is_acronym(term):
-        return rf"(?<![\w-]){body}s?(?!\w)"
-    return rf"(?i:(?<!\w){body}\w*)"
+        return rf"(?<!-){body}s?(?!\w)"
+    return rf"(?i:{body}\w*)"
+
+
+def _alternatives(regexes: Sequence[str]) -> re.Pattern:
+    """One pattern for several keywords: the word-start check comes first, once.
+
+    Put inside each alternative, the check would be tried for every keyword at every character
+    of the text; in front, most positions (inside a word) fail it at once.
+    """
+    return re.compile(r"(?<!\w)(?:" + "|".join(regexes) + ")")
 
 
 @dataclass(frozen=True)
@@ -228,11 +240,11 @@ class _Matcher:
         terms = tuple(sorted(dict.fromkeys(theme.keywords), key=len, reverse=True))
         pattern = None
         if terms:
-            pattern = re.compile("|".join(f"({_term_regex(t)})" for t in terms))
+            pattern = _alternatives([f"({_term_regex(t)})" for t in terms])
         exclude = None
         if theme.exclude:
             ex = sorted(theme.exclude, key=len, reverse=True)
-            exclude = re.compile("|".join(_term_regex(t) for t in ex))
+            exclude = _alternatives([_term_regex(t) for t in ex])
         needles = []
         for term in terms:
             acronym = _is_acronym(term)
@@ -248,11 +260,16 @@ class _Matcher:
         )
 
     def find(self, text: str) -> list[str]:
+        return [term for _, term in self.find_at(text)]
+
+    def find_at(self, text: str) -> list[tuple[int, str]]:
+        """Each keyword occurrence as (position in ``text``, keyword), excluded phrases masked."""
         if self.pattern is None:
             return []
         if self.exclude is not None:
+            # the same length, so positions stay those of the unmasked text
             text = self.exclude.sub(lambda m: " " * len(m.group()), text)
-        return [self.terms[m.lastindex - 1] for m in self.pattern.finditer(text)]
+        return [(m.start(), self.terms[m.lastindex - 1]) for m in self.pattern.finditer(text)]
 
 
 def find_terms(text: str, theme: Theme) -> list[str]:
@@ -282,11 +299,10 @@ _SENTENCE_BREAK = " | "
 def _hits(titles, abstracts, themes):
     """Per paper and theme: list of (sentence index, sentence, terms) with a keyword hit.
 
-    Most papers hit no keyword of most themes, so a paper is first checked as a whole: for
-    all the words of some keyword (substring search), then with the theme's patterns over all its
-    sentences joined by ``_SENTENCE_BREAK`` (which no pattern can match across, so this finds a
-    hit exactly when some sentence has one). Only papers with a hit are matched sentence by
-    sentence.
+    Most papers hit no keyword of most themes, so a paper is first checked as a whole for all
+    the words of some keyword (substring search). A paper that passes is matched once, all its
+    sentences joined by ``_SENTENCE_BREAK`` (which no pattern can match across), and each hit is
+    credited to the sentence it falls in: the same hits as matching sentence by sentence.
     """
     matchers = [_Matcher.of(t) for t in themes]
     out = []
@@ -294,15 +310,16 @@ def _hits(titles, abstracts, themes):
         sentences = _paper_sentences(title, abstract)
         whole = _SENTENCE_BREAK.join(sentences)
         lowered = whole.lower()
+        starts = list(
+            itertools.accumulate((len(s) + len(_SENTENCE_BREAK) for s in sentences), initial=0)
+        )
         per_theme = []
         for m in matchers:
-            found = []
-            if m.may_match(whole, lowered) and m.find(whole):
-                for si, s in enumerate(sentences):
-                    terms = m.find(s)
-                    if terms:
-                        found.append((si, s, terms))
-            per_theme.append(found)
+            by_sentence: dict[int, list[str]] = {}
+            if m.may_match(whole, lowered):
+                for at, term in m.find_at(whole):
+                    by_sentence.setdefault(bisect.bisect_right(starts, at) - 1, []).append(term)
+            per_theme.append([(si, sentences[si], terms) for si, terms in by_sentence.items()])
         out.append(per_theme)
     return out
 
