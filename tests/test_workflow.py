@@ -123,6 +123,18 @@ def test_rerun_has_nothing_to_do(run):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+def test_snakemake_report_and_lint(run):
+    root, work, _ = run
+    result = snakemake(root, work, "--report", "results/snakemake_report.html")
+    assert result.returncode == 0, result.stderr[-4000:]
+    report = (work / "results" / "snakemake_report.html").read_text(encoding="utf-8")
+    for name in ("papers.csv", "themes.csv", "paper_map.svg", "report.html", "Tables", "Figures"):
+        assert name in report, f"{name} is not in Snakemake's report"
+    lint = snakemake(root, work, "--lint")
+    assert lint.returncode == 0, lint.stderr[-4000:]
+    assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr
+
+
 def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):
     root, work, _ = run
     before = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
