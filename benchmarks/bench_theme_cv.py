@@ -29,7 +29,13 @@ from sklearn.model_selection import KFold
 
 from papertopics.evaluate import label_matrix, load_labels
 from papertopics.listings import read_papers
-from papertopics.themes import ThemeResult, score_themes, theme_metrics, themes_from_config
+from papertopics.themes import (
+    ThemeResult,
+    load_theme_vectors,
+    score_themes,
+    theme_metrics,
+    themes_from_config,
+)
 
 
 def main() -> None:
@@ -45,7 +51,8 @@ def main() -> None:
     keys = [t.key for t in themes]
     interim = args.results / "interim"
     papers = read_papers(interim / "papers.jsonl")
-    vectors = np.load(interim / "theme_vectors.npz")
+    vectors = load_theme_vectors(interim / "theme_vectors.npz")
+    embeddings = np.load(interim / "embeddings.npy")
     assignments = pd.read_csv(interim / "topics" / "assignments.csv").set_index("paper_id")
     ids = [p.paper_id for p in papers]
     labels = load_labels(ROOT / config["evaluation"]["labels"])
@@ -56,17 +63,9 @@ def main() -> None:
         return score_themes(
             titles=[p.title for p in papers],
             abstracts=[p.abstract for p in papers],
-            paper_vectors=np.load(interim / "embeddings.npy"),
+            paper_vectors=embeddings,
             themes=themes,
-            theme_vectors=vectors["theme_vectors"],
-            candidates=pd.DataFrame(
-                {
-                    "row": vectors["candidate_rows"],
-                    "theme": vectors["candidate_themes"],
-                    "sentence": vectors["candidate_sentences"],
-                }
-            ),
-            candidate_vectors=vectors["candidate_vectors"],
+            **vectors,
             topics=assignments.loc[ids, "topic"].to_numpy(),
             settings=dataclasses.replace(settings, **weights),
         )

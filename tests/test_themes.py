@@ -410,3 +410,19 @@ def test_whole_paper_prefilter_finds_exactly_the_sentence_hits():
     ]
     assert _hits(titles, abstracts, themes) == brute
     assert sum(len(found) for per_paper in brute for found in per_paper) > 100
+
+
+def test_theme_vectors_file_round_trip(tmp_path):
+    from papertopics.themes import load_theme_vectors, save_theme_vectors
+
+    candidates = pd.DataFrame(
+        {"row": [0, 2], "theme": ["moe", "tool_use"], "sentence": ["A router.", "An API."]}
+    )
+    theme_vectors = np.eye(3, dtype=np.float32)
+    candidate_vectors = np.arange(6, dtype=np.float32).reshape(2, 3)
+    path = tmp_path / "theme_vectors.npz"
+    save_theme_vectors(path, theme_vectors, candidates, candidate_vectors)
+    loaded = load_theme_vectors(path)
+    np.testing.assert_array_equal(loaded["theme_vectors"], theme_vectors)
+    np.testing.assert_array_equal(loaded["candidate_vectors"], candidate_vectors)
+    pd.testing.assert_frame_equal(loaded["candidates"], candidates, check_dtype=False)

@@ -45,6 +45,8 @@ __all__ = [
     "candidate_sentences",
     "find_terms",
     "keyword_baseline",
+    "load_theme_vectors",
+    "save_theme_vectors",
     "score_themes",
     "split_sentences",
     "theme_metrics",
@@ -360,6 +362,48 @@ def candidate_sentences(
             for _, sentence, terms in _select(found, max_per_theme):
                 rows.append((i, theme.key, sentence, ", ".join(dict.fromkeys(terms))))
     return pd.DataFrame(rows, columns=["row", "theme", "sentence", "terms"])
+
+
+def save_theme_vectors(
+    path, theme_vectors: np.ndarray, candidates: pd.DataFrame, candidate_vectors: np.ndarray
+) -> None:
+    """Write what rule ``embed_themes`` makes: theme vectors, candidate sentences and vectors.
+
+    Args:
+        path: The ``.npz`` file.
+        theme_vectors: Embeddings of :func:`theme_texts`.
+        candidates: The frame of :func:`candidate_sentences`.
+        candidate_vectors: Embeddings of ``candidates["sentence"]``, in row order.
+    """
+    np.savez(
+        path,
+        theme_vectors=theme_vectors,
+        candidate_rows=candidates["row"].to_numpy(),
+        candidate_themes=candidates["theme"].to_numpy().astype(str),
+        candidate_sentences=candidates["sentence"].to_numpy().astype(str),
+        candidate_vectors=candidate_vectors,
+    )
+
+
+def load_theme_vectors(path) -> dict:
+    """Read a :func:`save_theme_vectors` file as keyword arguments of :func:`score_themes`.
+
+    Returns:
+        ``theme_vectors``, ``candidates`` (columns ``row``, ``theme``, ``sentence``) and
+        ``candidate_vectors``.
+    """
+    with np.load(path) as data:
+        return {
+            "theme_vectors": data["theme_vectors"],
+            "candidates": pd.DataFrame(
+                {
+                    "row": data["candidate_rows"],
+                    "theme": data["candidate_themes"],
+                    "sentence": data["candidate_sentences"],
+                }
+            ),
+            "candidate_vectors": data["candidate_vectors"],
+        }
 
 
 # --- scoring ---------------------------------------------------------------------------------

@@ -6,28 +6,18 @@ import pandas as pd
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
 from papertopics.tables import theme_table_from_result
-from papertopics.themes import score_themes, themes_from_config
+from papertopics.themes import load_theme_vectors, score_themes, themes_from_config
 
 log = setup_logging(snakemake.log[0])
 themes, settings = themes_from_config(snakemake.params.themes)
 papers = read_papers(snakemake.input.papers)
-vectors = np.load(snakemake.input.theme_vectors)
 assignments = pd.read_csv(snakemake.input.assignments).set_index("paper_id")
 topics = assignments.loc[[p.paper_id for p in papers], "topic"].to_numpy()
-candidates = pd.DataFrame(
-    {
-        "row": vectors["candidate_rows"],
-        "theme": vectors["candidate_themes"],
-        "sentence": vectors["candidate_sentences"],
-    }
-)
 result = score_themes(
     titles=[p.title for p in papers],
     abstracts=[p.abstract for p in papers],
     paper_vectors=np.load(snakemake.input.embeddings),
-    theme_vectors=vectors["theme_vectors"],
-    candidates=candidates,
-    candidate_vectors=vectors["candidate_vectors"],
+    **load_theme_vectors(snakemake.input.theme_vectors),
     topics=topics,
     themes=themes,
     settings=settings,

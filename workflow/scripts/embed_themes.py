@@ -1,11 +1,14 @@
 """Embed the theme texts and the papers' keyword-hit sentences (rule embed_themes)."""
 
-import numpy as np
-
 from papertopics.embed import Embedder, set_threads
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
-from papertopics.themes import candidate_sentences, theme_texts, themes_from_config
+from papertopics.themes import (
+    candidate_sentences,
+    save_theme_vectors,
+    theme_texts,
+    themes_from_config,
+)
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
@@ -15,12 +18,10 @@ themes, settings = themes_from_config(snakemake.params.themes)
 candidates = candidate_sentences(
     [p.title for p in papers], [p.abstract for p in papers], themes, settings.sentences_per_theme
 )
-np.savez(
+save_theme_vectors(
     snakemake.output[0],
     theme_vectors=embedder.embed(theme_texts(themes)),
-    candidate_rows=candidates["row"].to_numpy(),
-    candidate_themes=candidates["theme"].to_numpy().astype(str),
-    candidate_sentences=candidates["sentence"].to_numpy().astype(str),
+    candidates=candidates,
     candidate_vectors=embedder.embed(candidates["sentence"].tolist()),
 )
 log.info(
