@@ -77,7 +77,7 @@ def run_workflow(folder: Path, cores: int = 4, *targets: str) -> float:
     """Run ``snakemake --cores N`` on the repository's Snakefile in ``folder``; wall seconds."""
     start = time.perf_counter()
     subprocess.run(
-        snakemake_command(folder, "--cores", str(cores), "--quiet", "all", *targets),
+        snakemake_command(folder, *targets, "--cores", str(cores), "--quiet", "all"),
         cwd=folder,
         check=True,
         stdout=subprocess.DEVNULL,
