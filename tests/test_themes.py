@@ -200,6 +200,59 @@ def test_longer_keyword_wins_and_hyphens_match_spaces():
     ]
 
 
+ROUTING = Theme(
+    key="moe",
+    label="Mixture of experts",
+    description="Mixture of experts.",
+    keywords=("mixture of experts", "MoE"),
+    supporting=("expert", "routing"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # supporting terms alone are no evidence, however many
+        ("Routing queries to LLMs: a routing layer picks the expert model.", []),
+        # beside a keyword, anywhere in the text, they count
+        (
+            "Routing in an MoE layer sends tokens to experts.",
+            ["routing", "MoE", "expert"],
+        ),
+        ("A sparse mixture-of-experts model.", ["mixture of experts"]),
+    ],
+)
+def test_supporting_terms_count_only_beside_a_keyword(text, expected):
+    assert find_terms(text, ROUTING) == expected
+
+
+def test_supporting_terms_need_a_keyword_in_the_same_paper_not_sentence():
+    titles = ["Sparse Models", "LLM Routing"]
+    abstracts = [
+        "We train an MoE. Its routing balances the experts.",
+        "A router sends each query to one expert LLM. Routing cuts cost.",
+    ]
+    cands = candidate_sentences(titles, abstracts, [ROUTING], max_per_theme=5)
+    assert set(cands["row"]) == {0}
+    assert "Its routing balances the experts." in set(cands["sentence"])
+
+
+def test_themes_from_config_reads_supporting_terms():
+    config = {
+        "definitions": [
+            {
+                "key": "moe",
+                "description": "Mixture of experts: a router picks experts.",
+                "keywords": ["MoE"],
+                "supporting": ["routing"],
+            }
+        ]
+    }
+    (moe,), _ = themes_from_config(config)
+    assert moe.supporting == ("routing",)
+    assert find_terms("Routing alone.", moe) == []
+
+
 def test_candidate_sentences_only_hit_sentences_capped_per_theme():
     titles = ["Federated Learning on Phones", "A Study of Vision"]
     abstracts = [
@@ -387,6 +440,7 @@ def test_theme_metrics_values():
 
 def test_whole_paper_prefilter_finds_exactly_the_sentence_hits():
     """_hits checks each paper as a whole before its sentences; that must change nothing."""
+    from dataclasses import replace
     from pathlib import Path
 
     import yaml
@@ -400,12 +454,21 @@ def test_whole_paper_prefilter_finds_exactly_the_sentence_hits():
     papers = merge_listings(read_listing(p) for p in sorted((root / "data" / "seeds").glob("*")))
     titles = [p.title for p in papers] + ["Federated search over a Federated", "MoE-style FL"]
     abstracts = [p.abstract for p in papers] + ["Search engine. Tool use of an API.", "expert."]
-    matchers = [_Matcher.of(t) for t in themes]
+    # each sentence matched on its own, supporting terms as if keywords ...
+    matchers = [
+        _Matcher.of(replace(t, keywords=t.keywords + t.supporting, supporting=())) for t in themes
+    ]
+
+    def sentence_by_sentence(theme, m, title, abstract):
+        found = [(i, s, m.find(s)) for i, s in enumerate(_paper_sentences(title, abstract))]
+        found = [hit for hit in found if hit[2]]
+        # ... and then kept only in a paper that also has a keyword
+        supporting = set(theme.supporting) - set(theme.keywords)
+        keyword = any(term not in supporting for *_, terms in found for term in terms)
+        return found if keyword else []
+
     brute = [
-        [
-            [(i, s, m.find(s)) for i, s in enumerate(_paper_sentences(t, a)) if m.find(s)]
-            for m in matchers
-        ]
+        [sentence_by_sentence(theme, m, t, a) for theme, m in zip(themes, matchers, strict=True)]
         for t, a in zip(titles, abstracts, strict=True)
     ]
     assert _hits(titles, abstracts, themes) == brute

@@ -72,6 +72,9 @@ class Theme:
             plural.
         exclude: Phrases that use a keyword in another sense; they are masked before matching
             (same matching rules as keywords).
+        supporting: Terms that are common outside the theme ("routing", "expert" for mixture of
+            experts) and count as evidence only in a paper that also hits one of ``keywords``;
+            matched like keywords.
     """
 
     key: str
@@ -79,6 +82,7 @@ class Theme:
     description: str
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    supporting: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,8 @@ def themes_from_config(config: dict) -> tuple[list[Theme], ThemeSettings]:
 
     Args:
         config: The whole config (with a ``themes`` key) or just its ``themes`` block, which has
-            ``definitions`` (list of dicts with key, label, description, keywords, exclude) and an
+            ``definitions`` (list of dicts with key, label, description, keywords, exclude,
+            supporting) and an
             optional ``scoring`` dict of :class:`ThemeSettings` fields.
 
     Returns:
@@ -161,6 +166,7 @@ def themes_from_config(config: dict) -> tuple[list[Theme], ThemeSettings]:
                 description=str(d["description"]).strip(),
                 keywords=tuple(d.get("keywords") or ()),
                 exclude=tuple(d.get("exclude") or ()),
+                supporting=tuple(d.get("supporting") or ()),
             )
         )
     keys = [t.key for t in themes]
@@ -232,6 +238,8 @@ class _Matcher:
     terms: tuple[str, ...]
     pattern: re.Pattern | None
     exclude: re.Pattern | None
+    #: The theme's supporting terms: evidence only beside a keyword hit.
+    supporting: frozenset[str] = frozenset()
     #: Per keyword, its words and whether it is an acronym (matched case-sensitively; the
     #: others lower-cased). A text can only hit a keyword if it contains each of its words,
     #: which plain substring search tells far faster than the patterns.
@@ -239,7 +247,9 @@ class _Matcher:
 
     @classmethod
     def of(cls, theme: Theme) -> _Matcher:
-        terms = tuple(sorted(dict.fromkeys(theme.keywords), key=len, reverse=True))
+        terms = tuple(
+            sorted(dict.fromkeys(theme.keywords + theme.supporting), key=len, reverse=True)
+        )
         pattern = None
         if terms:
             pattern = _alternatives([f"({_term_regex(t)})" for t in terms])
@@ -249,10 +259,13 @@ class _Matcher:
             exclude = _alternatives([_term_regex(t) for t in ex])
         needles = []
         for term in terms:
+            if term in theme.supporting and term not in theme.keywords:
+                continue  # a paper without a keyword has no evidence
             acronym = _is_acronym(term)
             words = [w for w in re.split(r"[\s\-]+", term.strip()) if w]
             needles.append((tuple(w if acronym else w.lower() for w in words), acronym))
-        return cls(terms, pattern, exclude, tuple(needles))
+        supporting = frozenset(theme.supporting) - frozenset(theme.keywords)
+        return cls(terms, pattern, exclude, supporting, tuple(needles))
 
     def may_match(self, text: str, lowered: str) -> bool:
         """False only when ``text`` (``lowered`` is ``text.lower()``) cannot hit a keyword."""
@@ -265,17 +278,25 @@ class _Matcher:
         return [term for _, term in self.find_at(text)]
 
     def find_at(self, text: str) -> list[tuple[int, str]]:
-        """Each keyword occurrence as (position in ``text``, keyword), excluded phrases masked."""
+        """Each term occurrence as (position in ``text``, term), excluded phrases masked.
+
+        Supporting terms are kept only when ``text`` also hits a keyword.
+        """
         if self.pattern is None:
             return []
         if self.exclude is not None:
             # the same length, so positions stay those of the unmasked text
             text = self.exclude.sub(lambda m: " " * len(m.group()), text)
-        return [(m.start(), self.terms[m.lastindex - 1]) for m in self.pattern.finditer(text)]
+        found = [(m.start(), self.terms[m.lastindex - 1]) for m in self.pattern.finditer(text)]
+        if all(term in self.supporting for _, term in found):
+            return []
+        return found
 
 
 def find_terms(text: str, theme: Theme) -> list[str]:
-    """The theme keywords found in a text, one entry per occurrence, excluded phrases masked.
+    """The theme's terms found in a text, one entry per occurrence, excluded phrases masked.
+
+    Supporting terms count only in a text that also has a keyword.
 
     Args:
         text: A sentence or whole text.
