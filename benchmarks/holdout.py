@@ -1,18 +1,20 @@
-"""Themes on listings the scorer was never tuned on: a hand-labelled sample of real arXiv days.
+"""Themes on listings the scorer was never tuned on: hand-labelled samples of real arXiv days.
 
 The theme scorer's keywords and weights were written and fitted with the seed labels in view
 (``tests/data/seed_labels.csv``), so their macro-F1 there is an in-sample figure. This script
-measures it on papers nobody tuned on: ten days of real arXiv ML listings (cs.LG, cs.CL, cs.AI;
-2026-03-02 .. 2026-03-16, 1,415 papers, written by ``../shared/tools/make_listings.py``), of which
-a sample was labelled by hand with the seed labels' rules (``benchmarks/data/holdout_labels.csv``).
+measures it on real listings: a window of ten days of arXiv ML listings (cs.LG, cs.CL, cs.AI,
+written by ``../shared/tools/make_listings.py``), of which a sample was labelled by hand with the
+seed labels' rules (``benchmarks/data/holdout_WINDOW.csv``). Windows: ``2026-03`` (2026-03-02 ..
+2026-03-16, 1,415 papers) and ``2025-10`` (from 2025-10-01, 1,647 papers).
 
 Usage:
-    .venv/bin/python benchmarks/holdout.py sample OUT_DIR
+    .venv/bin/python benchmarks/holdout.py sample WINDOW OUT_DIR
         Write the listings to OUT_DIR/listings and the papers to label, with their abstracts,
         to OUT_DIR/to_label.csv (not committed: they are the corpus's text).
-    .venv/bin/python benchmarks/holdout.py evaluate [--keep DIR] [--set KEY=VALUE ...]
-        Run the workflow (cold, all 1,415 papers) with ``evaluation.labels`` pointing at the
-        hand labels and print the evaluation of the labelled papers.
+    .venv/bin/python benchmarks/holdout.py evaluate WINDOW [--keep DIR] [--set KEY=VALUE ...]
+            [--out FILE]
+        Run the workflow (cold, on all the window's papers) with ``evaluation.labels`` pointing
+        at the hand labels and print the evaluation of the labelled papers.
 
 The sample: the theme papers are rare among a day's listings, so a uniform sample would hold a
 handful of each. Per theme, papers are drawn from those that match a broad net of words (wider
@@ -37,9 +39,9 @@ from common import ROOT, SHARED, make_workdir, parse_overrides, run_workflow
 
 from papertopics.listings import merge_listings, parse_listing
 
-FIRST, DAYS = "2026-03-02", 10
-LABELS = ROOT / "benchmarks" / "data" / "holdout_labels.csv"
-PER_THEME, UNIFORM, SEED = 30, 60, 20260302
+#: window name -> (first day, sampling seed); each window is ten listing days
+WINDOWS = {"2026-03": ("2026-03-02", 20260302), "2025-10": ("2025-10-01", 20251001)}
+DAYS, PER_THEME, UNIFORM = 10, 30, 60
 NETS = {
     "federated_learning": r"federat|\bclients?\b|decentrali[sz]ed|\bsilos?\b",
     "distillation": r"distil|teacher|\bstudents?\b|soft labels?|compress|smaller models?",
@@ -49,7 +51,12 @@ NETS = {
 }
 
 
-def sample(out: Path) -> None:
+def labels_path(window: str) -> Path:
+    return ROOT / "benchmarks" / "data" / f"holdout_{window}.csv"
+
+
+def sample(window: str, out: Path) -> None:
+    first, seed = WINDOWS[window]
     listings = out / "listings"
     subprocess.run(
         [
@@ -57,7 +64,7 @@ def sample(out: Path) -> None:
             str(SHARED / "tools" / "make_listings.py"),
             str(listings),
             "--first",
-            FIRST,
+            first,
             "--days",
             str(DAYS),
             "--only-ml",
@@ -66,7 +73,7 @@ def sample(out: Path) -> None:
     )
     parsed = merge_listings(parse_listing(path) for path in sorted(listings.glob("*.txt")))
     papers = [(p.title, p.abstract) for p in parsed]
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     chosen: dict[tuple[str, str], str] = {}
     for theme, net in NETS.items():
         pattern = re.compile(net, re.IGNORECASE)
@@ -84,37 +91,46 @@ def sample(out: Path) -> None:
     print(f"{len(papers)} papers; {len(rows)} to label in {out / 'to_label.csv'}")
 
 
-def evaluate(keep: Path | None, overrides: dict[str, object]) -> None:
+def evaluate(
+    window: str, keep: Path | None, overrides: dict[str, object], out: Path | None
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = keep or Path(tmp)
         sample_dir = base / "sample"
         if not (sample_dir / "listings").exists():
-            sample(sample_dir)
+            sample(window, sample_dir)
         work = make_workdir(
             base / "work",
             sorted((sample_dir / "listings").glob("*.txt")),
-            labels=str(LABELS),
+            labels=str(labels_path(window)),
             overrides=overrides,
         )
         seconds = run_workflow(work, 4)  # rule all includes evaluate when labels are set
         table = (work / "results" / "tables" / "evaluation.csv").read_text("utf-8")
         print(table)
         print(json.dumps({"wall_s": round(seconds, 1)}))
+        if out is not None:
+            rows = list(csv.DictReader(table.splitlines()))
+            result = {"overrides": overrides, "wall_s": round(seconds, 1), "evaluation": rows}
+            out.write_text(json.dumps(result, indent=1) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_sample = sub.add_parser("sample")
+    p_sample.add_argument("window", choices=WINDOWS)
     p_sample.add_argument("out", type=Path)
     p_eval = sub.add_parser("evaluate")
+    p_eval.add_argument("window", choices=WINDOWS)
     p_eval.add_argument("--keep", type=Path, default=None)
     p_eval.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p_eval.add_argument("--out", type=Path, default=None, help="write the evaluation as JSON")
     args = parser.parse_args()
     if args.command == "sample":
-        sample(args.out)
+        sample(args.window, args.out)
     else:
-        evaluate(args.keep, parse_overrides(args.set))
+        evaluate(args.window, args.keep, parse_overrides(args.set), args.out)
 
 
 if __name__ == "__main__":
