@@ -1,6 +1,7 @@
 """How stable are the consensus topics across seeds, and what does each setting cost? (issue 3)
 
-Fits the topic model on the bundled listings (``data/seeds``) with seeds 1..N for each
+Fits the topic model on the bundled listings (``data/seeds``; ``--listings`` for others) with
+seeds 1..N for each
 combination of consensus runs (``topics.ensemble``) and UMAP layout epochs
 (``topics.umap.n_epochs``), and reports the adjusted Rand index (ARI) between every pair of
 seeds (mean and minimum), the ARI over seeds 1, 2 and 3 alone (what ``evaluation.csv``
@@ -41,6 +42,9 @@ def main() -> None:
     parser.add_argument(
         "--precision", choices=["auto", "float32", "bfloat16"], help="embedding.precision"
     )
+    parser.add_argument(
+        "--listings", type=Path, default=ROOT / "data" / "seeds", help="folder of listing files"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -53,7 +57,7 @@ def main() -> None:
         emb, cache_dir=Path(tempfile.gettempdir()) / "papertopics-bench-cache"
     )
     papers = merge_listings(
-        parse_listing(p, year=2025) for p in sorted((ROOT / "data" / "seeds").glob("*.txt"))
+        parse_listing(p, year=2025) for p in sorted(args.listings.glob("*.txt"))
     )
     docs = [paper_text(p.title, p.abstract) for p in papers]
     vectors = embedder.embed(docs)
@@ -95,7 +99,13 @@ def main() -> None:
         print(json.dumps(row), flush=True)
     if args.out:
         args.out.write_text(
-            json.dumps({"args": vars(args) | {"out": str(args.out)}, "rows": rows}, indent=1)
+            json.dumps(
+                {
+                    "args": vars(args) | {"out": str(args.out), "listings": str(args.listings)},
+                    "rows": rows,
+                },
+                indent=1,
+            )
         )
 
 
