@@ -15,6 +15,10 @@ Usage:
             [--out FILE]
         Run the workflow (cold, on all the window's papers) with ``evaluation.labels`` pointing
         at the hand labels and print the evaluation of the labelled papers.
+    .venv/bin/python benchmarks/holdout.py agreement FIRST SECOND
+        Per-theme F1 between two hand labellings of the same papers (label files as read by
+        ``evaluation.labels``), e.g. tests/data/seed_labels.csv and
+        benchmarks/data/second_seed_labels.csv.
 
 The sample: the theme papers are rare among a day's listings, so a uniform sample would hold a
 handful of each. Per theme, papers are drawn from those that match a broad net of words (wider
@@ -37,7 +41,9 @@ from pathlib import Path
 
 from common import ROOT, SHARED, make_workdir, parse_overrides, run_workflow
 
+from papertopics.evaluate import label_matrix, load_labels
 from papertopics.listings import merge_listings, parse_listing
+from papertopics.themes import theme_metrics
 
 #: window name -> (first day, sampling seed); each window is ten listing days
 WINDOWS = {"2026-03": ("2026-03-02", 20260302), "2025-10": ("2025-10-01", 20251001)}
@@ -115,6 +121,23 @@ def evaluate(
             out.write_text(json.dumps(result, indent=1) + "\n")
 
 
+def agreement(first: Path, second: Path) -> None:
+    """Per-theme precision, recall and F1 of ``second`` against ``first``, on shared titles."""
+    import pandas as pd
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    keys = [d["key"] for d in config["themes"]["definitions"]]
+    a, b = load_labels(first), load_labels(second)
+    ids = sorted(set(a["paper_id"]) & set(b["paper_id"]))
+    frames = []
+    for labels in (a, b):
+        _, truth = label_matrix(ids, labels, keys)  # every id is labelled in both
+        frames.append(pd.DataFrame(truth, index=ids, columns=keys))
+    print(f"{len(ids)} papers in both ({len(a)} and {len(b)} labelled)")
+    print(theme_metrics(frames[0], frames[1]).round(3).to_string())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,9 +149,14 @@ def main() -> None:
     p_eval.add_argument("--keep", type=Path, default=None)
     p_eval.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p_eval.add_argument("--out", type=Path, default=None, help="write the evaluation as JSON")
+    p_agree = sub.add_parser("agreement")
+    p_agree.add_argument("first", type=Path)
+    p_agree.add_argument("second", type=Path)
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.window, args.out)
+    elif args.command == "agreement":
+        agreement(args.first, args.second)
     else:
         evaluate(args.window, args.keep, parse_overrides(args.set), args.out)
 
