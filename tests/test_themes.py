@@ -12,6 +12,7 @@ from papertopics.themes import (
     candidate_sentences,
     find_terms,
     keyword_baseline,
+    keyword_hits,
     score_themes,
     split_sentences,
     theme_metrics,
@@ -483,9 +484,44 @@ def test_theme_vectors_file_round_trip(tmp_path):
     )
     theme_vectors = np.eye(3, dtype=np.float32)
     candidate_vectors = np.arange(6, dtype=np.float32).reshape(2, 3)
+    hits = keyword_hits(["MoE routing", "Tools"], ["An MoE router.", "It calls an API."], THEMES)
     path = tmp_path / "theme_vectors.npz"
-    save_theme_vectors(path, theme_vectors, candidates, candidate_vectors)
+    save_theme_vectors(path, theme_vectors, candidates, candidate_vectors, hits)
     loaded = load_theme_vectors(path)
     np.testing.assert_array_equal(loaded["theme_vectors"], theme_vectors)
     np.testing.assert_array_equal(loaded["candidate_vectors"], candidate_vectors)
     pd.testing.assert_frame_equal(loaded["candidates"], candidates, check_dtype=False)
+    pd.testing.assert_frame_equal(loaded["hits"], hits, check_dtype=False)
+    assert len(hits) == 4 and set(hits["theme"]) == {"moe", "tool_use"}
+
+
+def test_keyword_hits_passed_in_give_the_same_result_as_searching_inside():
+    papers = [
+        ("Sparse MoE Routing", "An MoE layer routes tokens. Each expert is small."),
+        ("A Useful Tool", "ChatGPT is a useful tool. The agent calls an API. It calls tools."),
+        ("Vision", "We classify images."),
+    ]
+    titles, abstracts = [p[0] for p in papers], [p[1] for p in papers]
+    hits = keyword_hits(titles, abstracts, THEMES)
+    assert list(hits.columns) == ["row", "theme", "sentence", "terms"]
+    # the tool paper: the title is sentence 0; "useful tool" is excluded
+    tool = hits[(hits["row"] == 1) & (hits["theme"] == "tool_use")]
+    assert tool["sentence"].tolist() == [2, 3]
+    assert tool["terms"].tolist() == ["API", "tool"]
+    cands = candidate_sentences(titles, abstracts, THEMES, 2)
+    assert cands.equals(candidate_sentences(titles, abstracts, THEMES, 2, hits))
+    vectors = np.array([on_sense(r.row, r.theme, r.sentence) for r in cands.itertuples()])
+    common = {
+        "titles": titles,
+        "abstracts": abstracts,
+        "paper_vectors": [axis((2, 1.0), (6, 0.5)), axis((4, 1.0), (6, 0.5)), OTHER],
+        "themes": THEMES,
+        "theme_vectors": THEME_EMB,
+        "candidates": cands,
+        "candidate_vectors": vectors,
+    }
+    inside, passed = score_themes(**common), score_themes(**common, hits=hits)
+    pd.testing.assert_frame_equal(inside.scores, passed.scores)
+    pd.testing.assert_frame_equal(inside.evidence, passed.evidence)
+    assert inside.assigned.loc[0, "moe"] and inside.assigned.loc[1, "tool_use"]
+    assert "terms: MoE (2), expert" in inside.evidence.loc[0, "moe"]

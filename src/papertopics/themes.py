@@ -45,6 +45,7 @@ __all__ = [
     "candidate_sentences",
     "find_terms",
     "keyword_baseline",
+    "keyword_hits",
     "load_theme_vectors",
     "save_theme_vectors",
     "score_themes",
@@ -347,9 +348,48 @@ def _hits(titles, abstracts, themes):
     return out
 
 
-def _select(found: list, limit: int) -> list:
-    """Most informative hit sentences first: most distinct terms, then earliest (title first)."""
-    return sorted(found, key=lambda h: (-len(set(h[2])), h[0]))[:limit]
+#: Joins a hit sentence's terms in the frame of :func:`keyword_hits` (no keyword holds it).
+_TERM_SEP = "\n"
+_HIT_COLUMNS = ["row", "theme", "sentence", "terms"]
+
+
+def keyword_hits(
+    titles: Sequence[str], abstracts: Sequence[str], themes: Sequence[Theme]
+) -> pd.DataFrame:
+    """Every sentence with a keyword hit, per paper and theme (the term evidence).
+
+    Computed once per run (rule ``embed_themes``) and passed to :func:`candidate_sentences` and
+    :func:`score_themes`, which otherwise search the papers themselves.
+
+    Args:
+        titles: Paper titles.
+        abstracts: Paper abstracts, aligned with ``titles``.
+        themes: The themes.
+
+    Returns:
+        DataFrame with columns ``row`` (0-based position of the paper), ``theme`` (key),
+        ``sentence`` (position of the sentence in the paper; 0 is the title) and ``terms`` (the
+        matched terms in order of occurrence, repeats kept, joined by a newline); ordered by
+        paper, then theme as configured, then sentence.
+    """
+    rows = []
+    for i, per_theme in enumerate(_hits(titles, abstracts, themes)):
+        for theme, found in zip(themes, per_theme, strict=True):
+            for si, _, terms in sorted(found, key=lambda h: h[0]):
+                rows.append((i, theme.key, si, _TERM_SEP.join(terms)))
+    return pd.DataFrame(rows, columns=_HIT_COLUMNS).astype({"row": int, "sentence": int})
+
+
+def _selected(hits: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Per paper and theme, the ``limit`` most informative hit sentences: most distinct terms,
+    then earliest (title first); in the order of ``hits`` groups."""
+    if hits.empty:
+        return hits
+    distinct = hits["terms"].map(lambda t: len(set(t.split(_TERM_SEP))))
+    order = hits.assign(_distinct=-distinct, _pos=np.arange(len(hits)))
+    group = order.groupby(["row", "theme"], sort=False)["_pos"].transform("min")
+    order = order.assign(_group=group).sort_values(["_group", "_distinct", "sentence"])
+    return order.groupby(["row", "theme"], sort=False).head(limit)[_HIT_COLUMNS]
 
 
 def candidate_sentences(
@@ -357,6 +397,7 @@ def candidate_sentences(
     abstracts: Sequence[str],
     themes: Sequence[Theme],
     max_per_theme: int = ThemeSettings.sentences_per_theme,
+    hits: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Sentences whose embeddings are needed for the sense check: keyword-hit sentences.
 
@@ -370,6 +411,7 @@ def candidate_sentences(
         abstracts: Paper abstracts, aligned with ``titles``.
         themes: The themes.
         max_per_theme: Use ``ThemeSettings.sentences_per_theme``.
+        hits: :func:`keyword_hits` of the same papers and themes, if already computed.
 
     Returns:
         DataFrame with columns ``row`` (0-based position of the paper), ``theme`` (key),
@@ -377,27 +419,38 @@ def candidate_sentences(
         paper, theme and sentence. Embed ``sentence`` in row order and pass the vectors to
         :func:`score_themes` together with this frame.
     """
+    if hits is None:
+        hits = keyword_hits(titles, abstracts, themes)
     rows = []
-    for i, per_theme in enumerate(_hits(titles, abstracts, themes)):
-        for theme, found in zip(themes, per_theme, strict=True):
-            for _, sentence, terms in _select(found, max_per_theme):
-                rows.append((i, theme.key, sentence, ", ".join(dict.fromkeys(terms))))
+    for row, key, si, terms in _selected(hits, max_per_theme).itertuples(index=False):
+        sentence = _paper_sentences(titles[row], abstracts[row])[si]
+        rows.append((row, key, sentence, ", ".join(dict.fromkeys(terms.split(_TERM_SEP)))))
     return pd.DataFrame(rows, columns=["row", "theme", "sentence", "terms"])
 
 
 def save_theme_vectors(
-    path, theme_vectors: np.ndarray, candidates: pd.DataFrame, candidate_vectors: np.ndarray
+    path,
+    theme_vectors: np.ndarray,
+    candidates: pd.DataFrame,
+    candidate_vectors: np.ndarray,
+    hits: pd.DataFrame,
 ) -> None:
-    """Write what rule ``embed_themes`` makes: theme vectors, candidate sentences and vectors.
+    """Write what rule ``embed_themes`` makes: theme vectors, keyword hits, candidate sentences
+    and their vectors.
 
     Args:
         path: The ``.npz`` file.
         theme_vectors: Embeddings of :func:`theme_texts`.
         candidates: The frame of :func:`candidate_sentences`.
         candidate_vectors: Embeddings of ``candidates["sentence"]``, in row order.
+        hits: The frame of :func:`keyword_hits`.
     """
     np.savez(
         path,
+        hit_rows=hits["row"].to_numpy(dtype=np.int64),
+        hit_themes=hits["theme"].to_numpy().astype(str),
+        hit_sentences=hits["sentence"].to_numpy(dtype=np.int64),
+        hit_terms=hits["terms"].to_numpy().astype(str),
         theme_vectors=theme_vectors,
         candidate_rows=candidates["row"].to_numpy(),
         candidate_themes=candidates["theme"].to_numpy().astype(str),
@@ -410,12 +463,21 @@ def load_theme_vectors(path) -> dict:
     """Read a :func:`save_theme_vectors` file as keyword arguments of :func:`score_themes`.
 
     Returns:
-        ``theme_vectors``, ``candidates`` (columns ``row``, ``theme``, ``sentence``) and
-        ``candidate_vectors``.
+        ``theme_vectors``, ``candidates`` (columns ``row``, ``theme``, ``sentence``),
+        ``candidate_vectors`` and ``hits`` (the frame of :func:`keyword_hits`).
     """
     with np.load(path) as data:
         return {
             "theme_vectors": data["theme_vectors"],
+            "hits": pd.DataFrame(
+                {
+                    "row": data["hit_rows"],
+                    "theme": data["hit_themes"],
+                    "sentence": data["hit_sentences"],
+                    "terms": data["hit_terms"],
+                },
+                columns=_HIT_COLUMNS,
+            ),
             "candidates": pd.DataFrame(
                 {
                     "row": data["candidate_rows"],
@@ -508,6 +570,7 @@ def score_themes(
     topics: Sequence[int] | None = None,
     settings: ThemeSettings | None = None,
     index: Sequence | pd.Index | None = None,
+    hits: pd.DataFrame | None = None,
 ) -> ThemeResult:
     """Score every paper against every theme and assign themes (multi-label).
 
@@ -526,6 +589,7 @@ def score_themes(
         topics: One topic id per paper (None or -1: no topic smoothing for that paper).
         settings: Scorer settings (defaults if None).
         index: Index for the result frames (e.g. paper ids); default ``0..n-1``.
+        hits: :func:`keyword_hits` of the same papers and themes (None: searched here).
 
     Returns:
         The scores, assignments and evidence, indexed like the papers, one column per theme.
@@ -552,9 +616,13 @@ def score_themes(
     z_doc = (sim - center) / scale
 
     # terms: sentences with a keyword hit (all sentences, regex only)
-    hits = _hits(titles, abstracts, themes)
-    n_hits = np.array([[len(f) for f in per_theme] for per_theme in hits], dtype=float)
-    n_hits = n_hits.reshape(n, len(themes))
+    if hits is None:
+        hits = keyword_hits(titles, abstracts, themes)
+    hits = hits[hits["theme"].isin(keys) & (hits["row"] < n)]
+    hit_cols = hits["theme"].map({k: j for j, k in enumerate(keys)}).to_numpy(dtype=int)
+    hit_rows = hits["row"].to_numpy(dtype=int)
+    n_hits = np.zeros((n, len(themes)))
+    np.add.at(n_hits, (hit_rows, hit_cols), 1)
 
     # sense check: best embedded hit sentence vs description, same z-scale
     z_sense = np.full((n, len(themes)), np.nan)
@@ -593,21 +661,23 @@ def score_themes(
     assigned = score >= settings.threshold
 
     evidence = np.full((n, len(themes)), "", dtype=object)
+    hit_groups = pd.Series(np.arange(len(hits))).groupby([hit_rows, hit_cols]).indices
     for i, j in zip(*np.nonzero(assigned), strict=True):
-        found = hits[i][j]
+        found = hits.iloc[hit_groups.get((i, j), [])]
         parts = []
-        if found:
+        if len(found):
             counts: dict[str, int] = {}
-            for _, _, terms in found:
-                for term in terms:
+            for terms in found["terms"]:
+                for term in terms.split(_TERM_SEP):
                     counts[term] = counts.get(term, 0) + 1
             top = sorted(counts.items(), key=lambda kv: -kv[1])[:4]
             parts.append("terms: " + ", ".join(f"{t} ({c})" if c > 1 else t for t, c in top))
         else:
             parts.append("terms: none (semantic similarity)")
         sentence = best_sentence.get((i, j))
-        if sentence is None and found:
-            sentence = _select(found, 1)[0][1]
+        if sentence is None and len(found):
+            si = int(_selected(found, 1)["sentence"].iloc[0])
+            sentence = _paper_sentences(titles[i], abstracts[i])[si]
         if sentence is None:
             sentence = _lexical_best(_paper_sentences(titles[i], abstracts[i]), themes[j])
         if sentence:
