@@ -9,8 +9,9 @@ Three kinds of evidence are combined, with the same shared weights for every the
 * **semantic**: cosine similarity between the paper embedding and the theme description, as a
   robust z-score against the whole corpus (per theme: ``(cos - median) / MAD``), so that themes
   whose descriptions are closer to ML text in general are not favoured;
-* **terms, sense-checked**: keyword hits (after masking the theme's ``exclude`` phrases) counted
-  as the number of sentences with a hit, plus the similarity of the best hit sentence to the theme
+* **terms, sense-checked**: keyword hits (after masking the theme's ``exclude`` phrases; its
+  ``supporting`` terms only in a paper that also hits a keyword) counted as the number of
+  sentences with a hit, plus the similarity of the best hit sentence to the theme
   description (same z-scale). A keyword used in another sense ("tool" as in "a useful tool",
   "expert" annotators) has a hit sentence far from the description and little paper-level
   similarity, so a surface word alone does not reach the threshold;
@@ -148,8 +149,7 @@ def themes_from_config(config: dict) -> tuple[list[Theme], ThemeSettings]:
     Args:
         config: The whole config (with a ``themes`` key) or just its ``themes`` block, which has
             ``definitions`` (list of dicts with key, label, description, keywords, exclude,
-            supporting) and an
-            optional ``scoring`` dict of :class:`ThemeSettings` fields.
+            supporting) and an optional ``scoring`` dict of :class:`ThemeSettings` fields.
 
     Returns:
         The themes, in config order, and the settings (defaults for missing keys).
@@ -380,15 +380,20 @@ def keyword_hits(
     return pd.DataFrame(rows, columns=_HIT_COLUMNS).astype({"row": int, "sentence": int})
 
 
+def _rank(terms: str, sentence: int) -> tuple[int, int]:
+    """Sort key of hit sentences, most informative first: most distinct terms, then earliest."""
+    return -len(set(terms.split(_TERM_SEP))), sentence
+
+
 def _selected(hits: pd.DataFrame, limit: int) -> pd.DataFrame:
-    """Per paper and theme, the ``limit`` most informative hit sentences: most distinct terms,
-    then earliest (title first); in the order of ``hits`` groups."""
+    """Per paper and theme, the ``limit`` first hit sentences by :func:`_rank`, groups in the
+    order of ``hits``."""
     if hits.empty:
         return hits
-    distinct = hits["terms"].map(lambda t: len(set(t.split(_TERM_SEP))))
-    order = hits.assign(_distinct=-distinct, _pos=np.arange(len(hits)))
+    ranks = [_rank(t, s) for t, s in zip(hits["terms"], hits["sentence"], strict=True)]
+    order = hits.assign(_rank=ranks, _pos=np.arange(len(hits)))
     group = order.groupby(["row", "theme"], sort=False)["_pos"].transform("min")
-    order = order.assign(_group=group).sort_values(["_group", "_distinct", "sentence"])
+    order = order.assign(_group=group).sort_values(["_group", "_rank"])
     return order.groupby(["row", "theme"], sort=False).head(limit)[_HIT_COLUMNS]
 
 
@@ -662,12 +667,13 @@ def score_themes(
 
     evidence = np.full((n, len(themes)), "", dtype=object)
     hit_groups = pd.Series(np.arange(len(hits))).groupby([hit_rows, hit_cols]).indices
+    hit_terms, hit_sentences = hits["terms"].to_numpy(), hits["sentence"].to_numpy()
     for i, j in zip(*np.nonzero(assigned), strict=True):
-        found = hits.iloc[hit_groups.get((i, j), [])]
+        found = hit_groups.get((i, j), ())
         parts = []
         if len(found):
             counts: dict[str, int] = {}
-            for terms in found["terms"]:
+            for terms in hit_terms[found]:
                 for term in terms.split(_TERM_SEP):
                     counts[term] = counts.get(term, 0) + 1
             top = sorted(counts.items(), key=lambda kv: -kv[1])[:4]
@@ -676,8 +682,8 @@ def score_themes(
             parts.append("terms: none (semantic similarity)")
         sentence = best_sentence.get((i, j))
         if sentence is None and len(found):
-            si = int(_selected(found, 1)["sentence"].iloc[0])
-            sentence = _paper_sentences(titles[i], abstracts[i])[si]
+            best = min(found, key=lambda k: _rank(hit_terms[k], hit_sentences[k]))
+            sentence = _paper_sentences(titles[i], abstracts[i])[hit_sentences[best]]
         if sentence is None:
             sentence = _lexical_best(_paper_sentences(titles[i], abstracts[i]), themes[j])
         if sentence:
