@@ -27,6 +27,39 @@ def test_explicit_cluster_sizes_win():
     assert settings.cluster_sizes(1000) == (7, 3, 0)
 
 
+@pytest.mark.parametrize(
+    ("n", "runs"), [(3, 160), (165, 160), (1_415, 22), (8_000, 4), (8_001, 1), (75_000, 1)]
+)
+def test_auto_ensemble_spends_the_same_layout_budget_on_short_runs(n, runs):
+    settings = TopicSettings()
+    assert settings.ensemble_size(n) == runs
+    # the layout epochs of the former min(80, 16000 // n) runs of n_epochs each
+    if 1 < runs < 160:
+        assert runs * settings.consensus_epochs == (16000 // n) * settings.n_epochs
+
+
+def test_explicit_ensemble_and_consensus_epochs_from_config():
+    config = {
+        "topics": {
+            "seed": 1,
+            "umap": {"n_neighbors": 10, "n_components": 5, "min_dist": 0.0, "metric": "cosine"},
+            "hdbscan": {"min_cluster_size": "auto", "min_samples": "auto", "max_cluster_share": 1},
+            "ensemble": 7,
+            "consensus_epochs": 50,
+            "consensus_threshold": 0.5,
+            "outliers": "keep",
+            "outlier_threshold": 0.0,
+            "refit_share": 0.25,
+            "map": {"n_neighbors": 15, "min_dist": 0.1},
+        },
+        "terms": {"stop_words": None, "ngram_range": [1, 1], "min_df": 1, "top_n_words": 10},
+    }
+    settings = TopicSettings.from_config(config)
+    assert settings.ensemble_size(100_000) == 7
+    assert settings.consensus_epochs == 50
+    assert settings.n_epochs == TopicSettings.n_epochs
+
+
 @pytest.mark.slow
 def test_fit_finds_planted_topics_and_is_deterministic():
     rng = np.random.default_rng(0)
