@@ -84,7 +84,9 @@ def interrupt(
             the job imports numpy.random can be lost (the extension's import swallows the
             KeyboardInterrupt) and so can Snakemake's own (its log handler swallows one that
             arrives while it writes), so the job then runs on; waiting for a line written after
-            the imports makes the interruption certain.
+            the imports makes the job's loss unlikely. Snakemake's can still be lost (seen once
+            in a fresh clone's test run): when Snakemake has not said it is terminating 3 s
+            after a Ctrl-C, it is pressed again, as a user would, at most twice more.
     """
     stderr = work / "interrupted.stderr"
     with stderr.open("w") as err:
@@ -106,6 +108,13 @@ def interrupt(
             time.sleep(0.5)  # inside the job: its imports done, the fit under way
         assert not (work / unfinished).exists(), f"{unfinished} was done before the signal"
         os.killpg(process.pid, sig)
+        for _ in range(2 if sig == signal.SIGINT else 0):
+            try:
+                process.wait(timeout=3)
+                break
+            except subprocess.TimeoutExpired:
+                if "Terminating processes on user request" not in stderr.read_text():
+                    os.killpg(process.pid, sig)
         process.wait(timeout=120)
     finally:
         if process.poll() is None:
