@@ -258,14 +258,14 @@ class _Matcher:
         if theme.exclude:
             ex = sorted(theme.exclude, key=len, reverse=True)
             exclude = _alternatives([_term_regex(t) for t in ex])
+        supporting = frozenset(theme.supporting) - frozenset(theme.keywords)
         needles = []
         for term in terms:
-            if term in theme.supporting and term not in theme.keywords:
+            if term in supporting:
                 continue  # a paper without a keyword has no evidence
             acronym = _is_acronym(term)
             words = [w for w in re.split(r"[\s\-]+", term.strip()) if w]
             needles.append((tuple(w if acronym else w.lower() for w in words), acronym))
-        supporting = frozenset(theme.supporting) - frozenset(theme.keywords)
         return cls(terms, pattern, exclude, supporting, tuple(needles))
 
     def may_match(self, text: str, lowered: str) -> bool:
@@ -426,10 +426,13 @@ def candidate_sentences(
     """
     if hits is None:
         hits = keyword_hits(titles, abstracts, themes)
-    rows = []
+    rows, sentences = [], {}  # a paper is split into sentences once, however many hits it has
     for row, key, si, terms in _selected(hits, max_per_theme).itertuples(index=False):
-        sentence = _paper_sentences(titles[row], abstracts[row])[si]
-        rows.append((row, key, sentence, ", ".join(dict.fromkeys(terms.split(_TERM_SEP)))))
+        if row not in sentences:
+            sentences[row] = _paper_sentences(titles[row], abstracts[row])
+        rows.append(
+            (row, key, sentences[row][si], ", ".join(dict.fromkeys(terms.split(_TERM_SEP))))
+        )
     return pd.DataFrame(rows, columns=["row", "theme", "sentence", "terms"])
 
 
