@@ -67,7 +67,11 @@ MODES = {
     "fast": {"model": str(STATIC), "max_seq_length": 256},
     "fast512": {"model": str(STATIC), "max_seq_length": 512},
     "model2vec-default": {"model": None, "max_seq_length": 256},
+    "fast-static-sense": {"model": str(STATIC), "max_seq_length": 256},
 }
+#: Modes whose theme sense check uses another model than config.yaml's ``themes.sense_model``
+#: (None: the papers' model, as the fast mode did before the sense check had a model of its own).
+SENSE_MODELS = {"fast-static-sense": None}
 SCRATCH = Path(tempfile.gettempdir()) / "papertopics_embedding_modes"
 LABELS = ROOT / "tests" / "data" / "seed_labels.csv"
 OUT = ROOT / "benchmarks" / "results" / "embedding_modes.json"
@@ -145,11 +149,14 @@ def pipeline(mode: str, settings: dict, cores: int, repeat: int) -> dict:
     )
     config = yaml.safe_load((folder / "config.yaml").read_text())
     config["embedding"].update(settings)
+    if mode in SENSE_MODELS:
+        config["themes"]["sense_model"] = SENSE_MODELS[mode]
     (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     load_before = os.getloadavg()[0]
     wall = run_workflow(folder, cores)
     result = {
         "settings": shown(settings),
+        "sense_model": config["themes"].get("sense_model"),
         "wall_s": round(wall, 1),
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "rules_s": {rule: v["s"] for rule, v in rule_benchmarks(folder).items()},

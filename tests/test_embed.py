@@ -298,3 +298,14 @@ def test_an_embedder_from_the_config_section(tmp_path):
     assert embedder.settings == EmbeddingSettings(max_seq_length=128)
     assert embedder.batch_size == 8
     assert embedder.cache.folder == tmp_path / EmbeddingSettings(max_seq_length=128).fingerprint()
+
+
+def test_models_named_by_paths_or_dotted_hub_names_are_not_taken_for_packages(tmp_path):
+    # "../" and "v1.5" once made the package lookup try to import "/.../" or "BAAI/bge-small-en-v1"
+    folder = tmp_path / "sub" / ".." / "model"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    for name in (str(folder), "BAAI/bge-small-en-v1.5", "./not-a-folder"):
+        assert len(EmbeddingSettings(name, precision="float32").fingerprint()) == 12
+        assert resolve_model(name) == (str(Path(name)) if Path(name).is_dir() else name)
+    assert EmbeddingSettings(str(folder)).fingerprint() != EmbeddingSettings("model").fingerprint()

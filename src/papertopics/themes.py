@@ -22,14 +22,19 @@ The per-pair evidence is combined as
 ``p = sigmoid(bias + w_sem * z_doc + [hits > 0] * (w_sense * z_sense + w_terms * log(1 + hits)))``
 and ``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
 
-The pipeline embeds three kinds of text with the paper embedding model and passes the vectors in:
-the papers (``paper_text(title, abstract)``), ``theme_texts(themes)`` and the ``sentence`` column
-of ``candidate_sentences(...)``. Nothing in this module loads a model.
+The pipeline embeds three kinds of text and passes the vectors in: the papers
+(``paper_text(title, abstract)``), ``theme_texts(themes)`` and the ``sentence`` column of
+``candidate_sentences(...)``. Nothing in this module loads a model. The sentences may be embedded
+by another model than the papers (config ``themes.sense_model``; the fast mode's static paper
+model keeps MiniLM for them): the theme texts are then embedded by both, and the sentences'
+z-scale comes from that model's similarities on a sample of the papers
+(:func:`background_sample`, :func:`similarity_background`).
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import re
 from collections.abc import Sequence
@@ -43,6 +48,7 @@ __all__ = [
     "Theme",
     "ThemeResult",
     "ThemeSettings",
+    "background_sample",
     "candidate_sentences",
     "find_terms",
     "keyword_baseline",
@@ -50,6 +56,7 @@ __all__ = [
     "load_theme_vectors",
     "save_theme_vectors",
     "score_themes",
+    "similarity_background",
     "split_sentences",
     "theme_metrics",
     "theme_texts",
@@ -111,6 +118,8 @@ class ThemeSettings:
             are unreliable and ``background_center``/``background_scale`` are used instead.
         background_center: Fallback median of paper-description cosine similarity.
         background_scale: Fallback robust spread (MAD x 1.4826) of that similarity.
+        sense_background_papers: When the sense check has a model of its own, this many papers
+            are embedded by it too, for the median and spread of its similarities.
     """
 
     threshold: float = 0.5
@@ -124,6 +133,7 @@ class ThemeSettings:
     min_papers_for_stats: int = 50
     background_center: float = 0.25
     background_scale: float = 0.075
+    sense_background_papers: int = 500
 
 
 @dataclass
@@ -442,17 +452,33 @@ def save_theme_vectors(
     candidates: pd.DataFrame,
     candidate_vectors: np.ndarray,
     hits: pd.DataFrame,
+    sense_theme_vectors: np.ndarray | None = None,
+    sense_background: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Write what rule ``embed_themes`` makes: theme vectors, keyword hits, candidate sentences
     and their vectors.
 
     Args:
         path: The ``.npz`` file.
-        theme_vectors: Embeddings of :func:`theme_texts`.
+        theme_vectors: Embeddings of :func:`theme_texts` by the paper model.
         candidates: The frame of :func:`candidate_sentences`.
         candidate_vectors: Embeddings of ``candidates["sentence"]``, in row order.
         hits: The frame of :func:`keyword_hits`.
+        sense_theme_vectors: Embeddings of :func:`theme_texts` by the sentences' model, when
+            it is not the paper model (None: it is).
+        sense_background: That model's :func:`similarity_background`, with
+            ``sense_theme_vectors``.
     """
+    if (sense_theme_vectors is None) != (sense_background is None):
+        raise ValueError("sense_theme_vectors and sense_background go together")
+    sense = {}
+    if sense_theme_vectors is not None:
+        center, scale = sense_background
+        sense = {
+            "sense_theme_vectors": sense_theme_vectors,
+            "sense_center": np.asarray(center, dtype=float),
+            "sense_scale": np.asarray(scale, dtype=float),
+        }
     np.savez(
         path,
         hit_rows=hits["row"].to_numpy(dtype=np.int64),
@@ -464,6 +490,7 @@ def save_theme_vectors(
         candidate_themes=candidates["theme"].to_numpy().astype(str),
         candidate_sentences=candidates["sentence"].to_numpy().astype(str),
         candidate_vectors=candidate_vectors,
+        **sense,
     )
 
 
@@ -472,10 +499,15 @@ def load_theme_vectors(path) -> dict:
 
     Returns:
         ``theme_vectors``, ``candidates`` (columns ``row``, ``theme``, ``sentence``),
-        ``candidate_vectors`` and ``hits`` (the frame of :func:`keyword_hits`).
+        ``candidate_vectors``, ``hits`` (the frame of :func:`keyword_hits`),
+        ``sense_theme_vectors`` and ``sense_background`` (both None when the sentences were
+        embedded by the paper model).
     """
     with np.load(path) as data:
+        own_model = "sense_theme_vectors" in data
         return {
+            "sense_theme_vectors": data["sense_theme_vectors"] if own_model else None,
+            "sense_background": (data["sense_center"], data["sense_scale"]) if own_model else None,
             "theme_vectors": data["theme_vectors"],
             "hits": pd.DataFrame(
                 {
@@ -504,8 +536,38 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
 
 
-def _background(sim: np.ndarray, settings: ThemeSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Per-theme centre and robust scale of paper-description similarity."""
+def background_sample(texts: Sequence[str], size: int) -> np.ndarray:
+    """Which papers a second model embeds for its similarity background.
+
+    The papers whose texts have the smallest SHA-1 digests: a sample that looks random but
+    depends on no seed, and that a rerun with new papers changes only where a new paper's
+    digest is smaller than the largest kept, so the scale of already seen papers stays put.
+
+    Args:
+        texts: The paper texts (title and abstract).
+        size: At most this many.
+
+    Returns:
+        Row indices into ``texts``, ascending.
+    """
+    digests = [hashlib.sha1(text.encode("utf-8")).digest() for text in texts]
+    chosen = sorted(range(len(texts)), key=digests.__getitem__)[: max(0, size)]
+    return np.array(sorted(chosen), dtype=np.int64)
+
+
+def similarity_background(
+    sim: np.ndarray, settings: ThemeSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-theme centre and robust scale of paper-description similarity.
+
+    Args:
+        sim: ``(n_papers, n_themes)`` cosine similarities.
+        settings: For the fallback of a tiny corpus (``min_papers_for_stats``).
+
+    Returns:
+        ``(center, scale)``: the median and 1.4826 x the median absolute deviation per theme,
+        or the configured fallbacks below ``min_papers_for_stats`` papers.
+    """
     k = sim.shape[1]
     if sim.shape[0] < settings.min_papers_for_stats:
         return (np.full(k, settings.background_center), np.full(k, settings.background_scale))
@@ -579,6 +641,8 @@ def score_themes(
     settings: ThemeSettings | None = None,
     index: Sequence | pd.Index | None = None,
     hits: pd.DataFrame | None = None,
+    sense_theme_vectors: np.ndarray | None = None,
+    sense_background: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ThemeResult:
     """Score every paper against every theme and assign themes (multi-label).
 
@@ -598,6 +662,12 @@ def score_themes(
         settings: Scorer settings (defaults if None).
         index: Index for the result frames (e.g. paper ids); default ``0..n-1``.
         hits: :func:`keyword_hits` of the same papers and themes (None: searched here).
+        sense_theme_vectors: When ``candidate_vectors`` come from another model than
+            ``paper_vectors``: that model's embeddings of :func:`theme_texts` (None: the
+            same model, ``theme_vectors`` serve both).
+        sense_background: With ``sense_theme_vectors``: ``(center, scale)`` of that model's
+            paper-description similarities (:func:`similarity_background` on a sample of the
+            papers), so that a sentence is scored on its own model's z-scale.
 
     Returns:
         The scores, assignments and evidence, indexed like the papers, one column per theme.
@@ -620,7 +690,7 @@ def score_themes(
 
     # semantic: paper vs description, robust z-score per theme
     sim = paper_vectors @ theme_vectors.T
-    center, scale = _background(sim, settings)
+    center, scale = similarity_background(sim, settings)
     z_doc = (sim - center) / scale
 
     # terms: sentences with a keyword hit (all sentences, regex only)
@@ -632,7 +702,16 @@ def score_themes(
     n_hits = np.zeros((n, len(themes)))
     np.add.at(n_hits, (hit_rows, hit_cols), 1)
 
-    # sense check: best embedded hit sentence vs description, same z-scale
+    # sense check: best embedded hit sentence vs description, same z-scale (its model's own)
+    if sense_theme_vectors is None:
+        sense_theme_vectors, sense_center, sense_scale = theme_vectors, center, scale
+    elif sense_background is None:
+        raise ValueError("sense_theme_vectors need their sense_background")
+    else:
+        sense_theme_vectors = np.asarray(sense_theme_vectors, dtype=float)
+        sense_center, sense_scale = (np.asarray(a, dtype=float) for a in sense_background)
+        if sense_theme_vectors.shape[0] != theme_vectors.shape[0]:
+            raise ValueError("sense_theme_vectors must have one row per theme_vectors row")
     z_sense = np.full((n, len(themes)), np.nan)
     best_sentence: dict[tuple[int, int], str] = {}
     if candidates is not None and len(candidates):
@@ -644,8 +723,8 @@ def score_themes(
         p_idx = candidates["row"].to_numpy()[ok].astype(int)
         t_idx = j_of.to_numpy()[ok].astype(int)
         emb = np.asarray(candidate_vectors, dtype=float)[ok]
-        cos = np.einsum("ij,ij->i", emb, theme_vectors[t_idx])
-        z = (cos - center[t_idx]) / scale[t_idx]
+        cos = np.einsum("ij,ij->i", emb, sense_theme_vectors[t_idx])
+        z = (cos - sense_center[t_idx]) / sense_scale[t_idx]
         texts = candidates["sentence"].to_numpy()[ok]
         for pi, ti, zi, s in zip(p_idx, t_idx, z, texts, strict=True):
             if np.isnan(z_sense[pi, ti]) or zi > z_sense[pi, ti]:

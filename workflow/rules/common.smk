@@ -55,9 +55,9 @@ def embedded_listings(wildcards=None):
 
 
 def static_model_input(wildcards=None):
-    """The model folder when embedding.model names one that rule distill_static_model makes."""
-    model = config["embedding"]["model"]
-    return [model] if model.startswith("resources/models/") else []
+    """The model folders that rule distill_static_model makes, of the papers and the sense check."""
+    models = {config["embedding"]["model"], config["themes"]["sense_model"] or ""}
+    return sorted(model for model in models if model.startswith("resources/models/"))
 
 
 def final_outputs():

@@ -4,7 +4,8 @@
 # vectors, so that second job runs beside it (fit_topics uses about one core; at 75k papers
 # the keyword sentences take minutes to find and encode). On a rerun the embed job encodes the
 # new papers' sentences itself, so that embed_themes need not load the model again
-# (papertopics.prefill.embed_papers).
+# (papertopics.prefill.embed_papers). With a themes.sense_model other than embedding.model (the
+# fast mode keeps MiniLM there), embed_themes embeds the sentences with that model, always.
 # With embedding.per_listing (profiles/slurm), one embed_listing job per listing fills the cache
 # first, and the embed jobs find everything there and only assemble the arrays.
 

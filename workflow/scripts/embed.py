@@ -2,19 +2,23 @@
 
 import numpy as np
 
-from papertopics.embed import Embedder, set_threads
+from papertopics.embed import set_threads
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
-from papertopics.prefill import embed_papers
+from papertopics.prefill import embed_papers, theme_embedders
 from papertopics.themes import themes_from_config
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
-embedder = Embedder.from_config(snakemake.params.embedding, cache_dir=snakemake.params.cache_dir)
+embedder, sense = theme_embedders(
+    snakemake.params.embedding, snakemake.params.themes, snakemake.params.cache_dir
+)
 papers = read_papers(snakemake.input.papers)
 themes, settings = themes_from_config(snakemake.params.themes)
 np.save(
     snakemake.output.embeddings,
-    embed_papers(embedder, papers, themes, settings.sentences_per_theme),
+    embed_papers(
+        embedder, papers, themes, settings.sentences_per_theme, with_sentences=sense is embedder
+    ),
 )
 log.info("%d papers; %d texts encoded, the rest from the cache", len(papers), embedder.n_encoded)

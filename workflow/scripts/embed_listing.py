@@ -1,14 +1,16 @@
 """Fill the embedding cache with one listing's texts (rule embed_listing, embedding.per_listing)."""
 
-from papertopics.embed import Embedder, set_threads
+from papertopics.embed import set_threads
 from papertopics.listings import read_listing_json
 from papertopics.logs import setup_logging
-from papertopics.prefill import fill_cache
+from papertopics.prefill import fill_cache, theme_embedders
 from papertopics.themes import themes_from_config
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
-embedder = Embedder.from_config(snakemake.params.embedding, cache_dir=snakemake.params.cache_dir)
+embedder, sense = theme_embedders(
+    snakemake.params.embedding, snakemake.params.themes, snakemake.params.cache_dir
+)
 themes, settings = themes_from_config(snakemake.params.themes)
 summary = fill_cache(
     read_listing_json(snakemake.input.listing),
@@ -16,6 +18,7 @@ summary = fill_cache(
     themes,
     settings.sentences_per_theme,
     snakemake.output[0],
+    sense=sense,
 )
 log.info(
     "%(listing)s: %(papers)d papers, %(texts)d texts, %(encoded)d encoded, the rest cached",
