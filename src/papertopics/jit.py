@@ -1,10 +1,10 @@
 """Numba's on-disk cache for the UMAP kernels that umap-learn compiles in every process.
 
-umap-learn compiles a few ``parallel=True`` numba kernels the first time a process fits
-UMAP, without numba's ``cache=True``: on this project's machines about 10 s per process
-(brute-force k-nearest neighbours for fewer than 4,096 points, the fuzzy set's
-smoothing and membership strengths), more than the fits themselves on a few hundred
-papers. Upstream proposed caching them (lmcinnes/umap pull request 1257, not merged).
+umap-learn compiles a few numba kernels the first time a process fits UMAP, without
+numba's ``cache=True``: on this project's machines about 10 s per process (brute-force
+k-nearest neighbours for fewer than 4,096 points, the fuzzy set's smoothing and
+membership strengths, and about 1 s for the layout's epoch), more than the fits
+themselves on a few hundred papers. Upstream proposed caching them (lmcinnes/umap pull request 1257, not merged).
 :func:`cache_umap_kernels` swaps each of these kernels for the same Python function
 compiled with the same options plus ``cache=True``, so the compiled code is written next
 to umap-learn's own numba cache (or numba's user cache folder, or ``NUMBA_CACHE_DIR``)
@@ -24,6 +24,9 @@ UMAP_KERNELS = (
     ("umap.utils", "fast_knn_indices"),
     ("umap.umap_", "smooth_knn_dist"),
     ("umap.umap_", "compute_membership_strengths"),
+    # the layout's epoch (about 1 s to compile); umap-learn looks it up by these names per fit
+    ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
+    ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch_parallel"),
 )
 
 # (module, kernel) -> the cached dispatcher that replaced it in this process.
