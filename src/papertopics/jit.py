@@ -4,7 +4,8 @@ umap-learn compiles a few numba kernels the first time a process fits UMAP, with
 numba's ``cache=True``: on this project's machines about 10 s per process (brute-force
 k-nearest neighbours for fewer than 4,096 points, the fuzzy set's smoothing and
 membership strengths, and about 1 s for the layout's epoch), more than the fits
-themselves on a few hundred papers. Upstream proposed caching them (lmcinnes/umap pull request 1257, not merged).
+themselves on a few hundred papers. Upstream proposed caching them (lmcinnes/umap pull
+request 1257, not merged).
 :func:`cache_umap_kernels` swaps each of these kernels for the same Python function
 compiled with the same options plus ``cache=True``, so the compiled code is written next
 to umap-learn's own numba cache (or numba's user cache folder, or ``NUMBA_CACHE_DIR``)

@@ -39,7 +39,14 @@ from papertopics.themes import (
     theme_texts,
 )
 
-__all__ = ["embed_papers", "fill_cache", "listing_texts", "theme_embedders", "theme_inputs"]
+__all__ = [
+    "embed_papers",
+    "encoded",
+    "fill_cache",
+    "listing_texts",
+    "theme_embedders",
+    "theme_inputs",
+]
 
 
 def theme_embedders(
@@ -58,6 +65,11 @@ def theme_embedders(
     """
     papers = Embedder.from_config(embedding, cache_dir=cache_dir)
     return papers, papers.for_model(themes.get("sense_model"))
+
+
+def encoded(*embedders: Embedder) -> int:
+    """Texts encoded so far by these embedders, each embedder counted once."""
+    return sum(e.n_encoded for e in {id(e): e for e in embedders}.values())
 
 
 def listing_texts(
@@ -111,10 +123,10 @@ def fill_cache(
         raise ValueError("fill_cache needs an Embedder with a cache_dir")
     sense = sense or embedder
     papers, checks = listing_texts(listing, themes, sentences_per_theme)
-    before = embedder.n_encoded + (sense.n_encoded if sense is not embedder else 0)
+    before = encoded(embedder, sense)
     embedder.embed(papers + theme_texts(themes))
     sense.embed(checks)
-    after = embedder.n_encoded + (sense.n_encoded if sense is not embedder else 0)
+    after = encoded(embedder, sense)
     summary = {
         "listing": listing.name,
         "papers": len(listing.papers),

@@ -3,7 +3,7 @@
 from papertopics.embed import set_threads
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
-from papertopics.prefill import theme_embedders, theme_inputs
+from papertopics.prefill import encoded, theme_embedders, theme_inputs
 from papertopics.themes import save_theme_vectors, themes_from_config
 
 log = setup_logging(snakemake.log[0])
@@ -20,5 +20,5 @@ log.info(
     len(papers),
     len(inputs["candidates"]),
     "the papers' model" if sense is embedder else f"model {sense.settings.model}",
-    embedder.n_encoded + (sense.n_encoded if sense is not embedder else 0),
+    encoded(embedder, sense),
 )
