@@ -1,7 +1,9 @@
-"""Logging set-up shared by the workflow scripts."""
+"""Set-up shared by the workflow scripts' processes: logging, and a quick exit."""
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import sys
 import warnings
@@ -12,6 +14,9 @@ __all__ = ["setup_logging"]
 
 def setup_logging(path: str | Path | None, level: int = logging.INFO) -> logging.Logger:
     """Send log records and Python warnings of this process to ``path`` (a job's ``log:`` file).
+
+    Also skips the garbage collector's last full pass at the process's exit (``gc.freeze`` at
+    exit): a job's process is short-lived and has written its outputs by then.
 
     Args:
         path: The log file; None logs to standard error.
@@ -43,4 +48,10 @@ def setup_logging(path: str | Path | None, level: int = logging.INFO) -> logging
         sys.__excepthook__(kind, value, trace)
 
     sys.excepthook = log_uncaught
+    # A job's process ends as soon as its outputs are written. At exit Python's garbage
+    # collector would walk every object of torch, numba, pandas and the like once more (1.5 s
+    # after loading the embedding model, 0.9 s after UMAP; a tenth of that frozen). Frozen,
+    # they are still released by reference counting, atexit handlers (logging's flush) still
+    # run, and every output is closed before the script ends.
+    atexit.register(gc.freeze)
     return logger
