@@ -312,7 +312,9 @@ class Embedder:
     ):
         self.settings = settings
         self.batch_size = batch_size
-        self.cache = EmbeddingCache(Path(cache_dir) / settings.fingerprint()) if cache_dir else None
+        #: Which model and settings the vectors come from (:meth:`EmbeddingSettings.fingerprint`).
+        self.fingerprint = settings.fingerprint()
+        self.cache = EmbeddingCache(Path(cache_dir) / self.fingerprint) if cache_dir else None
         self._model = None
         self.n_encoded = 0
 
@@ -343,8 +345,8 @@ class Embedder:
         if model is None:
             return self
         settings = replace(self.settings, model=model)
-        if settings.fingerprint() == self.settings.fingerprint():
-            return self
+        if settings.fingerprint() == self.fingerprint:
+            return self  # not built: a new cache would read every shard of this one again
         cache_dir = self.cache.folder.parent if self.cache is not None else None
         return Embedder(settings, cache_dir=cache_dir, batch_size=self.batch_size)
 
