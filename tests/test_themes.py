@@ -13,6 +13,7 @@ from papertopics.themes import (
     find_terms,
     keyword_baseline,
     keyword_hits,
+    list_mention,
     score_themes,
     split_sentences,
     theme_metrics,
@@ -254,6 +255,92 @@ def test_themes_from_config_reads_supporting_terms():
     assert find_terms("Routing alone.", moe) == []
 
 
+@pytest.mark.parametrize(
+    ("sentence", "term", "expected"),
+    [
+        # one item of a list of examples or of others' work: a passing mention
+        (
+            "Prior work explored regularization, rehearsal, replay, and distillation.",
+            "distil",
+            True,
+        ),
+        (
+            "Techniques such as pruning, mixture of experts (MoE), and caching are discussed.",
+            "mixture",
+            True,
+        ),
+        (
+            "Existing methods, including distillation, pruning, and quantization, are slow.",
+            "distil",
+            True,
+        ),
+        (
+            "It outperforms supervised distillation, RL methods, and human annotations.",
+            "distil",
+            True,
+        ),
+        # the paper's own components: a list without a cue
+        ("The method has three stages: pretraining, distillation, and alignment.", "distil", False),
+        # a cue without a list
+        ("Unlike prior work, we distill a large teacher into a small student.", "distil", False),
+        ("Prior work has used distillation, which we extend to graphs.", "distil", False),
+        # a long stretch between commas is a clause, not an item
+        (
+            "Prior methods such as distilling the large teacher model into a small student network,"
+            " pruning, and quantization fail.",
+            "distil",
+            False,
+        ),
+        # commas inside brackets do not make a list
+        (
+            "We compare with prior work (pruning, caching, and quantization) and use distillation.",
+            "distil",
+            False,
+        ),
+    ],
+)
+def test_list_mention(sentence, term, expected):
+    assert list_mention(sentence, sentence.index(term)) is expected
+
+
+def test_passing_mentions_are_no_evidence_unless_the_theme_counts_them():
+    from dataclasses import replace
+
+    titles = ["Graph Networks", "Distillation, Pruning, and Quantization for LLMs"]
+    abstracts = [
+        "Prior work tried pruning, caching, and knowledge distillation. We study graphs.",
+        "We compare three compression methods.",
+    ]
+    distil = theme("distillation")
+    hits = keyword_hits(titles, abstracts, [distil])
+    assert list(hits["row"]) == [1]  # the title's list is the paper's own subject
+    counted = keyword_hits(titles, abstracts, [replace(distil, list_mentions=True)])
+    assert list(counted["row"]) == [0, 1]
+    # a supporting term left beside a keyword met only in passing is no evidence either
+    moe = keyword_hits(
+        ["Sparse Models"],
+        ["Tricks such as pruning, MoE, and caching help. Routing picks the expert."],
+        [ROUTING],
+    )
+    assert moe.empty
+
+
+def test_themes_from_config_reads_list_mentions():
+    config = {
+        "definitions": [
+            {
+                "key": "x",
+                "description": "A theme of its own.",
+                "keywords": ["x"],
+                "list_mentions": True,
+            }
+        ]
+    }
+    (x,), _ = themes_from_config(config)
+    assert x.list_mentions is True
+    assert theme("distillation").list_mentions is False
+
+
 def test_candidate_sentences_only_hit_sentences_capped_per_theme():
     titles = ["Federated Learning on Phones", "A Study of Vision"]
     abstracts = [
@@ -448,7 +535,7 @@ def test_whole_paper_prefilter_finds_exactly_the_sentence_hits():
 
     from papertopics.formats import read_listing
     from papertopics.listings import merge_listings
-    from papertopics.themes import _hits, _Matcher, _paper_sentences
+    from papertopics.themes import _hits, _Matcher, _paper_sentences, list_mention
 
     root = Path(__file__).parents[1]
     themes, _ = themes_from_config(yaml.safe_load((root / "config.yaml").read_text()))
@@ -461,7 +548,10 @@ def test_whole_paper_prefilter_finds_exactly_the_sentence_hits():
     ]
 
     def sentence_by_sentence(theme, m, title, abstract):
-        found = [(i, s, m.find(s)) for i, s in enumerate(_paper_sentences(title, abstract))]
+        found = [
+            (i, s, [term for at, term in m.find_at(s) if i == 0 or not list_mention(s, at)])
+            for i, s in enumerate(_paper_sentences(title, abstract))
+        ]
         found = [hit for hit in found if hit[2]]
         # ... and then kept only in a paper that also has a keyword
         supporting = set(theme.supporting) - set(theme.keywords)
@@ -474,6 +564,9 @@ def test_whole_paper_prefilter_finds_exactly_the_sentence_hits():
     ]
     assert _hits(titles, abstracts, themes) == brute
     assert sum(len(found) for per_paper in brute for found in per_paper) > 100
+    # the seeds hold passing mentions, so the rule above was exercised
+    counted = [replace(t, list_mentions=True) for t in themes]
+    assert _hits(titles, abstracts, counted) != brute
 
 
 def test_theme_vectors_file_round_trip(tmp_path):

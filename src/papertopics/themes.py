@@ -53,6 +53,7 @@ __all__ = [
     "find_terms",
     "keyword_baseline",
     "keyword_hits",
+    "list_mention",
     "load_theme_vectors",
     "save_theme_vectors",
     "score_themes",
@@ -84,6 +85,10 @@ class Theme:
         supporting: Terms that are common outside the theme ("routing", "expert" for mixture of
             experts) and count as evidence only in a paper that also hits one of ``keywords``;
             matched like keywords.
+        list_mentions: Whether a term met only as one item of a list of examples or of others'
+            work ("techniques such as rehearsal, replay, and distillation") is evidence. Such a
+            passing mention says nothing of the paper itself, so by default it is not (see
+            :func:`list_mention`).
     """
 
     key: str
@@ -92,6 +97,7 @@ class Theme:
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     supporting: tuple[str, ...] = ()
+    list_mentions: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,8 @@ def themes_from_config(config: dict) -> tuple[list[Theme], ThemeSettings]:
     Args:
         config: The whole config (with a ``themes`` key) or just its ``themes`` block, which has
             ``definitions`` (list of dicts with key, label, description, keywords, exclude,
-            supporting) and an optional ``scoring`` dict of :class:`ThemeSettings` fields.
+            supporting, list_mentions) and an optional ``scoring`` dict of
+            :class:`ThemeSettings` fields.
 
     Returns:
         The themes, in config order, and the settings (defaults for missing keys).
@@ -178,6 +185,7 @@ def themes_from_config(config: dict) -> tuple[list[Theme], ThemeSettings]:
                 keywords=tuple(d.get("keywords") or ()),
                 exclude=tuple(d.get("exclude") or ()),
                 supporting=tuple(d.get("supporting") or ()),
+                list_mentions=bool(d.get("list_mentions", False)),
             )
         )
     keys = [t.key for t in themes]
@@ -255,6 +263,8 @@ class _Matcher:
     #: others lower-cased). A text can only hit a keyword if it contains each of its words,
     #: which plain substring search tells far faster than the patterns.
     needles: tuple[tuple[tuple[str, ...], bool], ...] = ()
+    #: Whether a term that is only one item of a list of examples counts (Theme.list_mentions).
+    list_mentions: bool = False
 
     @classmethod
     def of(cls, theme: Theme) -> _Matcher:
@@ -276,7 +286,7 @@ class _Matcher:
             acronym = _is_acronym(term)
             words = [w for w in re.split(r"[\s\-]+", term.strip()) if w]
             needles.append((tuple(w if acronym else w.lower() for w in words), acronym))
-        return cls(terms, pattern, exclude, supporting, tuple(needles))
+        return cls(terms, pattern, exclude, supporting, tuple(needles), theme.list_mentions)
 
     def may_match(self, text: str, lowered: str) -> bool:
         """False only when ``text`` (``lowered`` is ``text.lower()``) cannot hit a keyword."""
@@ -320,6 +330,88 @@ def find_terms(text: str, theme: Theme) -> list[str]:
     return _Matcher.of(theme).find(text)
 
 
+#: Words of a list item at most; a longer stretch between commas is a clause, not an item.
+_ITEM_WORDS = 6
+#: Joins the last item of a list to the others.
+_LIST_AND = re.compile(r"\s*(?:and|or|and/or|as well as)\s+", re.IGNORECASE)
+#: Words before a list that make it one of examples or of others' work.
+_LIST_CUE = re.compile(
+    r"\b(?:such as|includ\w*|e\.g\.|for (?:example|instance)|like|spanning|across|"
+    r"existing|prior|previous(?:ly)?|traditional|conventional|various|numerous|others?|"
+    r"beyond|outperform\w*|compared (?:to|with)|than)\b",
+    re.IGNORECASE,
+)
+
+
+def _list_items(sentence: str) -> list[tuple[int, int]]:
+    """Spans between the sentence's commas and semicolons, those inside brackets ignored."""
+    spans, start, depth = [], 0, 0
+    for i, ch in enumerate(sentence):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch in ",;" and depth == 0:
+            spans.append((start, i))
+            start = i + 1
+    spans.append((start, len(sentence)))
+    return spans
+
+
+def _in_list(sentence: str, at: int) -> bool:
+    """Whether position ``at`` is inside one item of a list of three or more ("A, B, and C")."""
+    spans = _list_items(sentence)
+    k = next(i for i, (a, b) in enumerate(spans) if a <= at <= b)
+
+    def text(i):
+        return sentence[spans[i][0] : spans[i][1]]
+
+    def short(i):
+        return len(text(i).split()) <= _ITEM_WORDS
+
+    def closes(i):
+        return _LIST_AND.match(text(i)) is not None
+
+    def closed_after(i):  # short items after i, then one that starts with "and"/"or"
+        j = i + 1
+        while j < len(spans) and short(j) and not closes(j):
+            j += 1
+        return j if j < len(spans) and closes(j) else None
+
+    if closes(k):  # the last item: the term within its first words, after two items
+        joined = spans[k][0] + _LIST_AND.match(text(k)).end()
+        return len(sentence[joined:at].split()) < _ITEM_WORDS and k >= 2 and short(k - 1)
+    if short(k) and k >= 1:  # a middle item
+        return closed_after(k) is not None
+    # the first item: the term in its last words, and the item is short or follows "such as"
+    if len(sentence[at : spans[k][1]].split()) > _ITEM_WORDS:
+        return False
+    if not short(k) and _LIST_CUE.search(sentence, spans[k][0], at) is None:
+        return False
+    end = closed_after(k)
+    return end is not None and end - k >= 2
+
+
+def list_mention(sentence: str, at: int) -> bool:
+    """Whether the term at ``at`` is a passing mention: one item of a list of examples.
+
+    True when the term sits in one item of a list of three or more ("A, B, and C"; items of at
+    most six words, commas inside brackets ignored) and the sentence, before the term, gives the
+    list as examples or as others' work ("such as", "including", "existing", "prior",
+    "outperforming", ...). A list of the paper's own components ("three stages: A, B, and C")
+    has no such cue and is not a passing mention. The labelling rules of the hand labels
+    (``tests/data/seed_labels.csv``) do not count such mentions either.
+
+    Args:
+        sentence: One sentence of an abstract.
+        at: Position of the term's first character in ``sentence``.
+
+    Returns:
+        True for a passing mention.
+    """
+    return _LIST_CUE.search(sentence, 0, at) is not None and _in_list(sentence, at)
+
+
 def _paper_sentences(title: str, abstract: str) -> list[str]:
     title = " ".join(str(title or "").split())
     return ([title] if title else []) + split_sentences(str(abstract or ""))
@@ -337,11 +429,14 @@ def _hits(titles, abstracts, themes):
     the words of some keyword (substring search). A paper that passes is matched once, all its
     sentences joined by ``_SENTENCE_BREAK`` (which no pattern can match across), and each hit is
     credited to the sentence it falls in: the same hits as matching sentence by sentence.
+    Passing mentions (:func:`list_mention`) in the abstract are dropped unless the theme counts
+    them.
     """
     matchers = [_Matcher.of(t) for t in themes]
     out = []
     for title, abstract in zip(titles, abstracts, strict=True):
         sentences = _paper_sentences(title, abstract)
+        titled = bool(str(title or "").strip())
         whole = _SENTENCE_BREAK.join(sentences)
         lowered = whole.lower()
         starts = list(
@@ -352,7 +447,15 @@ def _hits(titles, abstracts, themes):
             by_sentence: dict[int, list[str]] = {}
             if m.may_match(whole, lowered):
                 for at, term in m.find_at(whole):
-                    by_sentence.setdefault(bisect.bisect_right(starts, at) - 1, []).append(term)
+                    si = bisect.bisect_right(starts, at) - 1
+                    if (
+                        m.list_mentions
+                        or (si == 0 and titled)  # a title's list is the paper's own content
+                        or not list_mention(sentences[si], at - starts[si])
+                    ):
+                        by_sentence.setdefault(si, []).append(term)
+                if all(t in m.supporting for terms in by_sentence.values() for t in terms):
+                    by_sentence = {}  # only supporting terms are left beside passing mentions
             per_theme.append([(si, sentences[si], terms) for si, terms in by_sentence.items()])
         out.append(per_theme)
     return out
