@@ -279,7 +279,19 @@ def test_themes_from_config_reads_supporting_terms():
             "distil",
             True,
         ),
-        # the paper's own components: a list without a cue
+        # the paper's own content: a list without a cue, or an example cue far from the list
+        (
+            "The benchmark has 500 queries, including single-tool calls, multi-tool workflows,"
+            " and dialogues.",
+            "tool",
+            False,
+        ),
+        (
+            "Systems such as OpenClaw show that agents can operate a computer for hours,"
+            " orchestrate workflows, and integrate external tools.",
+            "tool",
+            False,
+        ),
         ("The method has three stages: pretraining, distillation, and alignment.", "distil", False),
         # a cue without a list
         ("Unlike prior work, we distill a large teacher into a small student.", "distil", False),

@@ -334,10 +334,13 @@ def find_terms(text: str, theme: Theme) -> list[str]:
 _ITEM_WORDS = 6
 #: Joins the last item of a list to the others.
 _LIST_AND = re.compile(r"\s*(?:and|or|and/or|as well as)\s+", re.IGNORECASE)
-#: Words before a list that make it one of examples or of others' work.
-_LIST_CUE = re.compile(
-    r"\b(?:such as|includ\w*|e\.g\.|for (?:example|instance)|like|spanning|across|"
-    r"existing|prior|previous(?:ly)?|traditional|conventional|various|numerous|others?|"
+#: Words that introduce a list as examples; they must stand just before or in the list.
+_EXAMPLE_CUE = re.compile(
+    r"\b(?:such as|e\.g\.|for (?:example|instance)|like)(?!\w)", re.IGNORECASE
+)
+#: Words that make a list one of others' work, anywhere before the term.
+_OTHERS_CUE = re.compile(
+    r"\b(?:existing|prior|previous(?:ly)?|traditional|conventional|various|numerous|others?|"
     r"beyond|outperform\w*|compared (?:to|with)|than)\b",
     re.IGNORECASE,
 )
@@ -358,8 +361,13 @@ def _list_items(sentence: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _in_list(sentence: str, at: int) -> bool:
-    """Whether position ``at`` is inside one item of a list of three or more ("A, B, and C")."""
+def _list_start(sentence: str, at: int) -> int | None:
+    """Where the list ("A, B, and C"; three items or more) holding position ``at`` starts.
+
+    Items are the stretches between commas of at most ``_ITEM_WORDS`` words; the last one starts
+    with "and" or "or" and may run on, and the first one may be the last words of a longer
+    stretch ("techniques such as A, B, and C"). None when ``at`` is in no such list.
+    """
     spans = _list_items(sentence)
     k = next(i for i, (a, b) in enumerate(spans) if a <= at <= b)
 
@@ -378,29 +386,38 @@ def _in_list(sentence: str, at: int) -> bool:
             j += 1
         return j if j < len(spans) and closes(j) else None
 
+    def tail(i):  # where the last _ITEM_WORDS words of stretch i start
+        words = list(re.finditer(r"\S+", text(i)))
+        return spans[i][0] + (words[-_ITEM_WORDS].start() if len(words) > _ITEM_WORDS else 0)
+
+    def start_of_run(i):  # the list that has the short item i and the short ones before it
+        while i >= 1 and short(i - 1) and not closes(i - 1):
+            i -= 1
+        return tail(i - 1) if i >= 1 else spans[0][0]
+
     if closes(k):  # the last item: the term within its first words, after two items
         joined = spans[k][0] + _LIST_AND.match(text(k)).end()
-        return len(sentence[joined:at].split()) < _ITEM_WORDS and k >= 2 and short(k - 1)
+        if len(sentence[joined:at].split()) >= _ITEM_WORDS or k < 2 or not short(k - 1):
+            return None
+        return start_of_run(k - 1)
     if short(k) and k >= 1:  # a middle item
-        return closed_after(k) is not None
-    # the first item: the term in its last words, and the item is short or follows "such as"
+        return start_of_run(k) if closed_after(k) is not None else None
+    # the first item: the term in the last words of its stretch
     if len(sentence[at : spans[k][1]].split()) > _ITEM_WORDS:
-        return False
-    if not short(k) and _LIST_CUE.search(sentence, spans[k][0], at) is None:
-        return False
+        return None
     end = closed_after(k)
-    return end is not None and end - k >= 2
+    return tail(k) if end is not None and end - k >= 2 else None
 
 
 def list_mention(sentence: str, at: int) -> bool:
     """Whether the term at ``at`` is a passing mention: one item of a list of examples.
 
     True when the term sits in one item of a list of three or more ("A, B, and C"; items of at
-    most six words, commas inside brackets ignored) and the sentence, before the term, gives the
-    list as examples or as others' work ("such as", "including", "existing", "prior",
-    "outperforming", ...). A list of the paper's own components ("three stages: A, B, and C")
-    has no such cue and is not a passing mention. The labelling rules of the hand labels
-    (``tests/data/seed_labels.csv``) do not count such mentions either.
+    most six words, commas inside brackets ignored) that the sentence gives as examples ("such
+    as", "e.g.", "like" just before or in the list) or as others' work ("existing", "prior",
+    "outperforming", ... anywhere before the term). A list of the paper's own parts ("three
+    stages: A, B, and C") has no such cue and is not a passing mention. The labelling rules of
+    the hand labels (``tests/data/seed_labels.csv``) do not count such mentions either.
 
     Args:
         sentence: One sentence of an abstract.
@@ -409,7 +426,11 @@ def list_mention(sentence: str, at: int) -> bool:
     Returns:
         True for a passing mention.
     """
-    return _LIST_CUE.search(sentence, 0, at) is not None and _in_list(sentence, at)
+    start = _list_start(sentence, at)
+    return start is not None and (
+        _OTHERS_CUE.search(sentence, 0, at) is not None
+        or _EXAMPLE_CUE.search(sentence, start, at) is not None
+    )
 
 
 def _paper_sentences(title: str, abstract: str) -> list[str]:
