@@ -1,5 +1,6 @@
 # Configuration checks and the workflow's only helper functions.
 import sys
+import threading
 from pathlib import Path
 
 from papertopics.config import (
@@ -93,3 +94,17 @@ def report_inputs(wildcards):
     if EVALUATE:
         inputs["evaluation"] = "results/tables/evaluation.csv"
     return inputs
+
+
+def cancel_scheduler_timers():
+    """Cancel Snakemake's pending job-rate-limiter timers (see ``onsuccess`` below)."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
+
+
+# After each round of job selection Snakemake 9 starts a one-second threading.Timer that wakes
+# its scheduler (the job rate limiter, --max-jobs-per-timespan 100/1s); the last one kept the
+# finished run alive for up to a second. Nothing is left to schedule after a successful run.
+onsuccess:
+    cancel_scheduler_timers()
