@@ -34,6 +34,7 @@ z-scale comes from that model's similarities on a sample of the papers
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import re
@@ -298,10 +299,12 @@ class _Matcher:
     def find(self, text: str) -> list[str]:
         return [term for _, term in self.find_at(text)]
 
-    def find_at(self, text: str) -> list[tuple[int, str]]:
+    def find_at(self, text: str, passing=None) -> list[tuple[int, str]]:
         """Each term occurrence as (position in ``text``, term), excluded phrases masked.
 
-        Supporting terms are kept only when ``text`` also hits a keyword.
+        ``passing(position)``, if given, tells a passing mention, which is dropped unless the
+        theme counts them (``list_mentions``). Supporting terms are kept only when ``text``
+        also hits a keyword that is kept.
         """
         if self.pattern is None:
             return []
@@ -309,6 +312,8 @@ class _Matcher:
             # the same length, so positions stay those of the unmasked text
             text = self.exclude.sub(lambda m: " " * len(m.group()), text)
         found = [(m.start(), self.terms[m.lastindex - 1]) for m in self.pattern.finditer(text)]
+        if passing is not None and not self.list_mentions:
+            found = [(at, term) for at, term in found if not passing(at)]
         if all(term in self.supporting for _, term in found):
             return []
         return found
@@ -426,11 +431,11 @@ def list_mention(sentence: str, at: int) -> bool:
     Returns:
         True for a passing mention.
     """
+    others = _OTHERS_CUE.search(sentence, 0, at) is not None
+    if not others and _EXAMPLE_CUE.search(sentence, 0, at) is None:
+        return False  # no cue at all: the list need not be looked for
     start = _list_start(sentence, at)
-    return start is not None and (
-        _OTHERS_CUE.search(sentence, 0, at) is not None
-        or _EXAMPLE_CUE.search(sentence, start, at) is not None
-    )
+    return start is not None and (others or _EXAMPLE_CUE.search(sentence, start, at) is not None)
 
 
 def _paper_sentences(title: str, abstract: str) -> list[str]:
@@ -441,6 +446,13 @@ def _paper_sentences(title: str, abstract: str) -> list[str]:
 #: Joins a paper's sentences for the whole-paper check in ``_hits``: neither a word character
 #: nor a keyword separator, so no keyword or excluded phrase can match across it.
 _SENTENCE_BREAK = " | "
+
+
+def _passing_in_paper(sentences, starts, titled, at) -> bool:
+    """Whether position ``at`` of a paper's joined sentences is a passing mention; a title's
+    list is the paper's own content, never one."""
+    si = bisect.bisect_right(starts, at) - 1
+    return not (si == 0 and titled) and list_mention(sentences[si], at - starts[si])
 
 
 def _hits(titles, abstracts, themes):
@@ -464,19 +476,12 @@ def _hits(titles, abstracts, themes):
             itertools.accumulate((len(s) + len(_SENTENCE_BREAK) for s in sentences), initial=0)
         )
         per_theme = []
+        passing = functools.partial(_passing_in_paper, sentences, starts, titled)
         for m in matchers:
             by_sentence: dict[int, list[str]] = {}
             if m.may_match(whole, lowered):
-                for at, term in m.find_at(whole):
-                    si = bisect.bisect_right(starts, at) - 1
-                    if (
-                        m.list_mentions
-                        or (si == 0 and titled)  # a title's list is the paper's own content
-                        or not list_mention(sentences[si], at - starts[si])
-                    ):
-                        by_sentence.setdefault(si, []).append(term)
-                if all(t in m.supporting for terms in by_sentence.values() for t in terms):
-                    by_sentence = {}  # only supporting terms are left beside passing mentions
+                for at, term in m.find_at(whole, passing):
+                    by_sentence.setdefault(bisect.bisect_right(starts, at) - 1, []).append(term)
             per_theme.append([(si, sentences[si], terms) for si, terms in by_sentence.items()])
         out.append(per_theme)
     return out
