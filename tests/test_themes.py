@@ -152,6 +152,23 @@ def test_repo_config_themes_block_is_valid():
     assert all(t.description and t.keywords for t in themes)
 
 
+def test_repo_config_counts_continual_pre_training_only_with_forgetting():
+    # The labelling rules: continual pre-training is continual learning only when forgetting or
+    # sequential updating is studied, so the phrase is a supporting term of the theme.
+    from pathlib import Path
+
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).parents[1] / "config.yaml").read_text())
+    themes, _ = themes_from_config(config)
+    continual = next(t for t in themes if t.key == "continual_learning")
+    assert find_terms("We study continual pre-training on domain data.", continual) == []
+    assert find_terms("Continual pretraining causes catastrophic forgetting.", continual) == [
+        "continual pre-training",
+        "catastrophic forgetting",
+    ]
+
+
 def test_theme_texts_one_description_per_theme_in_order():
     assert theme_texts(THEMES) == [t.description for t in THEMES]
 
@@ -194,6 +211,13 @@ def test_find_terms(key, text, expected):
         assert len(found) == expected
     else:
         assert found == expected
+
+
+def test_capitalised_words_of_a_phrase_match_case_sensitively_the_others_not():
+    phrases = Theme("t", "T", "d", keywords=("agentic RAG", "FL client"))
+    assert find_terms("Agentic RAG beats agentic RAG.", phrases) == ["agentic RAG"] * 2
+    assert find_terms("agentic rag, fl client", phrases) == []
+    assert find_terms("FL Clients and FL clients.", phrases) == ["FL client"] * 2
 
 
 def test_longer_keyword_wins_and_hyphens_match_spaces():
@@ -447,6 +471,26 @@ def test_semantic_similarity_and_one_on_sense_term_combine():
     assert s["p1"] < s["p0"] < SETTINGS.threshold
     assert s["p3"] < SETTINGS.threshold <= s["p2"]
     assert res.assigned["federated_learning"].tolist() == [False, False, True, False]
+
+
+def test_a_sentence_with_a_specific_keyword_counts_more():
+    # "function calling" (several words) and "API" (an acronym) rarely mean anything else;
+    # "tool" often does. One sentence each, the same vectors: only the count differs.
+    papers = [
+        ("Agents", "The model learns function calling."),
+        ("Agents", "The model learns to call an API."),
+        ("Agents", "The model learns to use a tool."),
+    ]
+    vecs = [axis((4, 0.5), (6, 1.0))] * 3
+    res = run(papers, vecs, on_sense)
+    assert res.extra["hits"]["tool_use"].tolist() == [1, 1, 1]
+    assert res.extra["weighted_hits"]["tool_use"].tolist() == [2.5, 2.5, 1.0]
+    s = res.scores["tool_use"]
+    assert s["p0"] == pytest.approx(s["p1"])
+    assert s["p2"] < s["p0"]
+    plain = run(papers, vecs, on_sense, settings=ThemeSettings(specific_weight=0.0)).scores
+    assert plain["tool_use"].nunique() == 1
+    assert plain.loc["p0", "tool_use"] < s["p0"]
 
 
 def test_multi_label_paper_gets_both_themes():

@@ -12,15 +12,19 @@ Three kinds of evidence are combined, with the same shared weights for every the
 * **terms, sense-checked**: keyword hits (after masking the theme's ``exclude`` phrases; its
   ``supporting`` terms only in a paper that also hits a keyword) counted as the number of
   sentences with a hit, plus the similarity of the best hit sentence to the theme
-  description (same z-scale). A keyword used in another sense ("tool" as in "a useful tool",
-  "expert" annotators) has a hit sentence far from the description and little paper-level
-  similarity, so a surface word alone does not reach the threshold;
+  description (same z-scale). A sentence with a *specific* keyword, one of several words
+  ("catastrophic forgetting", "mixture of experts") or an acronym ("MoE", "EWC"), counts
+  ``1 + specific_weight`` times: such a term rarely means anything else, where a single word
+  ("teacher", "tool", "continual") often does. A keyword used in another sense ("tool" as in
+  "a useful tool", "expert" annotators) has a hit sentence far from the description and little
+  paper-level similarity, so a surface word alone does not reach the threshold;
 * **topic structure**: the score is smoothed towards the mean score of the paper's nearest
   neighbours within its BERTopic topic.
 
 The per-pair evidence is combined as
-``p = sigmoid(bias + w_sem * z_doc + [hits > 0] * (w_sense * z_sense + w_terms * log(1 + hits)))``
-and ``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
+``p = sigmoid(bias + w_sem * z_doc + [hits > 0] * (w_sense * z_sense + w_terms * log(1 + hits)))``,
+where ``hits`` is the number of hit sentences (each with a specific keyword counted
+``1 + specific_weight`` times), and ``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
 
 The pipeline embeds three kinds of text and passes the vectors in: the papers
 (``paper_text(title, abstract)``), ``theme_texts(themes)`` and the ``sentence`` column of
@@ -79,8 +83,8 @@ class Theme:
             of a word and extended to the end of the word ("distill" matches "distillation",
             "tool" matches "tools"); spaces and hyphens are interchangeable ("pre-training"
             also matches "pretraining"). A keyword with an upper-case letter (an acronym such as
-            "MoE", "API", "FedAvg") is matched case-sensitively as a whole word, optionally
-            plural.
+            "MoE", "API", "FedAvg", or a phrase with one, "agentic RAG") is matched as whole
+            words, optionally plural, its capitalised words case-sensitively.
         exclude: Phrases that use a keyword in another sense; they are masked before matching
             (same matching rules as keywords).
         supporting: Terms that are common outside the theme ("routing", "expert" for mixture of
@@ -116,6 +120,10 @@ class ThemeSettings:
         sense_weight: Weight of the best keyword-hit sentence's similarity to the description
             (same z-scale); applies only when the paper has a keyword hit.
         term_weight: Weight of ``log(1 + number of sentences with a keyword hit)``.
+        specific_weight: Extra count of a hit sentence with a specific keyword (of several
+            words, or an acronym): it counts ``1 + specific_weight`` sentences in the term
+            evidence. Chosen on the seed labels and three hand-labelled windows of real
+            listings pooled (BENCHMARKS.md, "Specific keywords").
         neighbour_weight: Share of the score taken from the mean score of the paper's nearest
             neighbours within its topic (0 disables topic smoothing).
         neighbours: How many nearest topic-mates are averaged.
@@ -134,6 +142,7 @@ class ThemeSettings:
     semantic_weight: float = 0.45
     sense_weight: float = 0.55
     term_weight: float = 2.5
+    specific_weight: float = 1.5
     neighbour_weight: float = 0.1
     neighbours: int = 10
     sentences_per_theme: int = 2
@@ -150,8 +159,9 @@ class ThemeResult:
     All three DataFrames are indexed like the papers and have one column per theme key.
     ``extra`` holds the diagnostic components (DataFrames of the same shape): ``semantic``
     (z-score of paper-description similarity), ``sense`` (z-score of the best hit sentence, NaN
-    without hits), ``hits`` (sentences with a keyword hit) and ``own`` (score before topic
-    smoothing).
+    without hits), ``hits`` (sentences with a keyword hit), ``weighted_hits`` (the same, those
+    with a specific keyword counted ``1 + specific_weight`` times) and ``own`` (score before
+    topic smoothing).
     """
 
     scores: pd.DataFrame
@@ -235,12 +245,23 @@ def _is_acronym(term: str) -> bool:
     return any(c.isupper() for c in term)
 
 
+def _words(term: str) -> list[str]:
+    """A term's words: spaces and hyphens separate them."""
+    return [w for w in re.split(r"[\s\-]+", term.strip()) if w]
+
+
+def _is_specific(term: str) -> bool:
+    """A keyword that rarely means anything else: several words, or an acronym."""
+    return _is_acronym(term) or len(_words(term)) > 1
+
+
 def _term_regex(term: str) -> str:
     r"""A keyword's pattern after a word start (the caller puts ``(?<!\w)`` once before all)."""
-    words = [w for w in re.split(r"[\s\-]+", term.strip()) if w]
-    body = _SEP.join(re.escape(w) for w in words)
-    if _is_acronym(term):
+    words = _words(term)
+    if _is_acronym(term):  # its capitalised words case-sensitive, the others not
+        body = _SEP.join(re.escape(w) if _is_acronym(w) else f"(?i:{re.escape(w)})" for w in words)
         return rf"(?<!-){body}s?(?!\w)"
+    body = _SEP.join(re.escape(w) for w in words)
     return rf"(?i:{body}\w*)"
 
 
@@ -260,10 +281,10 @@ class _Matcher:
     exclude: re.Pattern | None
     #: The theme's supporting terms: evidence only beside a keyword hit.
     supporting: frozenset[str] = frozenset()
-    #: Per keyword, its words and whether it is an acronym (matched case-sensitively; the
-    #: others lower-cased). A text can only hit a keyword if it contains each of its words,
-    #: which plain substring search tells far faster than the patterns.
-    needles: tuple[tuple[tuple[str, ...], bool], ...] = ()
+    #: Per keyword, its words, each with whether it is matched case-sensitively (a word with
+    #: a capital letter; the others lower-cased). A text can only hit a keyword if it contains
+    #: each of its words, which plain substring search tells far faster than the patterns.
+    needles: tuple[tuple[tuple[str, bool], ...], ...] = ()
     #: Whether a term that is only one item of a list of examples counts (Theme.list_mentions).
     list_mentions: bool = False
 
@@ -284,16 +305,15 @@ class _Matcher:
         for term in terms:
             if term in supporting:
                 continue  # a paper without a keyword has no evidence
-            acronym = _is_acronym(term)
-            words = [w for w in re.split(r"[\s\-]+", term.strip()) if w]
-            needles.append((tuple(w if acronym else w.lower() for w in words), acronym))
+            needles.append(
+                tuple((w, True) if _is_acronym(w) else (w.lower(), False) for w in _words(term))
+            )
         return cls(terms, pattern, exclude, supporting, tuple(needles), theme.list_mentions)
 
     def may_match(self, text: str, lowered: str) -> bool:
         """False only when ``text`` (``lowered`` is ``text.lower()``) cannot hit a keyword."""
         return any(
-            all(w in (text if acronym else lowered) for w in words)
-            for words, acronym in self.needles
+            all(w in (text if exact else lowered) for w, exact in words) for words in self.needles
         )
 
     def find(self, text: str) -> list[str]:
@@ -830,6 +850,16 @@ def score_themes(
     hit_rows = hits["row"].to_numpy(dtype=int)
     n_hits = np.zeros((n, len(themes)))
     np.add.at(n_hits, (hit_rows, hit_cols), 1)
+    specific = [frozenset(t for t in theme.keywords if _is_specific(t)) for theme in themes]
+    hit_weight = 1.0 + settings.specific_weight * np.array(
+        [
+            any(term in specific[j] for term in terms.split(_TERM_SEP))
+            for j, terms in zip(hit_cols, hits["terms"], strict=True)
+        ],
+        dtype=float,
+    )
+    weighted_hits = np.zeros((n, len(themes)))
+    np.add.at(weighted_hits, (hit_rows, hit_cols), hit_weight)
 
     # sense check: best embedded hit sentence vs description, same z-scale (its model's own)
     if sense_theme_vectors is None:
@@ -864,7 +894,7 @@ def score_themes(
     logit = settings.bias + settings.semantic_weight * z_doc
     logit = logit + has * (
         settings.sense_weight * np.nan_to_num(z_sense, nan=0.0)
-        + settings.term_weight * np.log1p(n_hits)
+        + settings.term_weight * np.log1p(weighted_hits)
     )
     own = _sigmoid(logit)
 
@@ -912,6 +942,7 @@ def score_themes(
             "semantic": frame(z_doc),
             "sense": frame(z_sense),
             "hits": frame(n_hits.astype(int)),
+            "weighted_hits": frame(weighted_hits),
             "own": frame(own),
         },
     )
