@@ -24,7 +24,8 @@ Three kinds of evidence are combined, with the same shared weights for every the
 The per-pair evidence is combined as
 ``p = sigmoid(bias + w_sem * z_doc + [hits > 0] * (w_sense * z_sense + w_terms * log(1 + hits)))``,
 where ``hits`` is the number of hit sentences (each with a specific keyword counted
-``1 + specific_weight`` times), and ``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
+``1 + specific_weight`` times), and
+``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
 
 The pipeline embeds three kinds of text and passes the vectors in: the papers
 (``paper_text(title, abstract)``), ``theme_texts(themes)`` and the ``sentence`` column of
