@@ -163,6 +163,7 @@ def test_repo_config_counts_continual_pre_training_only_with_forgetting():
     themes, _ = themes_from_config(config)
     continual = next(t for t in themes if t.key == "continual_learning")
     assert find_terms("We study continual pre-training on domain data.", continual) == []
+    assert find_terms("We continually pre-train a 3B model on code.", continual) == []
     assert find_terms("Continual pretraining causes catastrophic forgetting.", continual) == [
         "continual pre-training",
         "catastrophic forgetting",
