@@ -6,9 +6,10 @@ measures it on real listings: a window of ten days of arXiv ML listings (cs.LG, 
 written by ``../shared/tools/make_listings.py``), of which a sample was labelled by hand with the
 seed labels' rules (``benchmarks/data/holdout_WINDOW.csv``). Windows: ``2026-03`` (2026-03-02 ..
 2026-03-16, 1,415 papers), ``2025-10`` (from 2025-10-01, 1,647 papers), ``2025-06`` (from
-2025-06-02, 1,967 papers), ``2026-05`` (from 2026-05-04, 2,061 papers) and ``2025-08`` (from
-2025-08-04, 1,407 papers). 2026-05 and 2025-08 were test windows, each scored once after the
-changes of 2026-12-02 it tests were fixed.
+2025-06-02, 1,967 papers), ``2026-05`` (from 2026-05-04, 2,061 papers), ``2025-08`` (from
+2025-08-04, 1,407 papers) and ``2025-04`` (from 2025-04-07, 1,222 papers). 2026-05, 2025-08 and
+2025-04 were test windows, each scored once after the changes of 2026-12-02 it tests were
+fixed.
 
 Usage:
     .venv/bin/python benchmarks/holdout.py sample WINDOW OUT_DIR
@@ -55,6 +56,7 @@ WINDOWS = {
     "2025-06": ("2025-06-02", 20250602),
     "2026-05": ("2026-05-04", 20260504),
     "2025-08": ("2025-08-04", 20250804),
+    "2025-04": ("2025-04-07", 20250407),
 }
 DAYS, PER_THEME, UNIFORM = 10, 30, 60
 NETS = {

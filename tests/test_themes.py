@@ -494,6 +494,36 @@ def test_a_sentence_with_a_specific_keyword_counts_more():
     assert plain.loc["p0", "tool_use"] < s["p0"]
 
 
+def test_a_theme_can_list_one_word_keywords_as_specific():
+    config = {
+        "definitions": [
+            {
+                "key": "distillation",
+                "description": "Knowledge distillation.",
+                "keywords": ["distil", "teacher model"],
+                "specific": ["distillation"],
+            }
+        ]
+    }
+    (distillation,), _ = themes_from_config(config)
+    assert distillation.keywords == ("distil", "teacher model", "distillation")
+    assert distillation.specific_keywords() == {"teacher model", "distillation"}
+    assert find_terms("We use distillation. It distils facts.", distillation) == [
+        "distillation",
+        "distil",
+    ]
+    hits = keyword_hits(["T"], ["We use distillation. It distils facts."], [distillation])
+    res = score_themes(
+        titles=["T"],
+        abstracts=["We use distillation. It distils facts."],
+        paper_vectors=np.eye(DIM)[:1],
+        themes=[distillation],
+        theme_vectors=np.eye(DIM)[:1],
+        hits=hits,
+    )
+    assert res.extra["weighted_hits"].iloc[0, 0] == 1 + ThemeSettings().specific_weight + 1
+
+
 def test_multi_label_paper_gets_both_themes():
     papers = [
         (

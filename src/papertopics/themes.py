@@ -13,11 +13,12 @@ Three kinds of evidence are combined, with the same shared weights for every the
   ``supporting`` terms only in a paper that also hits a keyword) counted as the number of
   sentences with a hit, plus the similarity of the best hit sentence to the theme
   description (same z-scale). A sentence with a *specific* keyword, one of several words
-  ("catastrophic forgetting", "mixture of experts") or an acronym ("MoE", "EWC"), counts
-  ``1 + specific_weight`` times: such a term rarely means anything else, where a single word
-  ("teacher", "tool", "continual") often does. A keyword used in another sense ("tool" as in
-  "a useful tool", "expert" annotators) has a hit sentence far from the description and little
-  paper-level similarity, so a surface word alone does not reach the threshold;
+  ("catastrophic forgetting", "mixture of experts"), an acronym ("MoE", "EWC") or one listed in
+  the theme's ``specific`` ("distillation"), counts ``1 + specific_weight`` times: such a term
+  rarely means anything else, where a single word ("teacher", "tool", "continual") often does.
+  A keyword used in another sense ("tool" as in "a useful tool", "expert" annotators) has a hit
+  sentence far from the description and little paper-level similarity, so a surface word alone
+  does not reach the threshold;
 * **topic structure**: the score is smoothed towards the mean score of the paper's nearest
   neighbours within its BERTopic topic.
 
@@ -91,6 +92,10 @@ class Theme:
         supporting: Terms that are common outside the theme ("routing", "expert" for mixture of
             experts) and count as evidence only in a paper that also hits one of ``keywords``;
             matched like keywords.
+        specific: Keywords of one word that rarely mean anything else ("distillation", where
+            the verb "distil" often means "extract"); like a keyword of several words or an
+            acronym, a sentence with one counts ``1 + specific_weight`` times. Each is also one
+            of ``keywords`` (:func:`themes_from_config` adds it).
         list_mentions: Whether a term met only as one item of a list of examples or of others'
             work ("techniques such as rehearsal, replay, and distillation") is evidence. Such a
             passing mention says nothing of the paper itself, so by default it is not (see
@@ -103,7 +108,13 @@ class Theme:
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     supporting: tuple[str, ...] = ()
+    specific: tuple[str, ...] = ()
     list_mentions: bool = False
+
+    def specific_keywords(self) -> frozenset[str]:
+        """Keywords that rarely mean anything else: several words, an acronym, or listed in
+        ``specific``."""
+        return frozenset(t for t in self.keywords if t in self.specific or _is_specific(t))
 
 
 @dataclass(frozen=True)
@@ -177,7 +188,7 @@ def themes_from_config(config: dict) -> tuple[list[Theme], ThemeSettings]:
     Args:
         config: The whole config (with a ``themes`` key) or just its ``themes`` block, which has
             ``definitions`` (list of dicts with key, label, description, keywords, exclude,
-            supporting, list_mentions) and an optional ``scoring`` dict of
+            supporting, specific, list_mentions) and an optional ``scoring`` dict of
             :class:`ThemeSettings` fields.
 
     Returns:
@@ -189,14 +200,16 @@ def themes_from_config(config: dict) -> tuple[list[Theme], ThemeSettings]:
     block = config.get("themes", config)
     themes = []
     for d in block.get("definitions", []):
+        specific = tuple(d.get("specific") or ())
         themes.append(
             Theme(
                 key=str(d["key"]),
                 label=str(d.get("label", d["key"])),
                 description=str(d["description"]).strip(),
-                keywords=tuple(d.get("keywords") or ()),
+                keywords=tuple(dict.fromkeys(tuple(d.get("keywords") or ()) + specific)),
                 exclude=tuple(d.get("exclude") or ()),
                 supporting=tuple(d.get("supporting") or ()),
+                specific=specific,
                 list_mentions=bool(d.get("list_mentions", False)),
             )
         )
@@ -851,7 +864,7 @@ def score_themes(
     hit_rows = hits["row"].to_numpy(dtype=int)
     n_hits = np.zeros((n, len(themes)))
     np.add.at(n_hits, (hit_rows, hit_cols), 1)
-    specific = [frozenset(t for t in theme.keywords if _is_specific(t)) for theme in themes]
+    specific = [theme.specific_keywords() for theme in themes]
     hit_weight = 1.0 + settings.specific_weight * np.array(
         [
             any(term in specific[j] for term in terms.split(_TERM_SEP))
