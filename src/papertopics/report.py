@@ -441,12 +441,18 @@ def report_context(
             if int(topic) != -1
         ]
         related.sort(key=lambda t: (not t["owned"], -t["n"], t["topic"]))
+        definition = definitions.get(row.theme, {})
         theme_sections.append(
             {
                 "key": row.theme,
                 "label": row.label,
-                "description": definitions.get(row.theme, {}).get("description", ""),
-                "keywords": definitions.get(row.theme, {}).get("keywords", []),
+                "description": definition.get("description", ""),
+                # a theme's specific terms are keywords too (papertopics.themes.Theme)
+                "keywords": list(
+                    dict.fromkeys(
+                        [*definition.get("keywords", []), *definition.get("specific", [])]
+                    )
+                ),
                 "n_papers": n_papers,
                 "top_terms": term_counts,
                 "colour": colours[row.theme],

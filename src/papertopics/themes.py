@@ -133,9 +133,10 @@ class ThemeSettings:
             (same z-scale); applies only when the paper has a keyword hit.
         term_weight: Weight of ``log(1 + number of sentences with a keyword hit)``.
         specific_weight: Extra count of a hit sentence with a specific keyword (of several
-            words, or an acronym): it counts ``1 + specific_weight`` sentences in the term
-            evidence. Chosen on the seed labels and three hand-labelled windows of real
-            listings pooled (BENCHMARKS.md, "Specific keywords").
+            words, an acronym, or listed in the theme's ``specific``): it counts
+            ``1 + specific_weight`` sentences in the term evidence. Chosen on the seed labels
+            and three hand-labelled windows of real listings pooled (BENCHMARKS.md, "Specific
+            keywords").
         neighbour_weight: Share of the score taken from the mean score of the paper's nearest
             neighbours within its topic (0 disables topic smoothing).
         neighbours: How many nearest topic-mates are averaged.
