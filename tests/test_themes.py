@@ -507,6 +507,8 @@ def test_a_theme_can_list_one_word_keywords_as_specific():
     }
     (distillation,), _ = themes_from_config(config)
     assert distillation.keywords == ("distil", "teacher model", "distillation")
+    built = Theme("d", "D", "x", keywords=("distil",), specific=("distillation",))
+    assert built.keywords == ("distil", "distillation")  # the Theme adds them, not the reader
     assert distillation.specific_keywords() == {"teacher model", "distillation"}
     assert find_terms("We use distillation. It distils facts.", distillation) == [
         "distillation",

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from papertopics.figures import NO_THEME, term_papers, theme_colours
+from papertopics.themes import themes_from_config
 
 __all__ = [
     "json_for_script",
@@ -401,7 +402,7 @@ def report_context(
     Returns:
         The template context.
     """
-    definitions = {d["key"]: d for d in config["themes"]["definitions"]}
+    definitions = {theme.key: theme for theme in themes_from_config(config)[0]}
     theme_keys = themes["theme"].tolist()
     theme_index = {key: i for i, key in enumerate(theme_keys)}
     colours = theme_colours(theme_keys)
@@ -441,18 +442,13 @@ def report_context(
             if int(topic) != -1
         ]
         related.sort(key=lambda t: (not t["owned"], -t["n"], t["topic"]))
-        definition = definitions.get(row.theme, {})
+        theme = definitions.get(row.theme)  # None for a theme no longer in the config
         theme_sections.append(
             {
                 "key": row.theme,
                 "label": row.label,
-                "description": definition.get("description", ""),
-                # a theme's specific terms are keywords too (papertopics.themes.Theme)
-                "keywords": list(
-                    dict.fromkeys(
-                        [*definition.get("keywords", []), *definition.get("specific", [])]
-                    )
-                ),
+                "description": theme.description if theme else "",
+                "keywords": list(theme.keywords) if theme else [],
                 "n_papers": n_papers,
                 "top_terms": term_counts,
                 "colour": colours[row.theme],

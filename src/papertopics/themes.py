@@ -95,7 +95,7 @@ class Theme:
         specific: Keywords of one word that rarely mean anything else ("distillation", where
             the verb "distil" often means "extract"); like a keyword of several words or an
             acronym, a sentence with one counts ``1 + specific_weight`` times. Each is also one
-            of ``keywords`` (:func:`themes_from_config` adds it).
+            of ``keywords`` (added there when missing).
         list_mentions: Whether a term met only as one item of a list of examples or of others'
             work ("techniques such as rehearsal, replay, and distillation") is evidence. Such a
             passing mention says nothing of the paper itself, so by default it is not (see
@@ -110,6 +110,10 @@ class Theme:
     supporting: tuple[str, ...] = ()
     specific: tuple[str, ...] = ()
     list_mentions: bool = False
+
+    def __post_init__(self) -> None:
+        keywords = tuple(dict.fromkeys(tuple(self.keywords) + tuple(self.specific)))
+        object.__setattr__(self, "keywords", keywords)
 
     def specific_keywords(self) -> frozenset[str]:
         """Keywords that rarely mean anything else: several words, an acronym, or listed in
@@ -201,16 +205,15 @@ def themes_from_config(config: dict) -> tuple[list[Theme], ThemeSettings]:
     block = config.get("themes", config)
     themes = []
     for d in block.get("definitions", []):
-        specific = tuple(d.get("specific") or ())
         themes.append(
             Theme(
                 key=str(d["key"]),
                 label=str(d.get("label", d["key"])),
                 description=str(d["description"]).strip(),
-                keywords=tuple(dict.fromkeys(tuple(d.get("keywords") or ()) + specific)),
+                keywords=tuple(d.get("keywords") or ()),
                 exclude=tuple(d.get("exclude") or ()),
                 supporting=tuple(d.get("supporting") or ()),
-                specific=specific,
+                specific=tuple(d.get("specific") or ()),
                 list_mentions=bool(d.get("list_mentions", False)),
             )
         )
