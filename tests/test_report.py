@@ -18,7 +18,15 @@ EVIL_ABSTRACT = '"><img src=x onerror=alert(1)>'
 TEMPLATE = Path(__file__).resolve().parent.parent / "workflow" / "report" / "report.html.j2"
 
 
-def context(tmp_path, evaluation=None, changes=None, centroids=None, topic_params=None, **options):
+def context(
+    tmp_path,
+    evaluation=None,
+    changes=None,
+    centroids=None,
+    topic_params=None,
+    borderline=None,
+    **options,
+):
     svg = tmp_path / "fig.svg"
     svg.write_text(
         '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>ok</text></svg>'
@@ -40,6 +48,9 @@ def context(tmp_path, evaluation=None, changes=None, centroids=None, topic_param
             "y": [0.0, 1.0],
         }
     )
+    if borderline is not None:  # (themes, evidence) per paper, as papers.csv has them
+        papers["borderline_themes"] = [b[0] for b in borderline]
+        papers["borderline_evidence"] = [b[1] for b in borderline]
     topics = pd.DataFrame(
         {
             "topic": [0, -1],
@@ -318,3 +329,24 @@ def test_method_says_passing_mentions_are_no_evidence(tmp_path):
     ctx["config"]["themes"]["definitions"].append(other)
     method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
     assert "is not evidence, except for Federated &lt;learning&gt;." in method
+
+
+def test_theme_sections_list_borderline_papers_with_their_evidence(tmp_path):
+    near = [("", ""), ("fed", 'fed: terms: federated; sentence: "<b>nearly</b>"')]
+    ctx = context(tmp_path, borderline=near)  # default thresholds: 0.5, borderline from 0.25
+    (theme,) = ctx["themes"]
+    assert theme["n_borderline"] == 1
+    assert [p["title"] for p in theme["borderline"]] == ["Plain"]
+    assert theme["borderline"][0]["evidence"].startswith("terms: federated")
+    html = render_report(ctx, TEMPLATE)
+    section = html.split('id="theme-fed"', 1)[1].split("</section>", 1)[0]
+    assert "1 borderline paper: scored 0.25–0.5, not counted in the theme" in section
+    assert "&lt;b&gt;nearly&lt;/b&gt;" in section and "<b>nearly</b>" not in section
+    method = html.split('id="method"', 1)[1]
+    assert "one that scores from 0.25 up is listed under the theme as borderline" in method
+
+
+def test_no_borderline_block_without_borderline_papers(tmp_path):
+    html = render(tmp_path)  # a papers.csv without borderline columns, as older runs wrote
+    assert "borderline paper" not in html
+    assert context(tmp_path)["themes"][0]["n_borderline"] == 0

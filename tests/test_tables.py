@@ -38,13 +38,16 @@ def build():
         Paper("p4", "Image captions", "we caption images", ["b"], "2024-03-17"),
     ]
     result = SimpleNamespace(
-        scores=pd.DataFrame({"fed": [0.9, 0.1, 0.8, 0.0], "moe": [0.1, 0.95, 0.6, 0.0]}),
+        scores=pd.DataFrame({"fed": [0.9, 0.3, 0.8, 0.0], "moe": [0.1, 0.95, 0.6, 0.0]}),
         assigned=pd.DataFrame(
             {"fed": [True, False, True, False], "moe": [False, True, True, False]}
         ),
+        borderline=pd.DataFrame(
+            {"fed": [False, True, False, False], "moe": [False, False, False, False]}
+        ),
         evidence=pd.DataFrame(
             {
-                "fed": ["terms: federated", "", "terms: federated", ""],
+                "fed": ["terms: federated", "terms: none", "terms: federated", ""],
                 "moe": ["", "terms: experts", "terms: router", ""],
             }
         ),
@@ -86,6 +89,27 @@ def test_papers_table_contract():
     )
     assert table.set_index("paper_id").loc["p4", "themes"] == ""
     assert table.set_index("paper_id").loc["p4", "primary_theme"] == ""
+    # p2 scored 0.3 for fed: borderline, with its evidence kept apart from the members'
+    by_id = table.set_index("paper_id")
+    assert by_id["borderline_themes"].tolist() == ["", "fed", "", ""]
+    assert by_id.loc["p2", "borderline_evidence"] == "fed: terms: none"
+    assert by_id.loc["p2", "theme_evidence"] == "moe: terms: experts"
+
+
+def test_papers_table_reads_a_theme_table_without_borderline_columns():
+    papers, table, info = build()
+    result = SimpleNamespace(
+        scores=pd.DataFrame({"fed": [0.9, 0.3, 0.8, 0.0], "moe": [0.1, 0.95, 0.6, 0.0]}),
+        assigned=pd.DataFrame({"fed": [1, 0, 1, 0], "moe": [0, 1, 1, 0]}).astype(bool),
+        borderline=pd.DataFrame({"fed": [0, 1, 0, 0], "moe": [0, 0, 0, 0]}).astype(bool),
+        evidence=pd.DataFrame({"fed": [""] * 4, "moe": [""] * 4}),
+    )
+    themes = theme_table_from_result([p.paper_id for p in papers], result, KEYS)
+    old = themes.drop(columns=[f"borderline_{k}" for k in KEYS])  # written by an older version
+    assignments = table[["paper_id", "topic", "x", "y"]]
+    again = papers_table(papers, old, assignments, info, KEYS)
+    assert again["borderline_themes"].tolist() == [""] * 4
+    assert again["themes"].tolist() == table["themes"].tolist()
 
 
 def test_topics_table_names_the_owning_theme():
@@ -111,6 +135,7 @@ def test_theme_terms_and_table():
     themes = themes_table(table, DEFS, terms)
     assert list(themes.columns) == list(THEME_COLUMNS)
     assert themes["n_papers"].tolist() == [2, 2]
+    assert themes["n_borderline"].tolist() == [1, 0]
     assert themes.loc[1, "representative_titles"].split(" | ")[0] == "Sparse experts"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -413,6 +415,27 @@ def test_true_theme_paper_is_assigned_with_evidence():
     assert res.evidence.loc["p0", "moe"] == ""
     assert res.scores.index.tolist() == ["p0"]
     assert ((res.scores >= 0) & (res.scores <= 1)).all().all()
+
+
+def test_a_paper_just_below_the_threshold_is_borderline_with_its_evidence():
+    papers = [
+        ("Federated Learning", "Many clients train a model with federated averaging."),
+        ("Image captions", "We caption images with a transformer."),
+    ]
+    vecs = [axis((0, 0.8), (6, 0.6)), OTHER]
+    score = run(papers, vecs, on_sense).scores.loc["p0", "federated_learning"]
+    above = replace(SETTINGS, threshold=score + 0.01, review_threshold=score - 0.01)
+    res = run(papers, vecs, on_sense, settings=above)
+    assert not res.assigned.loc["p0", "federated_learning"]
+    assert res.borderline.loc["p0", "federated_learning"]
+    assert res.evidence.loc["p0", "federated_learning"].startswith("terms: federated")
+    assert not res.borderline.loc["p1"].any() and (res.evidence.loc["p1"] == "").all()
+    # a member is never borderline; a review threshold at the threshold lists none
+    default = run(papers, vecs, on_sense)
+    assert default.assigned.loc["p0", "federated_learning"]
+    assert not (default.borderline & default.assigned).any().any()
+    none = replace(SETTINGS, threshold=score + 0.01, review_threshold=score + 0.01)
+    assert not run(papers, vecs, on_sense, settings=none).borderline.any().any()
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,8 @@ def test_output_contract(run):
         "themes",
         "primary_theme",
         "theme_evidence",
+        "borderline_themes",
+        "borderline_evidence",
         "topic",
         "topic_label",
         "x",

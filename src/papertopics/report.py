@@ -52,6 +52,8 @@ PACKAGES = (
 
 #: Representative papers shown in each theme's section (all of them are in the paper table).
 N_REPRESENTATIVE = 5
+#: Borderline papers (scored just below the threshold) listed per theme, highest score first.
+N_BORDERLINE = 10
 #: Related discovered topics listed per theme.
 N_RELATED_TOPICS = 6
 #: The topic-similarity heatmap shows at most this many topics (the largest).
@@ -402,11 +404,15 @@ def report_context(
     Returns:
         The template context.
     """
-    definitions = {theme.key: theme for theme in themes_from_config(config)[0]}
+    configured, settings = themes_from_config(config)
+    definitions = {theme.key: theme for theme in configured}
     theme_keys = themes["theme"].tolist()
     theme_index = {key: i for i, key in enumerate(theme_keys)}
     colours = theme_colours(theme_keys)
     members = papers["themes"].map(_split)
+    # papers.csv written before borderline themes existed has no such columns
+    near = papers.get("borderline_themes", pd.Series("", index=papers.index)).map(_split)
+    near_evidence = papers.get("borderline_evidence", pd.Series("", index=papers.index))
     topic_labels = {
         int(t): str(lab) for t, lab in zip(topics["topic"], topics["label"], strict=True)
     }
@@ -443,6 +449,9 @@ def report_context(
         ]
         related.sort(key=lambda t: (not t["owned"], -t["n"], t["topic"]))
         theme = definitions.get(row.theme)  # None for a theme no longer in the config
+        nearly = near.map(lambda m, key=row.theme: key in m).to_numpy()
+        borderline = papers[nearly].assign(evidence=near_evidence[nearly])
+        borderline = borderline.sort_values(f"score_{row.theme}", ascending=False, kind="stable")
         theme_sections.append(
             {
                 "key": row.theme,
@@ -465,6 +474,17 @@ def report_context(
                         "sources": _split(p.sources),
                     }
                     for p in ranked.head(N_REPRESENTATIVE).itertuples(index=False)
+                ],
+                "n_borderline": int(nearly.sum()),
+                "borderline": [
+                    {
+                        "paper_id": p.paper_id,
+                        "title": p.title,
+                        "score": float(getattr(p, f"score_{row.theme}")),
+                        "themes": _split(p.themes),
+                        "evidence": _evidence(p.evidence).get(row.theme, ""),
+                    }
+                    for p in borderline.head(N_BORDERLINE).itertuples(index=False)
                 ],
             }
         )
@@ -575,6 +595,7 @@ def report_context(
         "listings": listings.to_dict("records"),
         "themes": theme_sections,
         "theme_labels": dict(zip(theme_keys, themes["label"], strict=True)),
+        "thresholds": {"member": settings.threshold, "borderline": settings.review_threshold},
         "theme_peak": max([t["n_papers"] for t in theme_sections] + [1]),
         "other_topics": other_topics,
         "max_topic_rows": MAX_TOPIC_ROWS,

@@ -40,7 +40,7 @@ PAPER_COLUMNS = (
     "primary_theme",
 )
 TOPIC_COLUMNS = ("topic", "label", "size", "top_terms", "theme", "representative_titles")
-THEME_COLUMNS = ("theme", "label", "n_papers", "top_terms", "representative_titles")
+THEME_COLUMNS = ("theme", "label", "n_papers", "n_borderline", "top_terms", "representative_titles")
 BY_LISTING_COLUMNS = ("listing", "listing_date", "theme", "n_papers")
 OVER_TIME_COLUMNS = ("listing_date", "theme", "n_papers", "n_listed", "share")
 #: Joins several values in one cell.
@@ -59,14 +59,28 @@ def theme_table_from_result(
 ) -> pd.DataFrame:
     """Flatten a theme result into one row per paper.
 
-    Columns: ``paper_id`` and, per theme, ``score_<key>``, ``in_<key>``, ``evidence_<key>``.
+    Columns: ``paper_id`` and, per theme, ``score_<key>``, ``in_<key>``, ``borderline_<key>``,
+    ``evidence_<key>`` (for members and borderline papers).
     """
     table = pd.DataFrame({"paper_id": list(paper_ids)})
     for key in theme_keys:
         table[f"score_{key}"] = np.round(np.asarray(result.scores[key], dtype=float), 4)
         table[f"in_{key}"] = np.asarray(result.assigned[key], dtype=bool)
+        table[f"borderline_{key}"] = np.asarray(result.borderline[key], dtype=bool)
         table[f"evidence_{key}"] = np.asarray(result.evidence[key], dtype=object)
     return table
+
+
+def _evidence_cells(themes: pd.DataFrame, theme_keys: Sequence[str], mask: np.ndarray) -> list[str]:
+    """Per paper, ``key: evidence`` of every theme where ``mask`` is set, joined by " || "."""
+    return [
+        " || ".join(
+            f"{key}: {themes.at[i, f'evidence_{key}']}"
+            for j, key in enumerate(theme_keys)
+            if mask[i, j]
+        )
+        for i in range(len(themes))
+    ]
 
 
 def papers_table(
@@ -77,6 +91,10 @@ def papers_table(
     theme_keys: Sequence[str],
 ) -> pd.DataFrame:
     """One row per unique paper with its themes, scores, evidence, topic and map position.
+
+    ``borderline_themes`` names the themes the paper nearly joined (score at least the
+    scorer's ``review_threshold``, below its ``threshold``), ``borderline_evidence`` their
+    evidence, for the reader to check.
 
     Args:
         papers: Unique papers in pipeline order.
@@ -107,14 +125,13 @@ def papers_table(
     table["primary_theme"] = [keys[b] if member[i].any() else "" for i, b in enumerate(best)]
     for j, key in enumerate(theme_keys):
         table[f"score_{key}"] = scores[:, j]
-    table["theme_evidence"] = [
-        " || ".join(
-            f"{key}: {themes.at[i, f'evidence_{key}']}"
-            for j, key in enumerate(theme_keys)
-            if member[i, j]
-        )
-        for i in range(len(table))
-    ]
+    table["theme_evidence"] = _evidence_cells(themes, theme_keys, member)
+    # borderline columns are absent from a theme table written before they existed
+    borderline = np.column_stack(
+        [themes.get(f"borderline_{k}", pd.Series(False, index=themes.index)) for k in theme_keys]
+    ).astype(bool)
+    table["borderline_themes"] = [SEP.join(keys[row]) for row in borderline]
+    table["borderline_evidence"] = _evidence_cells(themes, theme_keys, borderline)
     placed = assignments.set_index("paper_id").loc[table["paper_id"]]
     labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
     table["topic"] = placed["topic"].to_numpy(int)
@@ -193,7 +210,7 @@ def theme_terms(
 def themes_table(
     papers: pd.DataFrame, themes: Sequence[dict], terms: Sequence[Sequence[str]], n_titles: int = 5
 ) -> pd.DataFrame:
-    """One row per configured theme with its size, top terms and most representative titles.
+    """One row per configured theme: its size, borderline papers, top terms, representative titles.
 
     Args:
         papers: The ``papers.csv`` table.
@@ -205,7 +222,9 @@ def themes_table(
         The ``themes.csv`` table.
     """
     rows = []
-    member = theme_membership(papers["themes"], [theme["key"] for theme in themes])
+    keys = [theme["key"] for theme in themes]
+    member = theme_membership(papers["themes"], keys)
+    borderline = theme_membership(papers.get("borderline_themes", [""] * len(papers)), keys)
     for j, (theme, theme_terms_) in enumerate(zip(themes, terms, strict=True)):
         key = theme["key"]
         inside = member[:, j]
@@ -215,6 +234,7 @@ def themes_table(
                 "theme": key,
                 "label": theme["label"],
                 "n_papers": int(inside.sum()),
+                "n_borderline": int(borderline[:, j].sum()),
                 "top_terms": ", ".join(theme_terms_),
                 "representative_titles": TITLE_SEP.join(ranked["title"].head(n_titles)),
             }

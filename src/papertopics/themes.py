@@ -2,7 +2,9 @@
 
 Each paper gets a score in [0, 1] for every theme, is assigned to every theme whose score reaches
 the threshold (multi-label: zero, one or several themes), and gets human-checkable evidence for each
-assigned theme (the matched terms and the best-matching sentence).
+assigned theme (the matched terms and the best-matching sentence). A paper that scores at least
+``review_threshold`` but below the threshold is *borderline*: not a member, but shown with its
+evidence, so that a reader can pick up the papers the scorer nearly took.
 
 Three kinds of evidence are combined, with the same shared weights for every theme:
 
@@ -131,6 +133,9 @@ class ThemeSettings:
 
     Attributes:
         threshold: A paper joins a theme when its score is at least this.
+        review_threshold: A paper scoring at least this but below ``threshold`` is
+            *borderline* for the theme: not a member, but listed with its evidence for the
+            reader to check (``papers.csv`` and the report). At or above ``threshold``, none is.
         bias: Intercept of the logistic combination.
         semantic_weight: Weight of the paper-description similarity (robust z-score).
         sense_weight: Weight of the best keyword-hit sentence's similarity to the description
@@ -155,6 +160,7 @@ class ThemeSettings:
     """
 
     threshold: float = 0.5
+    review_threshold: float = 0.25
     bias: float = -4.8
     semantic_weight: float = 0.45
     sense_weight: float = 0.55
@@ -171,9 +177,11 @@ class ThemeSettings:
 
 @dataclass
 class ThemeResult:
-    """Per paper x theme: ``scores`` (float, 0..1), ``assigned`` (bool), ``evidence`` (str).
+    """Per paper x theme: ``scores`` (float, 0..1), ``assigned`` (bool), ``evidence`` (str),
+    ``borderline`` (bool: not assigned, but scored at least ``review_threshold``).
 
-    All three DataFrames are indexed like the papers and have one column per theme key.
+    These DataFrames are indexed like the papers and have one column per theme key; evidence is
+    given for assigned and borderline pairs.
     ``extra`` holds the diagnostic components (DataFrames of the same shape): ``semantic``
     (z-score of paper-description similarity), ``sense`` (z-score of the best hit sentence, NaN
     without hits), ``hits`` (sentences with a keyword hit), ``weighted_hits`` (the same, those
@@ -184,6 +192,7 @@ class ThemeResult:
     scores: pd.DataFrame
     assigned: pd.DataFrame
     evidence: pd.DataFrame
+    borderline: pd.DataFrame
     extra: dict = field(default_factory=dict)
 
 
@@ -923,11 +932,12 @@ def score_themes(
         score = (1 - settings.neighbour_weight) * own + settings.neighbour_weight * nbr
     score = np.clip(score, 0.0, 1.0)
     assigned = score >= settings.threshold
+    borderline = ~assigned & (score >= settings.review_threshold)
 
     evidence = np.full((n, len(themes)), "", dtype=object)
     hit_groups = pd.Series(np.arange(len(hits))).groupby([hit_rows, hit_cols]).indices
     hit_terms, hit_sentences = hits["terms"].to_numpy(), hits["sentence"].to_numpy()
-    for i, j in zip(*np.nonzero(assigned), strict=True):
+    for i, j in zip(*np.nonzero(assigned | borderline), strict=True):
         found = hit_groups.get((i, j), ())
         parts = []
         if len(found):
@@ -956,6 +966,7 @@ def score_themes(
         scores=frame(score),
         assigned=frame(assigned),
         evidence=frame(evidence),
+        borderline=frame(borderline),
         extra={
             "semantic": frame(z_doc),
             "sense": frame(z_sense),
