@@ -67,6 +67,9 @@ def _tables() -> dict:
         if i == 13:
             abstract = FLAG_ABSTRACT
         scores = {"fed": 0.9 if "fed" in held else 0.1, "moe": 0.8 if "moe" in held else 0.2}
+        near = int(topic[i]) == 2 and i % 3 == 0  # nearly mixture of experts
+        if near:
+            scores["moe"] = 0.3
         rows.append(
             {
                 "paper_id": f"p{i:03d}",
@@ -81,6 +84,10 @@ def _tables() -> dict:
                 "theme_evidence": " || ".join(
                     f'{k}: terms: {k}; sentence: "<b>bold</b> {k}"' for k in held
                 ),
+                "borderline_themes": "moe" if near else "",
+                "borderline_evidence": 'moe: terms: expert; sentence: "<i>nearly</i>"'
+                if near
+                else "",
                 "topic": int(topic[i]),
                 "topic_label": "",
                 "x": float(xy[i, 0]),
@@ -416,6 +423,22 @@ def test_theme_and_topic_links_filter_the_table(page, tables):
     page.page.click("#theme-fed ol.reps summary")  # open the first representative paper
     page.page.click("#theme-fed ol.reps a[data-paper]")  # "show in the table"
     assert page.page.locator("#paper-rows tr.detail").count() == 1
+
+
+def test_borderline_papers_are_listed_and_filter_the_table(page, tables):
+    n_near = int((tables["papers"]["borderline_themes"] == "moe").sum())
+    assert n_near > 10  # more than the section lists
+    page.page.click("#theme-moe details.borderline summary")
+    assert page.page.locator("#theme-moe details.borderline li").count() == 10
+    page.page.click("#theme-moe details.borderline a.more")
+    assert page.page.input_value("#filter-theme") == "b1"
+    assert page.status() == f"Showing 1–{n_near} of {n_near} papers (filtered from {N})"
+    page.page.locator("#paper-rows tr.paper button.row-toggle").first.click()
+    detail = page.page.inner_text("#paper-rows tr.detail")
+    assert "Borderline, not counted: Mixture of experts (score 0.30)" in detail
+    assert '"<i>nearly</i>"' in detail  # shown as text
+    page.page.click("#filter-clear")
+    assert page.status() == f"Showing 1–50 of {N} papers"
 
 
 def test_hostile_input_shows_as_text_and_runs_nothing(page):

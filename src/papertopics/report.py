@@ -365,6 +365,26 @@ def _trend(by_listing: pd.DataFrame, listing_sizes: Mapping[str, int], key: str)
     return {"bars": bars, "peak": peak, "width": width}
 
 
+def _scored_evidence(
+    held_by_paper: Sequence[Sequence[str]],
+    texts: Sequence[str],
+    scores: np.ndarray,
+    theme_index: Mapping[str, int],
+) -> list[list]:
+    """Per paper, ``[theme index, score, evidence]`` of each theme it holds (for the page data)."""
+    rows = []
+    for k, (held, text) in enumerate(zip(held_by_paper, texts, strict=True)):
+        found = _evidence(text)
+        rows.append(
+            [
+                [theme_index[key], round(float(scores[k, theme_index[key]]), 2), found.get(key, "")]
+                for key in held
+                if key in theme_index
+            ]
+        )
+    return rows
+
+
 def report_context(
     *,
     papers: pd.DataFrame,
@@ -525,16 +545,7 @@ def report_context(
         sources.append(idx)
     score_columns = [f"score_{key}" for key in theme_keys]
     scores = np.nan_to_num(papers[score_columns].to_numpy(dtype=float)) if len(theme_keys) else None
-    evidence = []
-    for k, (held, text) in enumerate(zip(members, papers["theme_evidence"], strict=True)):
-        found = _evidence(text)
-        evidence.append(
-            [
-                [theme_index[key], round(float(scores[k, theme_index[key]]), 2), found.get(key, "")]
-                for key in held
-                if key in theme_index
-            ]
-        )
+
     abstracts = papers["abstract"].astype(str).tolist()
     packed = None
     if len(abstracts) > compress_abstracts_over:
@@ -562,7 +573,8 @@ def report_context(
             "themes": [[theme_index[k] for k in held if k in theme_index] for held in members],
             "primary": [theme_index.get(k, -1) for k in papers["primary_theme"]],
             "topic": [int(t) for t in papers["topic"]],
-            "evidence": evidence,
+            "evidence": _scored_evidence(members, papers["theme_evidence"], scores, theme_index),
+            "borderline": _scored_evidence(near, near_evidence, scores, theme_index),
             "x": papers["x"].astype(float).fillna(0.0).round(3).tolist(),
             "y": papers["y"].astype(float).fillna(0.0).round(3).tolist(),
         },

@@ -459,6 +459,11 @@
     let nNone = 0;
     for (let i = 0; i < N; i++) { if (!P.themes[i].length) nNone++; for (const t of P.themes[i]) themeCounts[t]++; }
     THEMES.forEach((t, k) => selTheme.append(el("option", { value: String(k), text: t.label + " (" + fmt(themeCounts[k]) + ")" })));
+    // borderline: scored just below a theme's threshold, not members ("b<k>" in the filter)
+    const near = P.borderline || P.themes.map(() => []);
+    const nearCounts = THEMES.map(() => 0);
+    for (let i = 0; i < N; i++) for (const [t] of near[i]) nearCounts[t]++;
+    THEMES.forEach((t, k) => { if (nearCounts[k]) selTheme.append(el("option", { value: "b" + k, text: "borderline: " + t.label + " (" + fmt(nearCounts[k]) + ")" })); });
     selTheme.querySelector('option[value="-1"]').textContent = "no theme (" + fmt(nNone) + ")";
     const topicCounts = new Map();
     for (let i = 0; i < N; i++) topicCounts.set(P.topic[i], (topicCounts.get(P.topic[i]) || 0) + 1);
@@ -476,12 +481,14 @@
     };
 
     function compute() {
-      const theme = state.theme === "" ? null : +state.theme;
+      const nearTheme = state.theme.startsWith("b") ? +state.theme.slice(1) : null;
+      const theme = state.theme === "" || nearTheme !== null ? null : +state.theme;
       const topic = state.topic === "" ? null : +state.topic;
       const listing = state.listing === "" ? null : +state.listing;
       order = [];
       for (let i = 0; i < N; i++) {
         if (theme !== null && (theme === -1 ? P.themes[i].length > 0 : !P.themes[i].includes(theme))) continue;
+        if (nearTheme !== null && !near[i].some((e) => e[0] === nearTheme)) continue;
         if (topic !== null && P.topic[i] !== topic) continue;
         if (listing !== null && !P.sources[i].includes(listing)) continue;
         if (state.words.length && !matches(i, state.words)) continue;
@@ -507,6 +514,9 @@
       td.append(el("p", { class: "abstract" }, P.abstract[i] ? marked(P.abstract[i], state.words) : abstractMissing));
       for (const [t, score, text] of P.evidence[i]) {
         td.append(el("p", { class: "evidence" }, el("b", { text: THEMES[t].label }), " (score " + score.toFixed(2) + ")" + (text ? ": " + text : "")));
+      }
+      for (const [t, score, text] of near[i]) {
+        td.append(el("p", { class: "evidence" }, "Borderline, not counted: " + THEMES[t].label + " (score " + score.toFixed(2) + ")" + (text ? ": " + text : "")));
       }
       const src = P.sources[i].map((k) => data.listings[k]).join(", ");
       const onMap = el("button", { type: "button", class: "small", text: "Show on the map" });
@@ -635,7 +645,7 @@
     }
     if (a.dataset.theme !== undefined) {
       const k = THEMES.findIndex((t) => t.key === a.dataset.theme);
-      Table.setFilter("theme", String(k));
+      Table.setFilter("theme", (a.dataset.borderline !== undefined ? "b" : "") + String(k));
     } else Table.setFilter("topic", a.dataset.topic);
     $("papers").scrollIntoView();
   });
