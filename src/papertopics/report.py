@@ -365,6 +365,21 @@ def _trend(by_listing: pd.DataFrame, listing_sizes: Mapping[str, int], key: str)
     return {"bars": bars, "peak": peak, "width": width}
 
 
+def _listed_paper(paper, key: str, evidence: str) -> dict:
+    """A paper listed under theme ``key``: id, title, score, its themes, its evidence for ``key``.
+
+    ``paper`` is a row of ``papers.csv`` (``itertuples``); ``evidence`` the cell that holds the
+    paper's ``key: evidence`` parts (``theme_evidence`` or ``borderline_evidence``).
+    """
+    return {
+        "paper_id": paper.paper_id,
+        "title": paper.title,
+        "score": float(getattr(paper, f"score_{key}")),
+        "themes": _split(paper.themes),
+        "evidence": _evidence(evidence).get(key, ""),
+    }
+
+
 def _scored_evidence(
     held_by_paper: Sequence[Sequence[str]],
     texts: Sequence[str],
@@ -484,26 +499,13 @@ def report_context(
                 "topics": related[:N_RELATED_TOPICS],
                 "trend": _trend(by_listing, listing_sizes, row.theme),
                 "papers": [
-                    {
-                        "paper_id": p.paper_id,
-                        "title": p.title,
-                        "score": float(getattr(p, f"score_{row.theme}")),
-                        "themes": _split(p.themes),
-                        "evidence": _evidence(p.theme_evidence).get(row.theme, ""),
-                        "abstract": p.abstract,
-                        "sources": _split(p.sources),
-                    }
+                    _listed_paper(p, row.theme, p.theme_evidence)
+                    | {"abstract": p.abstract, "sources": _split(p.sources)}
                     for p in ranked.head(N_REPRESENTATIVE).itertuples(index=False)
                 ],
                 "n_borderline": int(nearly.sum()),
                 "borderline": [
-                    {
-                        "paper_id": p.paper_id,
-                        "title": p.title,
-                        "score": float(getattr(p, f"score_{row.theme}")),
-                        "themes": _split(p.themes),
-                        "evidence": _evidence(p.evidence).get(row.theme, ""),
-                    }
+                    _listed_paper(p, row.theme, p.evidence)
                     for p in borderline.head(N_BORDERLINE).itertuples(index=False)
                 ],
             }
@@ -545,7 +547,6 @@ def report_context(
         sources.append(idx)
     score_columns = [f"score_{key}" for key in theme_keys]
     scores = np.nan_to_num(papers[score_columns].to_numpy(dtype=float)) if len(theme_keys) else None
-
     abstracts = papers["abstract"].astype(str).tolist()
     packed = None
     if len(abstracts) > compress_abstracts_over:
