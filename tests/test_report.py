@@ -350,3 +350,23 @@ def test_no_borderline_block_without_borderline_papers(tmp_path):
     html = render(tmp_path)  # a papers.csv without borderline columns, as older runs wrote
     assert "borderline paper" not in html
     assert context(tmp_path)["themes"][0]["n_borderline"] == 0
+
+
+def test_evaluation_says_what_the_borderline_lists_recover(tmp_path):
+    from papertopics.evaluate import BORDERLINE_METHOD
+
+    evaluation = pd.DataFrame(
+        {
+            "method": ["papertopics", "papertopics", "papertopics", BORDERLINE_METHOD],
+            "metric": ["macro_f1", "f1", "macro_recall", "macro_recall"],
+            "scope": ["macro", "fed", "macro", "macro"],
+            "value": [0.93, 0.81, 0.9, 0.95],
+        }
+    )
+    html = render(tmp_path, evaluation=evaluation)
+    section = html.split('id="evaluation"', 1)[1].split("</section>", 1)[0]
+    assert "Macro recall 0.900; 0.950 for a reader who also takes the true papers" in section
+    f1_table = section.split("<h3>Topics</h3>", 1)[0]
+    assert f"<td>{BORDERLINE_METHOD}</td>" not in f1_table  # recall only: no F1 row
+    plain = render(tmp_path, evaluation=evaluation[evaluation["method"] == "papertopics"])
+    assert "for a reader who also takes" not in plain

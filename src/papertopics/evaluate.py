@@ -20,6 +20,7 @@ from papertopics.listings import paper_id
 from papertopics.topics import TopicSettings, count_vectorizer, umap_class
 
 __all__ = [
+    "BORDERLINE_METHOD",
     "label_matrix",
     "load_labels",
     "metric_rows",
@@ -31,6 +32,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Method name of the evaluation rows that count each theme's borderline papers as members too
+#: (recall only: what a reader who checks the borderline lists can recover).
+BORDERLINE_METHOD = "papertopics with its borderline papers"
 
 
 def load_labels(path: str | Path) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.evaluate import BORDERLINE_METHOD
 from papertopics.figures import NO_THEME, term_papers, theme_colours
 from papertopics.themes import themes_from_config
 
@@ -652,7 +653,20 @@ def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
         for r in evaluation.itertuples(index=False)
         if r.metric in names
     ]
-    return {"themes": [labels[s] for s in scopes], "rows": rows, "measures": measures}
+    recall = {
+        (r.method, r.scope): float(r.value)
+        for r in evaluation.itertuples(index=False)
+        if r.metric == "macro_recall"
+    }
+    with_borderline = recall.get((BORDERLINE_METHOD, "macro"))
+    return {
+        "themes": [labels[s] for s in scopes],
+        "rows": rows,
+        "measures": measures,
+        "recall": None
+        if with_borderline is None
+        else {"members": recall.get(("papertopics", "macro")), "with_borderline": with_borderline},
+    }
 
 
 def _yaml(config: Mapping) -> str:

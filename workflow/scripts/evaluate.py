@@ -5,6 +5,7 @@ import pandas as pd
 
 from papertopics.embed import Embedder, EmbeddingSettings, paper_text, set_threads
 from papertopics.evaluate import (
+    BORDERLINE_METHOD,
     label_matrix,
     load_labels,
     metric_rows,
@@ -40,7 +41,12 @@ def score(method, predicted):
 rows = [
     {"method": "labels", "metric": "n_papers", "scope": "labelled", "value": int(labelled.sum())}
 ]
-rows += score("papertopics", theme_membership(papers["themes"], keys))
+members = theme_membership(papers["themes"], keys)
+rows += score("papertopics", members)
+# what reading the borderline lists can recover: recall with every borderline paper taken too
+near = members | theme_membership(papers["borderline_themes"], keys)
+with_near = pd.DataFrame(near[labelled], columns=keys)
+rows += metric_rows(BORDERLINE_METHOD, theme_metrics(truth, with_near)[["recall"]])
 kw = keyword_baseline(papers["title"].tolist(), papers["abstract"].tolist())
 rows += score("keyword search", kw[keys].to_numpy(bool))
 
