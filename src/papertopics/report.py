@@ -27,6 +27,7 @@ import pandas as pd
 
 from papertopics.evaluate import BORDERLINE_METHOD
 from papertopics.figures import NO_THEME, term_papers, theme_colours
+from papertopics.tables import theme_membership
 from papertopics.themes import themes_from_config
 
 __all__ = [
@@ -445,10 +446,14 @@ def report_context(
     theme_keys = themes["theme"].tolist()
     theme_index = {key: i for i, key in enumerate(theme_keys)}
     colours = theme_colours(theme_keys)
-    members = papers["themes"].map(_split)
     # papers.csv written before borderline themes existed has no such columns
-    near = papers.get("borderline_themes", pd.Series("", index=papers.index)).map(_split)
-    near_evidence = papers.get("borderline_evidence", pd.Series("", index=papers.index))
+    missing = {c: "" for c in ("borderline_themes", "borderline_evidence") if c not in papers}
+    if missing:
+        papers = papers.assign(**missing)
+    members = papers["themes"].map(_split)
+    near = papers["borderline_themes"].map(_split)
+    member_of = theme_membership(papers["themes"], theme_keys)
+    near_of = theme_membership(papers["borderline_themes"], theme_keys)
     topic_labels = {
         int(t): str(lab) for t, lab in zip(topics["topic"], topics["label"], strict=True)
     }
@@ -462,7 +467,7 @@ def report_context(
 
     theme_sections = []
     for row in themes.itertuples(index=False):
-        inside = members.map(lambda m, key=row.theme: key in m).to_numpy()
+        inside = member_of[:, theme_index[row.theme]]
         ranked = papers[inside].sort_values(f"score_{row.theme}", ascending=False, kind="stable")
         texts = (ranked["title"] + ". " + ranked["abstract"]).tolist()
         n_papers = int(row.n_papers)
@@ -485,9 +490,10 @@ def report_context(
         ]
         related.sort(key=lambda t: (not t["owned"], -t["n"], t["topic"]))
         theme = definitions.get(row.theme)  # None for a theme no longer in the config
-        nearly = near.map(lambda m, key=row.theme: key in m).to_numpy()
-        borderline = papers[nearly].assign(evidence=near_evidence[nearly])
-        borderline = borderline.sort_values(f"score_{row.theme}", ascending=False, kind="stable")
+        nearly = near_of[:, theme_index[row.theme]]
+        borderline = papers[nearly].sort_values(
+            f"score_{row.theme}", ascending=False, kind="stable"
+        )
         theme_sections.append(
             {
                 "key": row.theme,
@@ -506,7 +512,7 @@ def report_context(
                 ],
                 "n_borderline": int(nearly.sum()),
                 "borderline": [
-                    _listed_paper(p, row.theme, p.evidence)
+                    _listed_paper(p, row.theme, p.borderline_evidence)
                     for p in borderline.head(N_BORDERLINE).itertuples(index=False)
                 ],
             }
@@ -576,7 +582,9 @@ def report_context(
             "primary": [theme_index.get(k, -1) for k in papers["primary_theme"]],
             "topic": [int(t) for t in papers["topic"]],
             "evidence": _scored_evidence(members, papers["theme_evidence"], scores, theme_index),
-            "borderline": _scored_evidence(near, near_evidence, scores, theme_index),
+            "borderline": _scored_evidence(
+                near, papers["borderline_evidence"], scores, theme_index
+            ),
             "x": papers["x"].astype(float).fillna(0.0).round(3).tolist(),
             "y": papers["y"].astype(float).fillna(0.0).round(3).tolist(),
         },

@@ -460,7 +460,7 @@
     for (let i = 0; i < N; i++) { if (!P.themes[i].length) nNone++; for (const t of P.themes[i]) themeCounts[t]++; }
     THEMES.forEach((t, k) => selTheme.append(el("option", { value: String(k), text: t.label + " (" + fmt(themeCounts[k]) + ")" })));
     // borderline: scored just below a theme's threshold, not members ("b<k>" in the filter)
-    const near = P.borderline || P.themes.map(() => []);
+    const near = P.borderline;
     const nearCounts = THEMES.map(() => 0);
     for (let i = 0; i < N; i++) for (const [t] of near[i]) nearCounts[t]++;
     THEMES.forEach((t, k) => { if (nearCounts[k]) selTheme.append(el("option", { value: "b" + k, text: "borderline: " + t.label + " (" + fmt(nearCounts[k]) + ")" })); });
