@@ -7,9 +7,10 @@ written by ``../shared/tools/make_listings.py``), of which a sample was labelled
 seed labels' rules (``benchmarks/data/holdout_WINDOW.csv``). Windows: ``2026-03`` (2026-03-02 ..
 2026-03-16, 1,415 papers), ``2025-10`` (from 2025-10-01, 1,647 papers), ``2025-06`` (from
 2025-06-02, 1,967 papers), ``2026-05`` (from 2026-05-04, 2,061 papers), ``2025-08`` (from
-2025-08-04, 1,407 papers) and ``2025-04`` (from 2025-04-07, 1,222 papers). 2026-05, 2025-08 and
-2025-04 were test windows, each scored once after the changes of 2026-12-02 it tests were
-fixed.
+2025-08-04, 1,407 papers), ``2025-04`` (from 2025-04-07, 1,222 papers), ``2025-12`` (from
+2025-12-01, 954 papers) and ``2026-06`` (from 2026-06-01, 2,149 papers). 2026-05, 2025-08,
+2025-04, 2025-12 and 2026-06 were test windows, each scored once after the changes it tests
+were fixed.
 
 Usage:
     .venv/bin/python benchmarks/holdout.py sample WINDOW OUT_DIR
@@ -19,6 +20,12 @@ Usage:
             [--out FILE]
         Run the workflow (cold, on all the window's papers) with ``evaluation.labels`` pointing
         at the hand labels and print the evaluation of the labelled papers.
+    .venv/bin/python benchmarks/holdout.py pool [--seeds RESULTS] [--theme KEY] WINDOW=DIR ...
+        Rescore kept runs (``evaluate --keep DIR``; the seeds: a results folder of ``make run``)
+        with the current package and config, without running the workflow: per set and pooled,
+        precision, recall and F1 of papertopics and the keyword search; F1 pooled per theme at
+        other thresholds; what the borderline lists hold; and, for one theme, how the papers
+        with a single hit sentence score.
     .venv/bin/python benchmarks/holdout.py agreement FIRST SECOND
         Per-theme F1 between two hand labellings of the same papers (label files as read by
         ``evaluation.labels``), e.g. tests/data/seed_labels.csv and
@@ -151,6 +158,126 @@ def agreement(first: Path, second: Path) -> None:
     print(theme_metrics(frames[0], frames[1]).round(3).to_string())
 
 
+def _rescored(results: Path, labels: Path, config: dict):
+    """Score a kept run's papers with the current package: (theme result, labelled, truth)."""
+    import numpy as np
+    import pandas as pd
+
+    from papertopics.listings import read_papers
+    from papertopics.prefill import theme_embedders, theme_inputs
+    from papertopics.themes import score_themes, themes_from_config
+
+    papers = read_papers(results / "interim" / "papers.jsonl")
+    ids = [p.paper_id for p in papers]
+    assignments = pd.read_csv(results / "interim" / "topics" / "assignments.csv")
+    themes, settings = themes_from_config(config["themes"])
+    papers_model, sense = theme_embedders(
+        config["embedding"], config["themes"], results / "cache" / "embeddings"
+    )
+    result = score_themes(
+        titles=[p.title for p in papers],
+        abstracts=[p.abstract for p in papers],
+        paper_vectors=np.load(results / "interim" / "embeddings.npy"),
+        topics=assignments.set_index("paper_id").loc[ids, "topic"].to_numpy(),
+        themes=themes,
+        settings=settings,
+        **theme_inputs(papers_model, sense, papers, themes, settings),
+    )
+    labelled, truth = label_matrix(ids, load_labels(labels), [t.key for t in themes])
+    return result, labelled, truth, papers
+
+
+def pool(runs: dict[str, tuple[Path, Path]], theme: str) -> None:
+    """Rescore kept runs and print pooled figures (see the module docstring)."""
+    import numpy as np
+    import yaml
+
+    from papertopics.themes import keyword_baseline
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    keys = [d["key"] for d in config["themes"]["definitions"]]
+    print("sets:", ", ".join(runs), "| themes:", ", ".join(keys))
+
+    def counts(pred, truth):  # true positives, false positives, misses per theme
+        return np.stack([(pred & truth).sum(0), (pred & ~truth).sum(0), (~pred & truth).sum(0)])
+
+    def show(name, c):
+        p, r = c[0] / np.maximum(c[0] + c[1], 1), c[0] / np.maximum(c[0] + c[2], 1)
+        f = 2 * c[0] / np.maximum(2 * c[0] + c[1] + c[2], 1)
+        cells = " ".join(f"{x:.3f}" for x in f)
+        print(
+            f"{name:34} F1 {cells} | macro {f.mean():.3f} | P {p.round(2)} R {r.round(2)}"
+            f" | TP {c[0].sum()} FP {c[1].sum()} FN {c[2].sum()}"
+        )
+
+    total = {"papertopics": 0, "keyword search": 0}
+    sweep = {t: 0 for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)}
+    border = np.zeros((5, len(keys)), dtype=int)
+    one_hit = []
+    for name, (results, labels) in runs.items():
+        result, labelled, truth, papers = _rescored(results, labels, config)
+        scores = result.scores[keys].to_numpy()
+        keyword = keyword_baseline([p.title for p in papers], [p.abstract for p in papers])
+        for method, pred in (
+            ("papertopics", result.assigned[keys].to_numpy()[labelled]),
+            ("keyword search", keyword[keys].to_numpy(bool)[labelled]),
+        ):
+            c = counts(pred, truth)
+            total[method] = total[method] + c
+            show(f"{name} {method}", c)
+        for t in sweep:
+            sweep[t] = sweep[t] + counts(scores[labelled] >= t, truth)
+        near = result.borderline[keys].to_numpy()
+        missed = ~result.assigned[keys].to_numpy()[labelled] & truth
+        row = [
+            result.assigned[keys].to_numpy().sum(0),
+            near.sum(0),
+            (near[labelled] & truth).sum(0),
+            (near[labelled] & ~truth).sum(0),
+            missed.sum(0),
+        ]
+        border += np.stack(row)
+        print(
+            f"{name}: {len(papers)} papers; members {row[0]}, borderline {row[1]}; "
+            f"labelled misses {row[4]}, of them borderline {row[2]}; "
+            f"borderline labelled non-members {row[3]}"
+        )
+        j = keys.index(theme)
+        hits = result.extra["hits"][theme].to_numpy()[labelled]
+        for k in np.nonzero(hits == 1)[0]:
+            i = np.nonzero(labelled)[0][k]
+            one_hit.append(
+                (
+                    truth[k, j],
+                    result.assigned[theme].iloc[i],
+                    result.extra["semantic"][theme].iloc[i],
+                    result.extra["sense"][theme].iloc[i],
+                )
+            )
+    print()
+    for method, c in total.items():
+        show(f"all sets {method}", c)
+    print("F1 pooled per theme at threshold:")
+    for t, c in sweep.items():
+        f = 2 * c[0] / np.maximum(2 * c[0] + c[1] + c[2], 1)
+        print(f"  {t:.2f}: " + " ".join(f"{x:.3f}" for x in f) + f" (FP {c[1]}, FN {c[2]})")
+    print(
+        f"borderline, all sets: members {border[0]} ({border[0].sum()}), borderline {border[1]} "
+        f"({border[1].sum()}); labelled misses {border[4]} ({border[4].sum()}), of them "
+        f"borderline {border[2]} ({border[2].sum()}); borderline labelled non-members "
+        f"{border[3]} ({border[3].sum()})"
+    )
+    y, assigned, z_doc, z_sense = (np.array(v) for v in zip(*one_hit, strict=True))
+    print(
+        f"{theme}, labelled papers with one hit sentence: {y.sum()} positives "
+        f"({(assigned & y).sum()} assigned), {(~y).sum()} negatives ({(assigned & ~y).sum()} "
+        f"assigned); mean z paper {z_doc[y].mean():.2f} / {z_doc[~y].mean():.2f}, "
+        f"mean z sentence {z_sense[y].mean():.2f} / {z_sense[~y].mean():.2f}; "
+        f"z sentence >= 3: {(z_sense[y] >= 3).sum()} positives, {(z_sense[~y] >= 3).sum()} "
+        f"negatives"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -162,6 +289,10 @@ def main() -> None:
     p_eval.add_argument("--keep", type=Path, default=None)
     p_eval.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p_eval.add_argument("--out", type=Path, default=None, help="write the evaluation as JSON")
+    p_pool = sub.add_parser("pool")
+    p_pool.add_argument("runs", nargs="+", metavar="WINDOW=DIR")
+    p_pool.add_argument("--seeds", type=Path, default=None, help="results folder of make run")
+    p_pool.add_argument("--theme", default="distillation")
     p_agree = sub.add_parser("agreement")
     p_agree.add_argument("first", type=Path)
     p_agree.add_argument("second", type=Path)
@@ -170,6 +301,16 @@ def main() -> None:
         sample(args.window, args.out)
     elif args.command == "agreement":
         agreement(args.first, args.second)
+    elif args.command == "pool":
+        runs = {}
+        if args.seeds is not None:
+            runs["seeds"] = (args.seeds, ROOT / "tests" / "data" / "seed_labels.csv")
+        for item in args.runs:
+            window, _, folder = item.partition("=")
+            if window not in WINDOWS:
+                parser.error(f"unknown window {window!r} in {item!r}")
+            runs[window] = (Path(folder) / "work" / "results", labels_path(window))
+        pool(runs, args.theme)
     else:
         evaluate(args.window, args.keep, parse_overrides(args.set), args.out)
 
