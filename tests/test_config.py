@@ -197,6 +197,15 @@ def set_key(path, value):
             set_key("input.listings_dir", "empty"),
             "config.yaml: input.listings_dir: folder 'empty' holds no listing (*.txt, *.jsonl",
         ),
+        (
+            set_key("evaluation.labels", "labels.csv"),
+            "labels.csv: line 3: unknown theme 'distilation' (themes: federated_learning, "
+            "distillation, moe, continual_learning, tool_use) (evaluation.labels)",
+        ),
+        (
+            set_key("evaluation.labels", "missing.csv"),
+            "missing.csv: cannot read hand labels ([Errno 2] No such file or directory:",
+        ),
     ],
 )
 def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, change, message):
@@ -204,6 +213,7 @@ def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, ch
     (tmp_path / "listings" / "day.txt").write_text("a listing")
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.md").write_text("not a listing")
+    (tmp_path / "labels.csv").write_text("title,themes\nA paper,moe\nAnother paper,distilation\n")
     config["input"]["listings_dir"] = "listings"
     change(config)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))

@@ -16,8 +16,10 @@ from papertopics.evaluate import (
 from papertopics.listings import paper_id
 
 
-def test_seed_labels_cover_every_seed_paper_once(root):
-    labels = load_labels(root / "tests" / "data" / "seed_labels.csv")
+def test_seed_labels_cover_every_seed_paper_once(root, config):
+    labels = load_labels(
+        root / "tests" / "data" / "seed_labels.csv", config["themes"]["definitions"]
+    )
     assert len(labels) == 165
     assert labels["paper_id"].is_unique
     keys = {"federated_learning", "distillation", "moe", "continual_learning", "tool_use"}

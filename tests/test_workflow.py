@@ -91,6 +91,8 @@ def test_output_contract(run):
     evaluation = pd.read_csv(work / "results/tables/evaluation.csv")
     assert {"papertopics", "keyword search"} <= set(evaluation["method"])
     assert {"macro_f1", "npmi", "topic_diversity", "stability_ari"} <= set(evaluation["metric"])
+    counted = evaluation[evaluation["method"] == "labels"].set_index("metric")["value"]
+    assert counted.to_dict() == {"n_papers": 44, "n_unmatched": 165 - 44}  # the seed labels
     for name in ("theme_sizes", "paper_map", "theme_terms", "themes_by_listing"):
         for ext in ("png", "svg"):
             assert (work / "results/figures" / f"{name}.{ext}").stat().st_size > 1000

@@ -7,20 +7,20 @@ assignments between refits with different random seeds.
 
 from __future__ import annotations
 
-import io
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from papertopics.listings import paper_id
+from papertopics.labels import LabelError, read_labels
 from papertopics.topics import TopicSettings, count_vectorizer, umap_class
 
 __all__ = [
     "BORDERLINE_METHOD",
+    "LabelError",
     "label_matrix",
     "load_labels",
     "metric_rows",
@@ -38,26 +38,16 @@ log = logging.getLogger(__name__)
 BORDERLINE_METHOD = "papertopics with its borderline papers"
 
 
-def load_labels(path: str | Path) -> pd.DataFrame:
-    """Read a hand-label file: ``#`` comment lines, then CSV ``title,themes``.
-
-    Themes in a cell are joined by ``;``.
+def load_labels(path: str | Path, themes: Sequence[Mapping] | None = None) -> pd.DataFrame:
+    """Hand labels as a frame: :func:`papertopics.labels.read_labels`, one row per title.
 
     Returns:
-        The labels with a ``paper_id`` column derived from each title.
+        Columns ``title``, ``themes`` (keys joined by ``;``), ``line`` and ``paper_id``.
 
     Raises:
-        ValueError: When the file lacks the ``title`` or ``themes`` column.
+        LabelError: See :func:`papertopics.labels.read_labels`.
     """
-    lines = [
-        line for line in Path(path).read_text("utf-8").splitlines(True) if not line.startswith("#")
-    ]
-    labels = pd.read_csv(io.StringIO("".join(lines)), keep_default_na=False, dtype=str)
-    missing = {"title", "themes"} - set(labels.columns)
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-    labels["paper_id"] = labels["title"].map(paper_id)
-    return labels
+    return pd.DataFrame(read_labels(path, themes), columns=["title", "themes", "line", "paper_id"])
 
 
 def label_matrix(

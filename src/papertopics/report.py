@@ -655,6 +655,7 @@ def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
         "topic_diversity": "Topic diversity: unique share of the top-10 words",
         "stability_ari": "Stability: adjusted Rand index of topic assignments",
         "n_papers": "Hand-labelled papers",
+        "n_unmatched": "Hand-labelled titles that are not papers of this corpus",
     }
     measures = [
         {"name": names[r.metric], "scope": r.scope, "value": float(r.value)}

@@ -11,6 +11,7 @@ from papertopics.config import (
     validate_config,
 )
 from papertopics.embed import resolve_model
+from papertopics.labels import LabelError, read_labels
 
 
 # A config error stops the run before any job with one line naming the file and key.
@@ -31,6 +32,12 @@ LISTINGS = listing_names(listing_files(config["input"]["listings_dir"]))
 PER_LISTING_EMBEDDING = config["embedding"].pop("per_listing")
 THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
 EVALUATE = bool(config["evaluation"]["labels"])
+# A bad hand-label file stops the run before any job too (it is read again by rule evaluate).
+if EVALUATE:
+    try:
+        read_labels(config["evaluation"]["labels"], config["themes"]["definitions"])
+    except LabelError as err:
+        raise SystemExit(f"papertopics: {err} (evaluation.labels)") from None
 #: The previous run's snapshot (state kept between runs, like the embedding cache).
 HISTORY = "results/history"
 #: The software of every rule (`snakemake --use-conda`); paths are relative to workflow/rules/.

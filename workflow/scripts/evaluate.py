@@ -28,8 +28,22 @@ keys = [d["key"] for d in definitions]
 papers = pd.read_csv(snakemake.input.papers, keep_default_na=False)
 embeddings = np.load(snakemake.input.embeddings)
 docs = [paper_text(t, a) for t, a in zip(papers["title"], papers["abstract"], strict=True)]
-labelled, truth = label_matrix(papers["paper_id"], load_labels(snakemake.input.labels), keys)
+labels = load_labels(snakemake.input.labels, definitions)
+labelled, truth = label_matrix(papers["paper_id"], labels, keys)
+unmatched = labels[~labels["paper_id"].isin(papers["paper_id"])]
 log.info("%d of %d papers have hand labels", labelled.sum(), len(papers))
+if len(unmatched):
+    log.warning(
+        "%d labelled titles are not papers of this corpus, e.g. %s (line %d)",
+        len(unmatched),
+        unmatched["title"].iloc[0],
+        unmatched["line"].iloc[0],
+    )
+if not labelled.any():
+    raise SystemExit(
+        f"papertopics: {snakemake.input.labels}: none of its {len(labels)} titles is a paper "
+        "of this corpus (evaluation.labels)"
+    )
 truth = pd.DataFrame(truth, columns=keys)
 
 
@@ -39,7 +53,8 @@ def score(method, predicted):
 
 
 rows = [
-    {"method": "labels", "metric": "n_papers", "scope": "labelled", "value": int(labelled.sum())}
+    {"method": "labels", "metric": "n_papers", "scope": "labelled", "value": int(labelled.sum())},
+    {"method": "labels", "metric": "n_unmatched", "scope": "labelled", "value": len(unmatched)},
 ]
 members = theme_membership(papers["themes"], keys)
 rows += score("papertopics", members)
