@@ -72,12 +72,12 @@ def main() -> None:
 
     base = score({})
     # the scorer's components, per labelled paper and theme, as in its logistic formula
-    hits = base.extra["hits"].to_numpy()[rows]
+    has = base.extra["hits"].to_numpy()[rows] > 0
     features = np.stack(
         [
             base.extra["semantic"].to_numpy()[rows],
-            (hits > 0) * np.nan_to_num(base.extra["sense"].to_numpy()[rows]),
-            np.log1p(hits),
+            has * np.nan_to_num(base.extra["sense"].to_numpy()[rows]),
+            has * np.log1p(base.extra["weighted_hits"].to_numpy()[rows]),
         ],
         axis=-1,
     )

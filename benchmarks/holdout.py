@@ -26,6 +26,11 @@ Usage:
         precision, recall and F1 of papertopics and the keyword search; F1 pooled per theme at
         other thresholds; what the borderline lists hold; and, for one theme, how the papers
         with a single hit sentence score.
+    .venv/bin/python benchmarks/holdout.py refit [--seeds RESULTS] WINDOW=DIR ...
+        Leave one set out: refit the scorer's four shared weights (bias, semantic, sense,
+        term: a logistic regression on the scorer's own components, as
+        ``bench_theme_cv.py`` does within the seeds) on the other sets' labelled papers, score
+        the set left out with them, and compare per set and pooled with the config's weights.
     .venv/bin/python benchmarks/holdout.py agreement FIRST SECOND
         Per-theme F1 between two hand labellings of the same papers (label files as read by
         ``evaluation.labels``), e.g. tests/data/seed_labels.csv and
@@ -67,6 +72,8 @@ WINDOWS = {
     "2025-12": ("2025-12-01", 20251201),
     "2026-06": ("2026-06-01", 20260601),
 }
+#: windows labelled blind and scored once, after the changes they test were fixed
+TEST_WINDOWS = ("2026-05", "2025-08", "2025-04", "2025-12", "2026-06")
 DAYS, PER_THEME, UNIFORM = 10, 30, 60
 NETS = {
     "federated_learning": r"federat|\bclients?\b|decentrali[sz]ed|\bsilos?\b",
@@ -158,8 +165,13 @@ def agreement(first: Path, second: Path) -> None:
     print(theme_metrics(frames[0], frames[1]).round(3).to_string())
 
 
-def _rescored(results: Path, labels: Path, config: dict):
-    """Score a kept run's papers with the current package: (theme result, labelled, truth)."""
+def _rescorer(results: Path, labels: Path, config: dict):
+    """A kept run's papers, ready to score with the current package.
+
+    Returns:
+        ``(score, labelled, truth, papers)``: ``score(settings=None)`` scores every paper
+        (the config's scoring settings unless others are given) and returns the theme result.
+    """
     import numpy as np
     import pandas as pd
 
@@ -174,17 +186,108 @@ def _rescored(results: Path, labels: Path, config: dict):
     papers_model, sense = theme_embedders(
         config["embedding"], config["themes"], results / "cache" / "embeddings"
     )
-    result = score_themes(
-        titles=[p.title for p in papers],
-        abstracts=[p.abstract for p in papers],
-        paper_vectors=np.load(results / "interim" / "embeddings.npy"),
-        topics=assignments.set_index("paper_id").loc[ids, "topic"].to_numpy(),
-        themes=themes,
-        settings=settings,
-        **theme_inputs(papers_model, sense, papers, themes, settings),
-    )
+    inputs = theme_inputs(papers_model, sense, papers, themes, settings)
+    vectors = np.load(results / "interim" / "embeddings.npy")
+    topics = assignments.set_index("paper_id").loc[ids, "topic"].to_numpy()
+
+    def score(other=None):
+        return score_themes(
+            titles=[p.title for p in papers],
+            abstracts=[p.abstract for p in papers],
+            paper_vectors=vectors,
+            topics=topics,
+            themes=themes,
+            settings=other or settings,
+            **inputs,
+        )
+
     labelled, truth = label_matrix(ids, load_labels(labels), [t.key for t in themes])
-    return result, labelled, truth, papers
+    return score, labelled, truth, papers
+
+
+def _rescored(results: Path, labels: Path, config: dict):
+    """Score a kept run's papers with the current package: (theme result, labelled, truth)."""
+    score, labelled, truth, papers = _rescorer(results, labels, config)
+    return score(), labelled, truth, papers
+
+
+def _f1(c):
+    """Per-theme F1 from stacked true positives, false positives and misses."""
+    import numpy as np
+
+    return 2 * c[0] / np.maximum(2 * c[0] + c[1] + c[2], 1)
+
+
+def _counts(pred, truth):
+    """True positives, false positives and misses per theme, stacked."""
+    import numpy as np
+
+    return np.stack([(pred & truth).sum(0), (pred & ~truth).sum(0), (~pred & truth).sum(0)])
+
+
+def refit(runs: dict[str, tuple[Path, Path]]) -> None:
+    """Leave one set out: refit the scorer's four shared weights on the others, score it."""
+    import dataclasses
+
+    import numpy as np
+    import yaml
+    from sklearn.linear_model import LogisticRegression
+
+    from papertopics.themes import themes_from_config
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    _, settings = themes_from_config(config["themes"])
+    keys = [d["key"] for d in config["themes"]["definitions"]]
+    sets = {}
+    for name, (results, labels) in runs.items():
+        score, labelled, truth, _ = _rescorer(results, labels, config)
+        result = score()
+        extra = {k: v[keys].to_numpy()[labelled] for k, v in result.extra.items()}
+        has = extra["hits"] > 0
+        # the scorer's components, as in its logistic formula (papertopics.themes.score_themes)
+        features = np.stack(
+            [
+                extra["semantic"],
+                has * np.nan_to_num(extra["sense"]),
+                has * np.log1p(extra["weighted_hits"]),
+            ],
+            axis=-1,
+        )
+        sets[name] = (score, labelled, truth, features, result.assigned[keys].to_numpy())
+    totals = {(method, scope): 0 for method in ("config", "refitted") for scope in ("all", "test")}
+    print("sets:", ", ".join(runs), "| themes:", ", ".join(keys))
+    for held, (score, labelled, truth, _, assigned) in sets.items():
+        others = [v for name, v in sets.items() if name != held]
+        model = LogisticRegression(max_iter=5000).fit(
+            np.concatenate([v[3].reshape(-1, 3) for v in others]),
+            np.concatenate([v[2].reshape(-1) for v in others]),
+        )
+        weights = dict(
+            zip(
+                ("semantic_weight", "sense_weight", "term_weight"),
+                model.coef_[0].tolist(),
+                strict=True,
+            ),
+            bias=float(model.intercept_[0]),
+        )
+        refitted = score(dataclasses.replace(settings, **weights)).assigned[keys].to_numpy()
+        cells = []
+        for method, pred in (("config", assigned), ("refitted", refitted)):
+            c = _counts(pred[labelled], truth)
+            for scope in ("all", "test") if held in TEST_WINDOWS else ("all",):
+                totals[method, scope] = totals[method, scope] + c
+            cells.append(f"{method} {_f1(c).mean():.3f} [{' '.join(f'{x:.2f}' for x in _f1(c))}]")
+        shown = ", ".join(f"{k} {v:.2f}" for k, v in weights.items())
+        print(f"{held:8} " + " | ".join(cells) + f" | refitted on the others: {shown}")
+    for (method, scope), c in totals.items():
+        if isinstance(c, int):  # no test window among the sets
+            continue
+        f = _f1(c)
+        print(
+            f"pooled, {'all sets' if scope == 'all' else 'test windows'}, {method:8} "
+            f"macro {f.mean():.3f} [{' '.join(f'{x:.3f}' for x in f)}]"
+            f" | TP {c[0].sum()} FP {c[1].sum()} FN {c[2].sum()}"
+        )
 
 
 def pool(runs: dict[str, tuple[Path, Path]], theme: str) -> None:
@@ -198,12 +301,8 @@ def pool(runs: dict[str, tuple[Path, Path]], theme: str) -> None:
     keys = [d["key"] for d in config["themes"]["definitions"]]
     print("sets:", ", ".join(runs), "| themes:", ", ".join(keys))
 
-    def counts(pred, truth):  # true positives, false positives, misses per theme
-        return np.stack([(pred & truth).sum(0), (pred & ~truth).sum(0), (~pred & truth).sum(0)])
-
     def show(name, c):
-        p, r = c[0] / np.maximum(c[0] + c[1], 1), c[0] / np.maximum(c[0] + c[2], 1)
-        f = 2 * c[0] / np.maximum(2 * c[0] + c[1] + c[2], 1)
+        p, r, f = c[0] / np.maximum(c[0] + c[1], 1), c[0] / np.maximum(c[0] + c[2], 1), _f1(c)
         cells = " ".join(f"{x:.3f}" for x in f)
         print(
             f"{name:34} F1 {cells} | macro {f.mean():.3f} | P {p.round(2)} R {r.round(2)}"
@@ -222,11 +321,11 @@ def pool(runs: dict[str, tuple[Path, Path]], theme: str) -> None:
             ("papertopics", result.assigned[keys].to_numpy()[labelled]),
             ("keyword search", keyword[keys].to_numpy(bool)[labelled]),
         ):
-            c = counts(pred, truth)
+            c = _counts(pred, truth)
             total[method] = total[method] + c
             show(f"{name} {method}", c)
         for t in sweep:
-            sweep[t] = sweep[t] + counts(scores[labelled] >= t, truth)
+            sweep[t] = sweep[t] + _counts(scores[labelled] >= t, truth)
         near = result.borderline[keys].to_numpy()
         missed = ~result.assigned[keys].to_numpy()[labelled] & truth
         row = [
@@ -259,8 +358,7 @@ def pool(runs: dict[str, tuple[Path, Path]], theme: str) -> None:
         show(f"all sets {method}", c)
     print("F1 pooled per theme at threshold:")
     for t, c in sweep.items():
-        f = 2 * c[0] / np.maximum(2 * c[0] + c[1] + c[2], 1)
-        print(f"  {t:.2f}: " + " ".join(f"{x:.3f}" for x in f) + f" (FP {c[1]}, FN {c[2]})")
+        print(f"  {t:.2f}: " + " ".join(f"{x:.3f}" for x in _f1(c)) + f" (FP {c[1]}, FN {c[2]})")
     print(
         f"borderline, all sets: members {border[0]} ({border[0].sum()}), borderline {border[1]} "
         f"({border[1].sum()}); labelled misses {border[4]} ({border[4].sum()}), of them "
@@ -293,6 +391,9 @@ def main() -> None:
     p_pool.add_argument("runs", nargs="+", metavar="WINDOW=DIR")
     p_pool.add_argument("--seeds", type=Path, default=None, help="results folder of make run")
     p_pool.add_argument("--theme", default="distillation")
+    p_refit = sub.add_parser("refit")
+    p_refit.add_argument("runs", nargs="+", metavar="WINDOW=DIR")
+    p_refit.add_argument("--seeds", type=Path, default=None, help="results folder of make run")
     p_agree = sub.add_parser("agreement")
     p_agree.add_argument("first", type=Path)
     p_agree.add_argument("second", type=Path)
@@ -301,7 +402,7 @@ def main() -> None:
         sample(args.window, args.out)
     elif args.command == "agreement":
         agreement(args.first, args.second)
-    elif args.command == "pool":
+    elif args.command in ("pool", "refit"):
         runs = {}
         if args.seeds is not None:
             runs["seeds"] = (args.seeds, ROOT / "tests" / "data" / "seed_labels.csv")
@@ -310,7 +411,10 @@ def main() -> None:
             if window not in WINDOWS:
                 parser.error(f"unknown window {window!r} in {item!r}")
             runs[window] = (Path(folder) / "work" / "results", labels_path(window))
-        pool(runs, args.theme)
+        if args.command == "pool":
+            pool(runs, args.theme)
+        else:
+            refit(runs)
     else:
         evaluate(args.window, args.keep, parse_overrides(args.set), args.out)
 
