@@ -6,6 +6,7 @@ import pytest
 
 from papertopics.evaluate import (
     label_matrix,
+    label_rows,
     load_labels,
     metric_rows,
     npmi_coherence,
@@ -35,6 +36,20 @@ def test_label_matrix_aligns_by_title_identity():
     )
     assert labelled.tolist() == [True, False, True]
     assert truth.tolist() == [[True, True], [False, False]]
+
+
+def test_label_rows_count_labelled_unmatched_and_per_theme():
+    labels = pd.DataFrame({"title": ["A Study.", "B", "Gone"], "themes": ["x;y", "", "x"]})
+    labels["paper_id"] = labels["title"].map(paper_id)
+    rows = label_rows(labels, [paper_id("a study"), paper_id("C"), paper_id("b")], ["x", "y", "z"])
+    assert {(r["metric"], r["scope"]): r["value"] for r in rows} == {
+        ("n_papers", "labelled"): 2,
+        ("n_unmatched", "labelled"): 1,
+        ("support", "x"): 1,
+        ("support", "y"): 1,
+        ("support", "z"): 0,
+    }
+    assert {r["method"] for r in rows} == {"labels"}
 
 
 def test_top_words_split_bigrams_and_dedupe():

@@ -370,3 +370,29 @@ def test_evaluation_says_what_the_borderline_lists_recover(tmp_path):
     assert f"<td>{BORDERLINE_METHOD}</td>" not in f1_table  # recall only: no F1 row
     plain = render(tmp_path, evaluation=evaluation[evaluation["method"] == "papertopics"])
     assert "for a reader who also takes" not in plain
+
+
+def test_evaluation_states_the_labels_it_had(tmp_path):
+    counts = pd.DataFrame(
+        {
+            "method": ["labels"] * 3,
+            "metric": ["n_papers", "n_unmatched", "support"],
+            "scope": ["labelled", "labelled", "fed"],
+            "value": [12, 3, 4],
+        }
+    )
+    scored = pd.DataFrame(
+        {"method": ["papertopics"], "metric": ["macro_f1"], "scope": ["macro"], "value": [0.9]}
+    )
+    section = render(tmp_path, evaluation=pd.concat([counts, scored])).split('id="evaluation"')[1]
+    assert "12 papers of this corpus are hand-labelled; 3 labelled titles are not among" in section
+    assert '<td>Labelled papers in the theme</td><td class="num">4</td>' in section
+    assert '<td>labels</td><td>n_papers</td><td>labelled</td><td class="num">12</td>' in section
+    assert "nothing was evaluated" not in section
+    counts["value"] = [0, 15, 0]
+    section = render(tmp_path, evaluation=counts).split('id="evaluation"')[1]
+    assert "0 papers of this corpus are hand-labelled; 15 labelled titles" in section
+    assert (
+        "None of the labelled titles is a paper of this corpus, so nothing was evaluated" in section
+    )
+    assert "<h3>Topics</h3>" not in section

@@ -627,6 +627,39 @@ def test_keyword_baseline_patterns():
     }
 
 
+def test_keyword_baseline_of_other_themes_uses_their_keywords():
+    themes, _ = themes_from_config(
+        {
+            "definitions": [
+                {"key": "moe", "label": "MoE", "description": "d", "keywords": ["routing"]},
+                {
+                    "key": "rag",
+                    "label": "RAG",
+                    "description": "Retrieval-augmented generation",
+                    "keywords": ["retrieval-augmented", "RAG"],
+                    "exclude": ["rag doll"],
+                },
+            ]
+        }
+    )
+    base = keyword_baseline(
+        ["A", "B", "C", "D"],
+        [
+            "Retrieval augmented generation with MoE.",
+            "A rag doll; fragment; routing.",
+            "RAGs and retrievers.",
+            "Nothing.",
+        ],
+        themes,
+    )
+    # a built-in key keeps the pattern (not its configured keywords); another theme
+    # matches its keywords as the scorer does, exclusions aside ("rag" is an acronym: case)
+    assert base.to_dict("list") == {
+        "moe": [True, False, False, False],
+        "rag": [True, False, True, False],
+    }
+
+
 def test_theme_metrics_values():
     true = pd.DataFrame({"a": [True, True, False, False], "b": [True, False, False, False]})
     pred = pd.DataFrame({"a": [True, False, True, False], "b": [True, False, False, False]})
@@ -636,6 +669,18 @@ def test_theme_metrics_values():
     assert table.loc["b", "f1"] == pytest.approx(1.0)
     assert table.loc["macro", "f1"] == pytest.approx(0.75)
     assert table.loc["macro", "support"] == 3
+
+
+def test_theme_metrics_leave_themes_without_labels_out_of_the_macro_average():
+    true = pd.DataFrame({"a": [True, False], "b": [False, False], "c": [False, False]})
+    pred = pd.DataFrame({"a": [True, False], "b": [False, True], "c": [False, False]})
+    table = theme_metrics(true, pred)
+    assert table.loc["b", "precision"] == 0.0  # predicted, never labelled
+    assert np.isnan(table.loc["c", "precision"])  # neither
+    assert table[["recall", "f1"]].loc[["b", "c"]].isna().all().all()
+    assert table.loc["macro", "f1"] == 1.0 and table.loc["macro", "precision"] == 1.0
+    empty = theme_metrics(true[["b"]], pred[["b"]])
+    assert np.isnan(empty.loc["macro", "f1"])
 
 
 def test_whole_paper_prefilter_finds_exactly_the_sentence_hits():

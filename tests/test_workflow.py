@@ -39,6 +39,15 @@ def run(tmp_path_factory):
     config["input"]["listings_dir"] = "listings"
     config["input"]["year"] = 2024
     config["evaluation"]["labels"] = str(root / "tests" / "data" / "seed_labels.csv")
+    # a theme of the user's own, which the labels and the built-in keyword search do not know
+    config["themes"]["definitions"].append(
+        {
+            "key": "rag",
+            "label": "Retrieval-augmented generation",
+            "description": "A language model retrieves documents to ground what it generates.",
+            "keywords": ["retrieval-augmented", "RAG", "retriever"],
+        }
+    )
     (work / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     result = snakemake(root, work)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -91,8 +100,12 @@ def test_output_contract(run):
     evaluation = pd.read_csv(work / "results/tables/evaluation.csv")
     assert {"papertopics", "keyword search"} <= set(evaluation["method"])
     assert {"macro_f1", "npmi", "topic_diversity", "stability_ari"} <= set(evaluation["metric"])
-    counted = evaluation[evaluation["method"] == "labels"].set_index("metric")["value"]
-    assert counted.to_dict() == {"n_papers": 44, "n_unmatched": 165 - 44}  # the seed labels
+    counted = evaluation[evaluation["method"] == "labels"].set_index(["metric", "scope"])["value"]
+    assert counted["n_papers", "labelled"] == 44 and counted["n_unmatched", "labelled"] == 121
+    assert counted["support", "rag"] == 0 and counted["support", "federated_learning"] > 0
+    scored = evaluation.set_index(["method", "metric", "scope"])["value"]
+    assert ("keyword search", "precision", "rag") in scored.index  # its keywords' search
+    assert ("papertopics", "f1", "rag") not in scored.index  # no labels: no F1
     for name in ("theme_sizes", "paper_map", "theme_terms", "themes_by_listing"):
         for ext in ("png", "svg"):
             assert (work / "results/figures" / f"{name}.{ext}").stat().st_size > 1000

@@ -22,6 +22,7 @@ __all__ = [
     "BORDERLINE_METHOD",
     "LabelError",
     "label_matrix",
+    "label_rows",
     "load_labels",
     "metric_rows",
     "npmi_coherence",
@@ -66,6 +67,31 @@ def label_matrix(
         dtype=bool,
     ).reshape(-1, len(keys))
     return labelled, truth
+
+
+def label_rows(labels: pd.DataFrame, paper_ids: Sequence[str], keys: Sequence[str]) -> list[dict]:
+    """The evaluation rows that describe the labels against the corpus (method ``labels``).
+
+    Args:
+        labels: :func:`load_labels` output.
+        paper_ids: The corpus's paper ids.
+        keys: Theme keys.
+
+    Returns:
+        ``n_papers`` (labelled papers of the corpus), ``n_unmatched`` (labelled titles that are
+        not papers of the corpus) and, per theme, ``support`` (labelled papers carrying it).
+    """
+    labelled, truth = label_matrix(paper_ids, labels, keys)
+    found = labels["paper_id"].isin(set(paper_ids))
+    rows = [
+        {"metric": "n_papers", "scope": "labelled", "value": int(labelled.sum())},
+        {"metric": "n_unmatched", "scope": "labelled", "value": int((~found).sum())},
+    ]
+    rows += [
+        {"metric": "support", "scope": key, "value": int(n)}
+        for key, n in zip(keys, truth.sum(axis=0), strict=True)
+    ]
+    return [{"method": "labels", **row} for row in rows]
 
 
 def top_words(terms: Sequence[str], n: int = 10) -> list[str]:

@@ -636,16 +636,20 @@ def report_context(
 
 
 def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
-    """F1 per method and theme (macro-F1 last), and the topic measures, for the report."""
+    """F1 per method and theme (macro-F1 last), the labels' counts and the topic measures."""
     labels = dict(zip(themes["theme"], themes["label"], strict=True))
+    counted = {
+        (r.metric, r.scope): int(r.value)
+        for r in evaluation.itertuples(index=False)
+        if r.method == "labels"
+    }
     f1 = evaluation[evaluation["metric"].isin(["f1", "macro_f1"])]
     methods = list(dict.fromkeys(f1["method"]))
-    scopes = [key for key in labels if key in set(f1["scope"])]
     value = {(r.method, r.scope): float(r.value) for r in f1.itertuples(index=False)}
     rows = [
         {
             "method": method,
-            "values": [value.get((method, scope)) for scope in scopes],
+            "values": [value.get((method, key)) for key in labels],
             "macro": value.get((method, "macro")),
         }
         for method in methods
@@ -654,8 +658,6 @@ def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
         "npmi": "NPMI coherence of the topics' top-10 words (−1 to 1)",
         "topic_diversity": "Topic diversity: unique share of the top-10 words",
         "stability_ari": "Stability: adjusted Rand index of topic assignments",
-        "n_papers": "Hand-labelled papers",
-        "n_unmatched": "Hand-labelled titles that are not papers of this corpus",
     }
     measures = [
         {"name": names[r.metric], "scope": r.scope, "value": float(r.value)}
@@ -668,8 +670,12 @@ def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
         if r.metric == "macro_recall"
     }
     with_borderline = recall.get((BORDERLINE_METHOD, "macro"))
+    support = [counted.get(("support", key)) for key in labels]
     return {
-        "themes": [labels[s] for s in scopes],
+        "themes": list(labels.values()),
+        "support": support if any(n is not None for n in support) else None,
+        "n_papers": counted.get(("n_papers", "labelled")),
+        "n_unmatched": counted.get(("n_unmatched", "labelled"), 0),
         "rows": rows,
         "measures": measures,
         "recall": None

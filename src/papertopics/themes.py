@@ -990,31 +990,47 @@ BASELINE_PATTERNS: dict[str, str] = {
 }
 
 
-def keyword_baseline(titles: Sequence[str], abstracts: Sequence[str]) -> pd.DataFrame:
+def keyword_baseline(
+    titles: Sequence[str], abstracts: Sequence[str], themes: Sequence[Theme] | None = None
+) -> pd.DataFrame:
     """The keyword baseline of the evaluation table: one regex per theme over title + abstract.
 
-    Case-insensitive search of ``federated``; ``distill``; ``mixture of experts|MoE``;
+    For the five built-in themes (``BASELINE_PATTERNS``), case-insensitive search of
+    ``federated``; ``distill``; ``mixture of experts|MoE``;
     ``continual|lifelong|catastrophic forgetting|incremental learning``; ``tool|API``, word-ish:
     anchored at the start of a word; "MoE", "mixture of experts", "tool" and "API" must also end
-    the word (plural allowed), so "toolkit" does not count.
+    the word (plural allowed), so "toolkit" does not count. Any other theme: any of its
+    keywords, matched as the scorer matches them, without exclusions or a sense check.
 
     Args:
         titles: Paper titles.
         abstracts: Paper abstracts, aligned with ``titles``.
+        themes: The themes (None: the keys of ``BASELINE_PATTERNS``).
 
     Returns:
-        Boolean DataFrame (positional index), one column per key of ``BASELINE_PATTERNS``.
+        Boolean DataFrame (positional index), one column per theme key.
     """
     texts = [f"{t}. {a}" for t, a in zip(titles, abstracts, strict=True)]
-    out = {}
-    for key, pattern in BASELINE_PATTERNS.items():
-        rx = re.compile(pattern, re.IGNORECASE)
-        out[key] = [rx.search(text) is not None for text in texts]
-    return pd.DataFrame(out)
+    patterns = {key: re.compile(rx, re.IGNORECASE) for key, rx in BASELINE_PATTERNS.items()}
+    if themes is not None:
+        patterns = {
+            theme.key: patterns.get(theme.key)
+            or _alternatives([_term_regex(term) for term in theme.keywords])
+            for theme in themes
+        }
+    return pd.DataFrame(
+        {key: [rx.search(text) is not None for text in texts] for key, rx in patterns.items()},
+        columns=list(patterns),
+        dtype=bool,
+    )
 
 
 def theme_metrics(true: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
     """Per-theme precision, recall and F1, plus their macro average.
+
+    A theme that no labelled paper carries has no recall or F1 (NaN), and a precision only
+    when something was predicted for it (then 0); it is left out of the macro average, which
+    covers the themes the labels hold.
 
     Args:
         true: Boolean frame of hand labels, one column per theme.
@@ -1024,14 +1040,18 @@ def theme_metrics(true: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
         DataFrame indexed by theme key plus a final ``macro`` row, with columns ``precision``,
         ``recall``, ``f1`` and ``support`` (number of true papers; the macro row has the total).
     """
-    from sklearn.metrics import precision_recall_fscore_support  # 1 s to import: only here
-
     keys = list(true.columns)
-    pred = pred.loc[true.index, keys]
-    p, r, f, s = precision_recall_fscore_support(
-        true.to_numpy(dtype=bool), pred.to_numpy(dtype=bool), average=None, zero_division=0
-    )
+    truth = true.to_numpy(dtype=bool)
+    predicted = pred.loc[true.index, keys].to_numpy(dtype=bool)
+    tp = (truth & predicted).sum(axis=0)
+    s, n_predicted = truth.sum(axis=0), predicted.sum(axis=0)
+    held = s > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(n_predicted > 0, tp / n_predicted, np.where(held, 0.0, np.nan))
+        r = np.where(held, tp / s, np.nan)
+        f = np.where(held, 2 * tp / (s + n_predicted), np.nan)
     table = pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s}, index=keys)
-    table.loc["macro"] = [p.mean(), r.mean(), f.mean(), s.sum()]
+    mean = (lambda v: float(v[held].mean())) if held.any() else (lambda v: np.nan)
+    table.loc["macro"] = [mean(p), mean(r), mean(f), s.sum()]
     table["support"] = table["support"].astype(int)
     return table
