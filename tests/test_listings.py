@@ -2,6 +2,8 @@
 
 import datetime as dt
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -377,3 +379,16 @@ def test_atomic_open_keeps_the_old_file_when_the_writer_fails(tmp_path):
         out.write("new\n")
     assert path.read_text() == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_atomic_open_gives_the_permissions_open_would(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        with atomic_open(tmp_path / "table.csv") as out:
+            out.write("x\n")
+        (tmp_path / "plain.csv").write_text("x\n")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "table.csv").stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "plain.csv").stat().st_mode) == mode

@@ -699,12 +699,20 @@ def merge_listings(listings: Iterable[Listing]) -> list[Paper]:
     return list(merged.values())
 
 
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it, then restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_open(path: str | Path, mode: str = "w", **kwargs) -> Iterator[IO]:
     """Open a temporary file beside ``path`` that replaces ``path`` only once it is complete.
 
     An interrupted writer leaves the previous ``path`` as it was (and at most a hidden
-    temporary file).
+    temporary file). The file gets the permissions :func:`open` would give it (the umask
+    applies), so colleagues on a shared file system can read what the pipeline wrote.
 
     Args:
         path: The file to write.
@@ -718,6 +726,8 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs) -> Iterator[IO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); give it what open() would (0666 less umask)
+        os.fchmod(handle, 0o666 & ~_umask())
         with open(handle, mode, **kwargs) as out:
             yield out
             out.flush()
