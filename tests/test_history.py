@@ -179,13 +179,16 @@ def test_changes_table(previous):
     listings = pd.DataFrame(
         {"listing": ["day1", "day2"], "listing_date": ["", ""], "skipped": ["", ""]}
     )
+    snapshot.listings = pd.DataFrame({"listing": ["day0", "day1"], "listing_date": ["", ""]})
+    snapshot.papers["sources"] = ["day1"] * 17 + ["day0;day1"] + ["day0"] * 2
     changes = changes_table(papers, topics, listings, {"a": "A"}, snapshot)
     got = {(r.kind, r.subject): (r.detail, r.n) for r in changes.itertuples()}
     assert got[("listing_added", "day2")] == ("", 1)
+    assert got[("listing_removed", "day0")] == ("", 3)  # the papers it held
     assert got[("new_papers", "all")][1] == 1 and got[("new_papers", "a")] == ("A", 1)
     assert got[("new_topic", "9")] == ("gamma", 1)
-    assert got[("topic_removed", "7")] == ("beta", 0)
-    assert got[("theme_changed", "T1")] == ("a -> none", 1)
+    assert got[("topic_removed", "7")] == ("beta", 10)  # the papers it held
+    assert got[("theme_changed", "T1")] == ("A -> none", 1)  # theme labels
     assert got[("papers_removed", "all")][1] == 18
     first = changes_table(papers, topics, listings, {"a": "A"}, None)
     assert first["kind"].tolist() == ["first_run"]
@@ -212,6 +215,22 @@ def test_papers_placed_over_several_reruns_trigger_a_refit(previous):
     assert place_new_papers(snapshot, ids, new, settings) is not None
     snapshot.params = {"n_placed_since_fit": 4}  # earlier reruns placed 4 papers already
     assert place_new_papers(snapshot, ids, new, settings) is None  # 6 of 22 > 25 %
+
+
+def test_removed_papers_count_towards_a_refit(previous):
+    snapshot, vectors, _ = previous
+    settings = TopicSettings(refit_share=0.25)
+    kept = place_new_papers(snapshot, [f"p{i}" for i in range(4, 20)], vectors[4:], settings)
+    assert kept is not None and kept.params["n_removed_since_fit"] == 4  # 4 of 16: not over
+    assert kept.info["size"].tolist() == [6, 10]
+    assert (
+        place_new_papers(snapshot, [f"p{i}" for i in range(5, 20)], vectors[5:], settings) is None
+    )
+    snapshot.params = {"n_removed_since_fit": 3}  # earlier reruns removed 3 papers already
+    assert place_new_papers(snapshot, [f"p{i}" for i in range(1, 20)], vectors[1:], settings)
+    assert (
+        place_new_papers(snapshot, [f"p{i}" for i in range(2, 20)], vectors[2:], settings) is None
+    )
 
 
 def test_new_papers_that_fit_no_topic_form_a_new_topic_without_refit(previous):

@@ -216,12 +216,12 @@ def test_what_changed_block(tmp_path):
     )
     html = render(tmp_path, changes=changes)
     block = html.split('id="changes"', 1)[1].split("</div>\n  </div>", 1)[0]
-    titles = re.findall(r"<h4>([^<]+) <span", block)
+    titles = re.findall(r"<h4>(.+?)</h4>", block)
     assert titles == [
-        "Listings added",
-        "New papers",
-        "New topics",
-        "Themes that changed",
+        'Listings added <span class="muted">(1)</span>',
+        "New papers",  # its rows hold the counts (a total, then per theme)
+        'New topics <span class="muted">(1)</span>',
+        'Papers whose themes changed <span class="muted">(1)</span>',
         "Odd kind",
     ]
     assert "<b>c&lt;d&gt;.txt</b>" in block and "&lt;b&gt;agents&lt;/b&gt;" in block

@@ -63,7 +63,8 @@ class Snapshot:
 
     Attributes:
         fingerprint: :func:`topic_fingerprint` of that run.
-        papers: ``paper_id, title, themes, topic, x, y``.
+        papers: ``paper_id, title, themes, topic, x, y`` and ``sources`` (the listings that
+            hold each paper, ``;``-joined; absent from snapshots written before it was kept).
         topics: ``topic, label, top_terms`` (list), ``term_weights`` (list).
         centroids: One row per topic, in the order of ``topics``.
         listings: ``listing, listing_date``.
@@ -100,7 +101,8 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     """Write a snapshot; each file is replaced atomically, the metadata last."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    columns = ["paper_id", "title", "themes", "topic", "x", "y"]
+    columns = ["paper_id", "title", "themes", "topic", "x", "y", "sources"]
+    columns = [c for c in columns if c in snapshot.papers.columns]
     with atomic_open(folder / "papers.csv", encoding="utf-8", newline="") as out:
         snapshot.papers[columns].to_csv(out, index=False)
     with atomic_open(folder / "listings.csv", encoding="utf-8", newline="") as out:
@@ -181,10 +183,11 @@ def changes_table(
         previous: The previous run's snapshot (None for a first run).
 
     Returns:
-        Rows ``kind, subject, detail, n``: ``first_run``, ``listing_added``, ``listing_removed``,
-        ``new_papers`` (per theme, and in total), ``papers_removed``, ``new_topic``,
-        ``topic_removed`` and ``theme_changed`` (per paper whose themes changed), or one
-        ``unchanged`` row.
+        Rows ``kind, subject, detail, n``: ``first_run``, ``listing_added`` and
+        ``listing_removed`` (n: the papers the listing holds or held), ``new_papers`` (per
+        theme, and in total), ``papers_removed``, ``new_topic`` and ``topic_removed`` (n: its
+        papers now or before), and ``theme_changed`` (per paper whose themes changed, theme
+        labels before and after), or one ``unchanged`` row.
     """
     rows: list[dict] = []
 
@@ -203,8 +206,10 @@ def changes_table(
             "",
             int((papers["sources"].str.split(";").map(lambda s, n=name: n in s)).sum()),
         )
+    old_sources = previous.papers.get("sources", pd.Series("", index=previous.papers.index))
+    old_sources = old_sources.astype(str).str.split(";")
     for name in sorted(old_listings - set(read["listing"])):
-        add("listing_removed", name, "", 0)
+        add("listing_removed", name, "", old_sources.map(lambda s, n=name: n in s).sum())
     old = previous.papers.set_index("paper_id")
     is_new = ~papers["paper_id"].isin(old.index)
     new = papers[is_new]
@@ -223,12 +228,17 @@ def changes_table(
             add("new_topic", str(row.topic), row.label, row.size)
     for topic in sorted(old_topics - set(topics["topic"]) - {-1}):
         label = previous.topics.set_index("topic").at[topic, "label"]
-        add("topic_removed", str(topic), label, 0)
+        add("topic_removed", str(topic), label, (previous.papers["topic"] == topic).sum())
+
+    def named(themes: str) -> str:
+        keys = [key for key in themes.split(";") if key]
+        return "; ".join(theme_labels.get(key, key) for key in keys) or "none"
+
     kept = papers[~is_new].set_index("paper_id")
     for pid, row in kept.iterrows():
         before, after = str(old.at[pid, "themes"]), str(row["themes"])
         if before != after:
-            add("theme_changed", row["title"], f"{before or 'none'} -> {after or 'none'}", 1)
+            add("theme_changed", row["title"], f"{named(before)} -> {named(after)}", 1)
     if not rows:
         add("unchanged", "all", "nothing changed since the previous run", 0)
     return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))

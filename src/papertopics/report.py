@@ -76,7 +76,7 @@ CHANGE_KINDS = {
     "new_papers": "New papers",
     "new_topic": "New topics",
     "topic_removed": "Topics no longer found",
-    "theme_changed": "Themes that changed",
+    "theme_changed": "Papers whose themes changed",
     "papers_removed": "Papers removed",
     "first_run": "First run",
     "unchanged": "Nothing changed",
@@ -84,6 +84,9 @@ CHANGE_KINDS = {
 
 #: Kinds of change whose subject is a topic id.
 TOPIC_KINDS = ("new_topic", "topic_removed")
+#: Kinds of change with one row per thing (listing, topic, paper): their heading counts rows.
+#: The others hold a total and a breakdown, and their rows carry the counts.
+COUNTED_KINDS = ("listing_added", "listing_removed", "new_topic", "topic_removed", "theme_changed")
 
 #: Light-to-dark blue ramp for the similarity heatmap (sequential, colour-blind safe).
 _RAMP = ((247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107))
@@ -286,6 +289,7 @@ def _changes(changes: pd.DataFrame | None) -> list[dict] | None:
                     and rows["subject"].astype(str).str.fullmatch(r"-?\d+").all()
                 ),
                 "title": CHANGE_KINDS.get(kind, kind.replace("_", " ").capitalize()),
+                "count": len(rows) if kind in COUNTED_KINDS else None,
                 "rows": [
                     {
                         "subject": _text(row["subject"]),

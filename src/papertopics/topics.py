@@ -773,9 +773,9 @@ def place_new_papers(
     there are at least ``min_cluster_size`` of them, HDBSCAN clusters them (on their
     embeddings, without UMAP), each cluster becomes a topic with a new id and c-TF-IDF
     terms, and the rest join their most similar topic. No refit is possible (None is
-    returned) when the papers placed since the last fit (over all reruns) would be more
-    than ``settings.refit_share`` of all papers, or when new topics are needed and ``docs``
-    is None.
+    returned) when the papers placed and removed since the last fit (over all reruns) would
+    be more than ``settings.refit_share`` of all papers, or when new topics are needed and
+    ``docs`` is None.
 
     Args:
         previous: The previous run's ``history.Snapshot`` (with the same settings).
@@ -791,9 +791,13 @@ def place_new_papers(
     known = np.array([pid in old.index for pid in paper_ids])
     n = len(paper_ids)
     n_new = int((~known).sum())
-    # Papers placed since the last fit, this run's included: drift accumulates over reruns.
+    # Papers placed or removed since the last fit, this run's included: drift accumulates
+    # over reruns, and topics fitted on papers that are gone describe them, not the corpus.
     placed = int(previous.params.get("n_placed_since_fit", 0)) + n_new
-    if not known.any() or placed > settings.refit_share * n:
+    removed = int(previous.params.get("n_removed_since_fit", 0)) + int(
+        (~old.index.isin(list(paper_ids))).sum()
+    )
+    if not known.any() or placed + removed > settings.refit_share * n:
         return None
     topics = np.full(n, -1)
     topics[known] = old.loc[np.asarray(paper_ids)[known], "topic"].to_numpy(int)
@@ -855,6 +859,7 @@ def place_new_papers(
         "n_papers": n,
         "n_new": n_new,
         "n_placed_since_fit": placed,
+        "n_removed_since_fit": removed,
         "n_new_poorly_fitting": int(poorly.sum()),
         "n_topics_new": len(created),
         "novelty_floor": round(floor, 4),
