@@ -66,7 +66,7 @@ def test_fit_finds_planted_topics_and_is_deterministic():
     words = [
         ["federated", "clients", "server", "privacy"],
         ["experts", "router", "sparse", "gating"],
-        ["forgetting", "tasks", "continual", "replay"],
+        ["forgetting", "tasks", "continual", "class-incremental"],
     ]
     centres = rng.normal(size=(3, 32))
     docs, vectors, truth = [], [], []
@@ -87,6 +87,8 @@ def test_fit_finds_planted_topics_and_is_deterministic():
     assert adjusted_rand_score(truth, first.topics) == pytest.approx(1.0)
     labels = set(first.info["label"])
     assert any("federated" in label or "clients" in label for label in labels)
+    terms = {term for row in first.info["top_terms"] for term in row}
+    assert "class-incremental" in terms and "classincremental" not in terms  # hyphens kept
     assert first.coords.shape == (90, 2)
     assert first.centroids.shape == (len(first.info), 32)
 

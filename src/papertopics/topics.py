@@ -565,6 +565,7 @@ class TopicModel:
             The topics, their terms and the map.
         """
         BERTopic = bertopic_class()
+        from bertopic.backend import BaseEmbedder
         from bertopic.dimensionality import BaseDimensionalityReduction
         from bertopic.vectorizers import ClassTfidfTransformer
         from hdbscan import HDBSCAN
@@ -606,6 +607,12 @@ class TopicModel:
         vectorizer = self._vectorizer()
         ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
         model = BERTopic(
+            # The embeddings are given. A placeholder model (BERTopic never calls a plain
+            # BaseEmbedder) also turns off the cleaning BERTopic applies with its default
+            # English model, which deletes every character but letters, digits and spaces
+            # before the vectorizer sees the text ("in-context" -> "incontext": BERTopic
+            # issue 947); the vectorizer's own token pattern keeps hyphenated words.
+            embedding_model=BaseEmbedder(),
             umap_model=umap_model,
             hdbscan_model=hdbscan_model,
             vectorizer_model=vectorizer,
