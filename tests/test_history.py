@@ -10,6 +10,7 @@ from papertopics.history import (
     load_snapshot,
     match_topics,
     save_snapshot,
+    settings_fingerprint,
     topic_fingerprint,
 )
 from papertopics.topics import (
@@ -62,9 +63,13 @@ def previous():
 
 def test_snapshot_round_trip(tmp_path, previous):
     snapshot, _, _ = previous
+    snapshot.params, snapshot.themes = {"n_placed_since_fit": 3}, "th"
+    snapshot.papers["sources"] = "day1"
     save_snapshot(snapshot, tmp_path)
     loaded = load_snapshot(tmp_path)
     assert loaded.fingerprint == "fp"
+    assert loaded.params == {"n_placed_since_fit": 3} and loaded.themes == "th"
+    assert loaded.papers["sources"].eq("day1").all()
     assert loaded.topics["label"].tolist() == ["alpha", "beta"]
     assert loaded.topics["top_terms"].tolist() == [["a1", "a2"], ["b1", "b2"]]
     np.testing.assert_allclose(loaded.centroids, snapshot.centroids)
@@ -192,6 +197,25 @@ def test_changes_table(previous):
     assert got[("papers_removed", "all")][1] == 18
     first = changes_table(papers, topics, listings, {"a": "A"}, None)
     assert first["kind"].tolist() == ["first_run"]
+
+
+def test_changed_settings_are_named(previous):
+    snapshot, _, _ = previous
+    snapshot.themes = settings_fingerprint({"threshold": 0.5})
+    papers = snapshot.papers.assign(sources="day1")
+    topics = snapshot.topics[["topic", "label", "size"]]
+    listings = snapshot.listings.assign(skipped="")
+
+    def changed(topics_fp, themes):
+        fingerprints = (topics_fp, settings_fingerprint(themes))
+        table = changes_table(papers, topics, listings, {"a": "A"}, snapshot, fingerprints)
+        return table.loc[table["kind"] == "settings_changed", "subject"].tolist()
+
+    assert changed("fp", {"threshold": 0.5}) == []
+    assert changed("fp", {"threshold": 0.6}) == ["themes"]
+    assert changed("other", {"threshold": 0.5}) == ["topics"]
+    snapshot.themes = ""  # a snapshot from before themes were fingerprinted: not compared
+    assert changed("fp", {"threshold": 0.6}) == []
 
 
 def test_incremental_topics_keep_the_fitted_parameters(previous):

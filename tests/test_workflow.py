@@ -1,5 +1,6 @@
 """End to end: the real Snakefile on a small copy of the bundled listings, in a temporary folder."""
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -180,6 +181,9 @@ def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):
     added = changes[changes["kind"] == "listing_added"]
     assert added["subject"].tolist() == ["day3"] and added["n"].tolist() == [5]
     assert changes.set_index(["kind", "subject"]).at[("new_papers", "all"), "n"] == len(new_ids)
+    snapshot = json.loads((work / "results/history/snapshot.json").read_text())
+    assert snapshot["params"]["mode"] == "incremental"  # what the next rerun counts on
+    assert snapshot["params"]["n_placed_since_fit"] == len(new_ids)
     dry = snakemake(root, work, "-n")
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
@@ -193,3 +197,6 @@ def test_removing_a_listing_removes_its_papers(run):
     assert len(papers) == 44
     changes = pd.read_csv(work / "results/tables/changes.csv", keep_default_na=False)
     assert changes.set_index(["kind", "subject"]).at[("listing_removed", "day3"), "n"] == 5
+    params = json.loads((work / "results/history/snapshot.json").read_text())["params"]
+    # the papers placed by the previous rerun and those removed now, towards a refit
+    assert params["n_placed_since_fit"] == params["n_removed_since_fit"] > 0

@@ -69,6 +69,7 @@ class Snapshot:
         centroids: One row per topic, in the order of ``topics``.
         listings: ``listing, listing_date``.
         params: The topic model's parameters of the run that fitted the topics.
+        themes: :func:`settings_fingerprint` of that run's ``themes`` config ("" when unknown).
     """
 
     fingerprint: str
@@ -77,6 +78,13 @@ class Snapshot:
     centroids: np.ndarray
     listings: pd.DataFrame
     params: dict = field(default_factory=dict)
+    themes: str = ""
+
+
+def settings_fingerprint(settings) -> str:
+    """A short hash of a config section (JSON with sorted keys), to tell whether it changed."""
+    payload = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
 
 def load_snapshot(folder: str | Path) -> Snapshot | None:
@@ -93,7 +101,13 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
     if len(topics) != len(centroids):
         return None
     return Snapshot(
-        meta["fingerprint"], papers, topics, centroids, listings, meta.get("params", {})
+        meta["fingerprint"],
+        papers,
+        topics,
+        centroids,
+        listings,
+        meta.get("params", {}),
+        meta.get("themes", ""),
     )
 
 
@@ -112,6 +126,7 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     meta = {
         "fingerprint": snapshot.fingerprint,
         "params": snapshot.params,
+        "themes": snapshot.themes,
         "topics": snapshot.topics.to_dict("records"),
     }
     with atomic_open(folder / "snapshot.json", encoding="utf-8") as out:  # written last
@@ -172,6 +187,7 @@ def changes_table(
     listings: pd.DataFrame,
     theme_labels: Mapping[str, str],
     previous: Snapshot | None,
+    fingerprints: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     """What changed since the previous run.
 
@@ -181,13 +197,17 @@ def changes_table(
         listings: This run's listings (``listing``, ``listing_date``, ``skipped``).
         theme_labels: Theme key to label.
         previous: The previous run's snapshot (None for a first run).
+        fingerprints: This run's topic fingerprint (:func:`topic_fingerprint`) and
+            :func:`settings_fingerprint` of its ``themes`` config, to say when settings
+            changed (None: not compared).
 
     Returns:
         Rows ``kind, subject, detail, n``: ``first_run``, ``listing_added`` and
         ``listing_removed`` (n: the papers the listing holds or held), ``new_papers`` (per
         theme, and in total), ``papers_removed``, ``new_topic`` and ``topic_removed`` (n: its
         papers now or before), and ``theme_changed`` (per paper whose themes changed, theme
-        labels before and after), or one ``unchanged`` row.
+        labels before and after), ``settings_changed`` (subject ``topics`` or ``themes``),
+        or one ``unchanged`` row.
     """
     rows: list[dict] = []
 
@@ -198,6 +218,12 @@ def changes_table(
     if previous is None:
         add("first_run", "all", f"{len(papers)} papers from {len(read)} listings", len(papers))
         return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    if fingerprints is not None:
+        topics_now, themes_now = fingerprints
+        if previous.fingerprint != topics_now:
+            add("settings_changed", "topics", "embedding, topic or term settings: refitted", 0)
+        if previous.themes and previous.themes != themes_now:
+            add("settings_changed", "themes", "theme definitions or scoring: scored again", 0)
     old_listings = set(previous.listings["listing"])
     for name in sorted(set(read["listing"]) - old_listings):
         add(

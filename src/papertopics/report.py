@@ -78,6 +78,7 @@ CHANGE_KINDS = {
     "topic_removed": "Topics no longer found",
     "theme_changed": "Papers whose themes changed",
     "papers_removed": "Papers removed",
+    "settings_changed": "Settings changed",
     "first_run": "First run",
     "unchanged": "Nothing changed",
 }

@@ -14,7 +14,7 @@ rule changes:
             "results/tables/changes.csv", caption="../report/changes.rst", category="Tables"
         ),
     params:
-        themes=config["themes"]["definitions"],
+        themes=config["themes"],
         history=HISTORY,
     conda:
         CONDA_ENV

@@ -16,13 +16,16 @@ from papertopics.labels import LabelError, read_labels
 
 # A config error stops the run before any job with one line naming the file and key.
 try:
-    config = validate_config(
+    validated = validate_config(
         config,
         load_schema(Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"),
         source=" + ".join(str(path) for path in workflow.configfiles) or "config",
     )
 except ConfigError as err:
     raise SystemExit(f"papertopics: {err}") from None
+# in place: scripts see the validated config, with its defaults, as `snakemake.config`
+config.clear()
+config.update(validated)
 
 #: Listing name -> file: the file's stem, or its whole name when two files share a stem.
 LISTINGS = listing_names(listing_files(config["input"]["listings_dir"]))

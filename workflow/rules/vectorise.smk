@@ -8,6 +8,10 @@
 # fast mode keeps MiniLM there), embed_themes embeds the sentences with that model, always.
 # With embedding.per_listing (profiles/slurm), one embed_listing job per listing fills the cache
 # first, and the embed jobs find everything there and only assemble the arrays.
+# The embed jobs read the themes from `snakemake.config`, not from params: their outputs (the
+# papers' vectors) do not depend on the themes, and the sentences they encode ahead are only a
+# cache, so editing a theme's keywords reruns embed_themes (which embeds what the cache lacks)
+# but neither the papers' embedding nor the topics.
 
 
 rule embed_listing:
@@ -18,7 +22,6 @@ rule embed_listing:
         "results/interim/embedded/{listing}.json",
     params:
         embedding=config["embedding"],
-        themes=config["themes"],
         cache_dir="results/cache/embeddings",
     threads: 1
     resources:
@@ -41,7 +44,6 @@ rule embed:
         embeddings="results/interim/embeddings.npy",
     params:
         embedding=config["embedding"],
-        themes=config["themes"],
         cache_dir="results/cache/embeddings",
     threads: 4
     # before embed_themes, which would otherwise hold a core the papers' encoding could use

@@ -8,10 +8,13 @@ from papertopics.themes import themes_from_config
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
+# the themes from the config, not params: this job's output does not depend on them (see
+# workflow/rules/vectorise.smk); the keyword sentences it encodes only fill the cache
+theme_config = snakemake.config["themes"]
 embedder, sense = theme_embedders(
-    snakemake.params.embedding, snakemake.params.themes, snakemake.params.cache_dir
+    snakemake.params.embedding, theme_config, snakemake.params.cache_dir
 )
-themes, settings = themes_from_config(snakemake.params.themes)
+themes, settings = themes_from_config(theme_config)
 summary = fill_cache(
     read_listing_json(snakemake.input.listing),
     embedder,

@@ -3,7 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from papertopics.history import Snapshot, changes_table, load_snapshot, save_snapshot
+from papertopics.history import (
+    Snapshot,
+    changes_table,
+    load_snapshot,
+    save_snapshot,
+    settings_fingerprint,
+)
 from papertopics.logs import setup_logging
 from papertopics.topics import load_topic_info
 
@@ -13,13 +19,25 @@ papers = pd.read_csv(snakemake.input.papers, keep_default_na=False)
 topics = pd.read_csv(snakemake.input.topics, keep_default_na=False)
 listings = pd.read_csv(snakemake.input.listings, keep_default_na=False)
 info, topic_params = load_topic_info(snakemake.input.info)
-labels = {theme["key"]: theme["label"] for theme in params.themes}
+labels = {theme["key"]: theme["label"] for theme in params.themes["definitions"]}
+fingerprints = (topic_params["fingerprint"], settings_fingerprint(params.themes))
 
-changes = changes_table(papers, topics, listings, labels, load_snapshot(params.history))
+changes = changes_table(
+    papers, topics, listings, labels, load_snapshot(params.history), fingerprints
+)
 changes.to_csv(snakemake.output[0], index=False)
 log.info("changes:\n%s", changes.to_string())
 read = listings[listings["skipped"] == ""][["listing", "listing_date"]]
 save_snapshot(
-    Snapshot(topic_params["fingerprint"], papers, info, np.load(snakemake.input.centroids), read),
+    Snapshot(
+        topic_params["fingerprint"],
+        papers,
+        info,
+        np.load(snakemake.input.centroids),
+        read,
+        # the topic step's parameters: what it fitted with, and what it placed since
+        topic_params,
+        fingerprints[1],
+    ),
     params.history,
 )
