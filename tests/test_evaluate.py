@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from papertopics.evaluate import (
+    evaluation_table,
     label_matrix,
     label_rows,
     load_labels,
@@ -86,3 +87,13 @@ def test_metric_rows_long_format():
     rows = metric_rows("m", metrics)
     assert {"method": "m", "metric": "macro_f1", "scope": "macro", "value": 0.5} in rows
     assert {"method": "m", "metric": "f1", "scope": "x", "value": 0.667} in rows
+
+
+def test_evaluation_without_a_labelled_paper_holds_the_counts_only(config):
+    papers = pd.DataFrame({"paper_id": [paper_id("A")], "title": ["A"], "abstract": ["x"]})
+    labels = pd.DataFrame({"title": ["B", "C"], "themes": ["moe", ""], "line": [2, 3]})
+    labels["paper_id"] = labels["title"].map(paper_id)
+    table = evaluation_table(papers, np.zeros((1, 4)), pd.DataFrame(), labels, config)
+    assert set(table["method"]) == {"labels"}  # no model loaded, no topics refitted
+    counted = table.set_index(["metric", "scope"])["value"]
+    assert counted["n_papers", "labelled"] == 0 and counted["n_unmatched", "labelled"] == 2

@@ -16,11 +16,14 @@ import numpy as np
 import pandas as pd
 
 from papertopics.labels import LabelError, read_labels
-from papertopics.topics import TopicSettings, count_vectorizer, umap_class
+from papertopics.tables import theme_membership
+from papertopics.themes import keyword_baseline, theme_metrics, themes_from_config
+from papertopics.topics import TopicModel, TopicSettings, count_vectorizer, umap_class
 
 __all__ = [
     "BORDERLINE_METHOD",
     "LabelError",
+    "evaluation_table",
     "label_matrix",
     "label_rows",
     "load_labels",
@@ -216,3 +219,111 @@ def metric_rows(method: str, metrics: pd.DataFrame) -> list[dict]:
                     }
                 )
     return rows
+
+
+def _theme_rows(
+    papers: pd.DataFrame, embeddings: np.ndarray, truth: np.ndarray, labelled, config: Mapping
+) -> list[dict]:
+    """Theme F1 of papertopics (and its recall with borderline papers) and the baselines."""
+    from papertopics.embed import Embedder, EmbeddingSettings, paper_text
+
+    definitions = config["themes"]["definitions"]
+    keys = [d["key"] for d in definitions]
+    true = pd.DataFrame(truth, columns=keys)
+
+    def score(method, predicted):
+        predicted = pd.DataFrame(np.asarray(predicted)[labelled], columns=keys)
+        return metric_rows(method, theme_metrics(true, predicted))
+
+    members = theme_membership(papers["themes"], keys)
+    rows = score("papertopics", members)
+    # what reading the borderline lists can recover: recall with every borderline paper taken too
+    near = members | theme_membership(papers["borderline_themes"], keys)
+    rows += [r for r in score(BORDERLINE_METHOD, near) if r["metric"] in ("recall", "macro_recall")]
+    themes, _ = themes_from_config(config["themes"])
+    titles, abstracts = papers["title"].tolist(), papers["abstract"].tolist()
+    rows += score("keyword search", keyword_baseline(titles, abstracts, themes)[keys])
+    docs = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+    model = Embedder(EmbeddingSettings.from_config(config["embedding"])).model
+    names = [d["label"] for d in definitions]
+    for threshold in (0.7, 0.5):
+        predicted = zero_shot_baseline(
+            docs, embeddings, names, model, min_similarity=threshold, seed=config["topics"]["seed"]
+        )
+        rows += score(f"BERTopic zero-shot (min_similarity {threshold})", predicted)
+    return rows
+
+
+def _topic_rows(
+    papers: pd.DataFrame, embeddings: np.ndarray, topics: pd.DataFrame, config: Mapping
+) -> list[dict]:
+    """NPMI and diversity of the topics' top-10 words, and stability across seeds."""
+    from papertopics.embed import paper_text
+
+    docs = [paper_text(t, a) for t, a in zip(papers["title"], papers["abstract"], strict=True)]
+    words = [top_words(t.split(", ")) for t in topics.loc[topics["topic"] != -1, "top_terms"]]
+    seeds = config["evaluation"]["stability_seeds"]
+    runs = [
+        TopicModel(TopicSettings.from_config(config, seed=seed))
+        .fit(docs, embeddings, with_map=False)
+        .topics
+        for seed in seeds
+    ]
+    measures = [
+        ("npmi", "topics (top-10 words)", npmi_coherence(words, docs)),
+        ("topic_diversity", "topics (top-10 words)", topic_diversity(words)),
+        ("stability_ari", "seeds " + ", ".join(map(str, seeds)), stability_ari(runs)),
+    ]
+    return [
+        {"method": "papertopics", "metric": metric, "scope": scope, "value": round(value, 4)}
+        for metric, scope, value in measures
+    ]
+
+
+def evaluation_table(
+    papers: pd.DataFrame,
+    embeddings: np.ndarray,
+    topics: pd.DataFrame,
+    labels: pd.DataFrame,
+    config: Mapping,
+) -> pd.DataFrame:
+    """Everything ``evaluation.csv`` holds (the evaluate rule).
+
+    The labels' counts (:func:`label_rows`); then, when some labelled title is a paper of the
+    corpus, per-theme precision, recall and F1 of papertopics, of it with its borderline papers
+    (recall only), of the keyword search and of plain BERTopic zero-shot at
+    ``min_similarity`` 0.7 and 0.5; and the topics' NPMI, diversity and stability across
+    ``evaluation.stability_seeds``. Without a labelled paper only the counts are returned.
+
+    Args:
+        papers: ``papers.csv`` (``paper_id, title, abstract, themes, borderline_themes``).
+        embeddings: The papers' embeddings, in the same order.
+        topics: ``topics.csv`` (``topic, top_terms``).
+        labels: :func:`load_labels` of ``evaluation.labels``.
+        config: The validated config.
+
+    Returns:
+        Rows ``method, metric, scope, value``.
+    """
+    keys = [d["key"] for d in config["themes"]["definitions"]]
+    labelled, truth = label_matrix(papers["paper_id"], labels, keys)
+    rows = label_rows(labels, papers["paper_id"], keys)
+    log.info("%d of %d papers have hand labels", labelled.sum(), len(papers))
+    unmatched = labels[~labels["paper_id"].isin(papers["paper_id"])]
+    if len(unmatched):
+        first = unmatched.iloc[0]
+        log.warning(
+            "%d labelled titles are not papers of this corpus, e.g. %s (line %d)",
+            len(unmatched),
+            first["title"],
+            first["line"],
+        )
+    if not labelled.any():  # e.g. the seed labels beside one's own listings
+        log.warning("no labelled title is a paper of this corpus: nothing to evaluate")
+    else:
+        unlabelled = [key for key, n in zip(keys, truth.sum(axis=0), strict=True) if n == 0]
+        if unlabelled:
+            log.warning("no labelled paper carries %s: no recall or F1", ", ".join(unlabelled))
+        rows += _theme_rows(papers, embeddings, truth, labelled, config)
+        rows += _topic_rows(papers, embeddings, topics, config)
+    return pd.DataFrame(rows, columns=["method", "metric", "scope", "value"])
