@@ -157,3 +157,15 @@ def test_themes_over_time_counts_each_paper_once_per_date():
     row = over_time.set_index("theme").loc["moe"]
     assert row["n_papers"] == 2 and row["n_listed"] == 4  # p2 is in both listings, counted once
     assert row["share"] == 0.5
+
+
+def test_themes_over_time_figure_takes_dates_of_any_precision():
+    from papertopics.figures import plot_themes_over_time
+
+    _, table, _ = build()
+    listings = pd.DataFrame({"listing": ["a", "b"], "listing_date": ["2024", "2024-03-11"]})
+    over_time = themes_over_time_table(table, listings, KEYS)
+    themes = pd.DataFrame({"theme": KEYS, "label": ["Fed", "MoE"]})
+    fig = plot_themes_over_time(over_time, themes, {"fed": "#000000", "moe": "#ff0000"})
+    (line, *_) = fig.axes[0].get_lines()
+    assert len(line.get_xdata()) == 2  # a year-only listing beside a dated one

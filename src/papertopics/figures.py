@@ -221,7 +221,8 @@ def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours
 
         for key in themes["theme"]:
             rows = over_time[over_time["theme"] == key]
-            dates = pd.to_datetime(rows["listing_date"])
+            # a listing of year- or month-dated entries has a date like "2024" or "2024-03"
+            dates = pd.to_datetime(rows["listing_date"], format="ISO8601")
             ax.plot(
                 dates,
                 100 * rows["share"],
