@@ -18,6 +18,8 @@ from papertopics.topics import (
     TopicSettings,
     interpolate_positions,
     place_new_papers,
+    previous_layout,
+    project_2d,
     renumber_topics,
 )
 
@@ -283,3 +285,30 @@ def test_a_rerun_without_changes_says_so(previous):
     listings = snapshot.listings.assign(skipped="")
     changes = changes_table(papers, topics, listings, {"a": "A"}, snapshot)
     assert changes["kind"].tolist() == ["unchanged"]
+
+
+def test_a_snapshot_with_missing_positions_is_not_used(tmp_path, previous):
+    snapshot, _, _ = previous
+    snapshot.papers["x"] = snapshot.papers["x"].astype(object)
+    snapshot.papers.loc[3, "x"] = ""  # as a run whose map failed wrote it
+    save_snapshot(snapshot, tmp_path)
+    assert load_snapshot(tmp_path) is None
+
+
+def test_a_refit_starts_from_the_previous_map_only_with_known_papers(previous):
+    snapshot, vectors, _ = previous
+    ids = [f"p{i}" for i in range(20)] + ["n0"]
+    init = previous_layout(snapshot.papers, ids, np.vstack([vectors, vectors[:1]]))
+    assert init.shape == (21, 2) and np.isfinite(init).all()
+    assert (init[:20] == snapshot.papers[["x", "y"]].to_numpy()).all()
+    assert previous_layout(snapshot.papers, ["p0", "n0"], vectors[:2]) is None
+
+
+def test_the_map_ignores_a_start_without_spread():
+    rng = np.random.default_rng(0)
+    vectors = unit(rng.normal(size=(30, 8)))
+    settings = TopicSettings(seed=1)
+    coords = project_2d(vectors, settings, init=np.zeros((30, 2)))
+    assert np.isfinite(coords).all() and np.ptp(coords, axis=0).min() > 0
+    nan = np.full((30, 2), np.nan)
+    np.testing.assert_array_equal(project_2d(vectors, settings, init=nan), coords)

@@ -100,6 +100,11 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
     topics = pd.DataFrame(meta["topics"])
     if len(topics) != len(centroids):
         return None
+    if not {"x", "y"} <= set(papers.columns):
+        return None
+    positions = papers[["x", "y"]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    if not np.isfinite(positions).all():  # written by a run whose map failed: start afresh
+        return None
     return Snapshot(
         meta["fingerprint"],
         papers,

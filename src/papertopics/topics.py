@@ -242,7 +242,9 @@ def project_2d(
         embeddings: One vector per paper.
         settings: Map settings and seed.
         init: Starting coordinates (the previous run's map), so that a rerun keeps the map's
-            layout; None starts from UMAP's spectral layout.
+            layout; None starts from UMAP's spectral layout, and so does a start that is
+            not finite or has no spread along an axis (few papers kept from the previous
+            map, all placed at one point), which UMAP cannot scale.
 
     Returns:
         ``(n, 2)`` coordinates.
@@ -250,12 +252,47 @@ def project_2d(
     n = len(embeddings)
     if n < 4:
         return np.zeros((n, 2), dtype=np.float32)
-    model = _umap(
-        2, settings.map_n_neighbors, settings.map_min_dist, settings.metric, settings.seed, n
-    )
+
+    def fit(start):
+        model = _umap(
+            2, settings.map_n_neighbors, settings.map_min_dist, settings.metric, settings.seed, n
+        )
+        if start is not None:
+            model.set_params(init=start)
+        return np.asarray(model.fit_transform(embeddings), dtype=np.float32)
+
     if init is not None:
-        model.set_params(init=np.asarray(init, dtype=np.float32))
-    return np.asarray(model.fit_transform(embeddings), dtype=np.float32)
+        init = np.asarray(init, dtype=np.float32)
+        spread = np.ptp(init, axis=0) if np.isfinite(init).all() else np.zeros(2)
+        if (spread > 1e-6).all():
+            coords = fit(init)
+            if np.isfinite(coords).all():
+                return coords
+        log.info("the previous map is no usable start: the map is laid out afresh")
+    return fit(None)
+
+
+def previous_layout(
+    old_papers: pd.DataFrame, paper_ids: Sequence[str], embeddings: np.ndarray
+) -> np.ndarray | None:
+    """A refit's starting map: known papers where they were, new ones among their neighbours.
+
+    Args:
+        old_papers: The previous run's papers (``paper_id``, ``x``, ``y``).
+        paper_ids: This run's papers.
+        embeddings: Their embeddings.
+
+    Returns:
+        ``(n, 2)`` starting coordinates, or None when fewer than two papers are known.
+    """
+    old = old_papers.set_index("paper_id")
+    known = np.array([pid in old.index for pid in paper_ids])
+    if known.sum() < 2:
+        return None
+    init = np.zeros((len(paper_ids), 2), dtype=np.float32)
+    init[known] = old.loc[np.asarray(paper_ids)[known], ["x", "y"]].to_numpy(np.float32)
+    init[~known] = interpolate_positions(embeddings[~known], embeddings[known], init[known])
+    return init
 
 
 def interpolate_positions(

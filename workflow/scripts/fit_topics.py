@@ -9,8 +9,8 @@ from papertopics.logs import setup_logging
 from papertopics.topics import (
     TopicModel,
     TopicSettings,
-    interpolate_positions,
     place_new_papers,
+    previous_layout,
     renumber_topics,
     save_topics,
 )
@@ -30,13 +30,7 @@ if previous is not None and previous.fingerprint != fingerprint:
 docs = [paper_text(p.title, p.abstract) for p in papers]
 result = place_new_papers(previous, ids, embeddings, settings, docs) if previous else None
 if result is None:
-    init = None
-    if previous is not None:
-        old = previous.papers.set_index("paper_id")
-        known = np.array([pid in old.index for pid in ids])
-        init = np.zeros((len(ids), 2), dtype=np.float32)
-        init[known] = old.loc[np.asarray(ids)[known], ["x", "y"]].to_numpy(np.float32)
-        init[~known] = interpolate_positions(embeddings[~known], embeddings[known], init[known])
+    init = previous_layout(previous.papers, ids, embeddings) if previous else None
     result = TopicModel(settings).fit(docs, embeddings, map_init=init)
     if previous is not None:
         matches = match_topics(
