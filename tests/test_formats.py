@@ -196,6 +196,20 @@ def test_atom_with_html_text_and_a_file_that_is_no_feed():
         parse_atom("<html><body>Not a feed</body></html>", "x")
 
 
+def test_an_arxiv_api_error_response_is_no_paper():
+    error = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>ArXiv Query</title><entry>'
+        "<id>http://arxiv.org/api/errors#incorrect_id_format_for_1234.12345</id>"
+        "<title>Error</title><summary>incorrect id format for 1234.12345</summary>"
+        "<updated>2024-03-16T00:00:00-04:00</updated></entry></feed>"
+    )
+    with pytest.raises(
+        ListingError,
+        match=r"^q\.xml: an arXiv API error response, not papers \(incorrect id format for 1234",
+    ):
+        parse_atom(error, "q", file="q.xml")
+
+
 @pytest.mark.parametrize("suffix", [".txt", ".jsonl", ".csv", ".bib", ".atom"])
 @pytest.mark.parametrize(
     ("content", "reason"),

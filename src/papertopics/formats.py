@@ -578,6 +578,10 @@ def _feed_date(entry: Mapping) -> object:
     return None
 
 
+#: How the arXiv API's error entries begin their <id>.
+_ARXIV_API_ERROR = "http://arxiv.org/api/errors"
+
+
 def parse_atom(
     data: bytes | str, name: str, *, file: str | None = None, year: int | None = None
 ) -> Listing:
@@ -615,6 +619,11 @@ def parse_atom(
         if feed.get("bozo") and not feed.get("feed"):
             raise ListingError(file, f"not an Atom feed ({problem_text or 'no feed element'})")
         raise ListingError(file, "no paper (an <entry> with a title and summary) found")
+    # the arXiv API answers a bad query with a feed whose one entry is the error message
+    errors = [e for e in feed.entries if str(e.get("id", "")).startswith(_ARXIV_API_ERROR)]
+    if errors and len(errors) == len(feed.entries):
+        message = _one_line(_plain(errors[0].get("summary_detail"), errors[0].get("summary")))
+        raise ListingError(file, f"an arXiv API error response, not papers ({message})")
     if feed.get("bozo") and isinstance(problem, Exception) and "SAX" in type(problem).__name__:
         warnings.append(
             ParseWarning(
