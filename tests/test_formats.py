@@ -132,8 +132,12 @@ def test_jsonl_accepts_aliases_and_any_key_case():
     assert titles(listing) == ["Alpha Paper", "Beta Paper"]
     assert listing.papers[0].first_listed == "2024-05-02"
     assert messages(listing) == [
-        (1, "1 of 2 entries have no date"),
-        (2, "date 'tomorrow' not understood; ignored"),
+        (
+            1,
+            "1 of 2 entries have no date; they take the listing's date, its earliest entry's"
+            " (2024-05-02)",
+        ),
+        (2, "date 'tomorrow' not understood; the entry takes the listing's date"),
         (3, "entry without title skipped"),
     ]
 
@@ -148,6 +152,16 @@ def test_csv_with_semicolons_and_tsv():
     assert listing.papers[0].first_listed == "2023"
     tabs = "title\tabstract\nOne, Two\tThree, four.\n"
     assert titles(parse_csv(tabs, "x", delimiter="\t")) == ["One, Two"]
+
+
+def test_csv_takes_each_rows_first_filled_date_column():
+    text = (
+        "Title,Abstract Note,Date,Publication Year\n"
+        "Dated,An abstract.,2024-03-11,2024\n"
+        "Zotero without a date,An abstract.,,2023\n"
+    )
+    listing = parse_csv(text, "x")
+    assert [p.first_listed for p in listing.papers] == ["2024-03-11", "2023"]
 
 
 def test_csv_row_with_an_unquoted_separator_is_skipped_with_its_line():

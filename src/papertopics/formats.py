@@ -300,7 +300,10 @@ def _build(
             if not date:
                 warnings.append(
                     ParseWarning(
-                        file, entry.line, f"date {str(entry.date)[:40]!r} not understood; ignored"
+                        file,
+                        entry.line,
+                        f"date {str(entry.date)[:40]!r} not understood; the entry takes the "
+                        "listing's date",
                     )
                 )
         papers.append(Paper(paper_id(title), title, abstract, [name], date))
@@ -313,7 +316,14 @@ def _build(
         warnings.append(ParseWarning(file, 1, "no entry has a date; the papers have no first date"))
     elif len(dates) < len(papers):
         undated = len(papers) - len(dates)
-        warnings.append(ParseWarning(file, 1, f"{undated} of {len(papers)} entries have no date"))
+        warnings.append(
+            ParseWarning(
+                file,
+                1,
+                f"{undated} of {len(papers)} entries have no date; they take the listing's "
+                f"date, its earliest entry's ({dates[0]})",
+            )
+        )
     source = ("config" if from_config else "file") if dates else "none"
     return Listing(name, dates[0] if dates else "", source, papers, sorted_warnings(warnings))
 
@@ -411,11 +421,11 @@ def parse_csv(
                 continue
             if header is None:
                 header = [_normal_key(cell) for cell in row]
-                columns = {
-                    what: next((header.index(a) for a in aliases if a in header), None)
-                    for what, aliases in FIELDS.items()
-                }
-                missing = [what for what in ("title", "abstract") if columns[what] is None]
+                missing = [
+                    what
+                    for what in ("title", "abstract")
+                    if not any(alias in header for alias in FIELDS[what])
+                ]
                 if missing:
                     raise ListingError(
                         file,
@@ -433,11 +443,16 @@ def parse_csv(
                     )
                 )
                 continue
-            values = {
-                what: row[index] if index is not None and index < len(row) else None
-                for what, index in columns.items()
-            }
-            entries.append(_Entry(line, values["title"], values["abstract"], values["date"]))
+            # per row, as for JSON lines: an empty "Date" falls back to "Publication Year"
+            record = dict(zip(header, row, strict=False))
+            entries.append(
+                _Entry(
+                    line,
+                    _field(record, "title"),
+                    _field(record, "abstract"),
+                    _field(record, "date"),
+                )
+            )
     except csv.Error as err:
         warnings.append(
             ParseWarning(file, start, f"CSV unreadable from here on ({err}); rest skipped")
