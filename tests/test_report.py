@@ -396,3 +396,16 @@ def test_evaluation_states_the_labels_it_had(tmp_path):
         "None of the labelled titles is a paper of this corpus, so nothing was evaluated" in section
     )
     assert "<h3>Topics</h3>" not in section
+
+
+def test_method_describes_the_terms_and_a_corpus_without_topics(tmp_path):
+    ctx = context(tmp_path)
+    method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "uni- and bigrams without English stop words" in method
+    assert "every paper is in topic −1" not in method
+    ctx["config"]["terms"] = {"ngram_range": [1, 1], "stop_words": None}
+    ctx["summary"]["n_topics"] = 0
+    method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "c-TF-IDF weights of single words." in method
+    assert "no cluster was found among these 2 papers, so every paper is in topic −1" in method
+    assert "outliers were reassigned" not in method
