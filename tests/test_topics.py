@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from papertopics.topics import TopicModel, TopicSettings, exact_knn, readable_label
+from papertopics.topics import TopicModel, TopicSettings, exact_knn, readable_label, shared_terms
 
 
 def test_readable_label_merges_overlapping_terms():
@@ -12,6 +12,9 @@ def test_readable_label_merges_overlapping_terms():
     )
     assert readable_label(["federated learning", "federated", "clients", "privacy"]) == (
         "federated learning, clients, privacy"
+    )
+    assert readable_label(["demonstrations", "demonstration", "tasks", "robots"]) == (
+        "demonstrations, tasks, robots"
     )
 
 
@@ -91,6 +94,24 @@ def test_fit_finds_planted_topics_and_is_deterministic():
     assert "class-incremental" in terms and "classincremental" not in terms  # hyphens kept
     assert first.coords.shape == (90, 2)
     assert first.centroids.shape == (len(first.info), 32)
+
+
+def test_shared_terms_put_one_papers_own_words_last():
+    docs = [
+        "ReK: retrieval with REK, REK and more ReK for RAG.",
+        "Retrieval for question answering with RAG.",
+        "Evaluating retrieval-augmented generation (RAG).",
+    ]
+    terms = ["rek", "rag", "retrieval", "question answering", "retrieval-augmented"]
+    assert shared_terms(terms, docs) == [
+        "rag",
+        "retrieval",
+        "rek",
+        "question answering",
+        "retrieval-augmented",
+    ]
+    assert shared_terms(["rek", "rag"], docs[:1]) == ["rek", "rag"]  # one paper: all shared
+    assert readable_label(shared_terms(terms, docs)) == "rag, retrieval, rek"
 
 
 def test_readable_label_prefers_bigrams_that_cover_top_words():

@@ -11,6 +11,7 @@ import importlib.util
 import json
 import logging
 import math
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -153,7 +154,7 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
     """A short label from a topic's top terms; a bigram replaces the words it contains.
 
     ``["continual", "learning", "cl", "continual learning", "forgetting"]`` gives
-    ``"continual learning, cl, forgetting"``.
+    ``"continual learning, cl, forgetting"``; a plural and its singular count once.
 
     Args:
         terms: Terms by decreasing weight.
@@ -162,18 +163,45 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
     Returns:
         Terms joined by ", ".
     """
+    def words_of(term: str) -> set[str]:  # a plural says what its singular does
+        return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in term.split()}
+
     chosen: list[str] = []
     for term in terms:
-        words = set(term.split())
-        if any(words <= set(other.split()) for other in chosen):
+        words = words_of(term)
+        if any(words <= words_of(other) for other in chosen):
             continue  # already said by a chosen term
-        covered = [i for i, other in enumerate(chosen) if set(other.split()) < words]
+        covered = [i for i, other in enumerate(chosen) if words_of(other) < words]
         if covered:
             chosen[covered[0]] = term
             chosen = [other for i, other in enumerate(chosen) if i not in covered[1:]]
         elif len(chosen) < n:
             chosen.append(term)
     return ", ".join(chosen[:n])
+
+
+def shared_terms(terms: Sequence[str], docs: Sequence[str], min_papers: int = 2) -> list[str]:
+    """The terms, those found in fewer than ``min_papers`` of ``docs`` moved to the end.
+
+    c-TF-IDF weighs a term by its count in the whole topic, so one abstract that repeats
+    its own acronym can put it first; a label should name what the topic's papers share.
+
+    Args:
+        terms: A topic's terms by decreasing weight.
+        docs: The texts of its papers.
+        min_papers: Papers a term must occur in (at most all of them).
+
+    Returns:
+        The same terms, stably reordered.
+    """
+    need = min(min_papers, len(docs))
+    texts = [f" {' '.join(_LABEL_TEXT.sub(' ', doc.lower()).split())} " for doc in docs]
+    shared = {t for t in terms if sum(f" {t.lower()} " in text for text in texts) >= need}
+    return [t for t in terms if t in shared] + [t for t in terms if t not in shared]
+
+
+#: What separates words when testing whether a text holds a term (the terms keep hyphens).
+_LABEL_TEXT = re.compile(r"[^a-z0-9\-]+")
 
 
 def umap_class() -> type:
@@ -679,7 +707,7 @@ class TopicModel:
                 top_n_words=s.top_n_words,
             )
         self.bertopic = model
-        info = self._topic_info(model, topics, embeddings)
+        info = self._topic_info(model, topics, embeddings, docs)
         centroids = np.vstack(
             [embeddings[topics == topic].mean(axis=0) for topic in info["topic"]]
         ).astype(np.float32)
@@ -700,17 +728,20 @@ class TopicModel:
         log.info("topics: %s", params)
         return TopicResult(topics, info, centroids, coords, params)
 
-    def _topic_info(self, model, topics: np.ndarray, embeddings: np.ndarray) -> pd.DataFrame:
+    def _topic_info(
+        self, model, topics: np.ndarray, embeddings: np.ndarray, docs: Sequence[str]
+    ) -> pd.DataFrame:
         rows = []
         for topic in sorted(set(topics.tolist())):
             members = np.flatnonzero(topics == topic)
             terms = [(w, float(v)) for w, v in (model.get_topic(topic) or []) if w]
             label_terms = [w for w, _ in terms]
+            label = readable_label(shared_terms(label_terms, [docs[i] for i in members]))
             rows.append(
                 {
                     "topic": topic,
                     "size": len(members),
-                    "label": "outliers" if topic == -1 else readable_label(label_terms),
+                    "label": "outliers" if topic == -1 else label,
                     "top_terms": label_terms,
                     "term_weights": [round(v, 5) for _, v in terms],
                     "representatives": representatives(embeddings, topics, topic),
@@ -884,7 +915,14 @@ def place_new_papers(
         new_info = pd.DataFrame(
             {
                 "topic": created,
-                "label": [readable_label([w for w, _ in terms[t]]) for t in created],
+                "label": [
+                    readable_label(
+                        shared_terms(
+                            [w for w, _ in terms[t]], [docs[i] for i in np.flatnonzero(topics == t)]
+                        )
+                    )
+                    for t in created
+                ],
                 "top_terms": [[w for w, _ in terms[t]] for t in created],
                 "term_weights": [[v for _, v in terms[t]] for t in created],
             }
