@@ -210,6 +210,18 @@ def test_atom_with_html_text_and_a_file_that_is_no_feed():
         parse_atom("<html><body>Not a feed</body></html>", "x")
 
 
+def test_arxiv_rss_descriptions_lose_their_announcement_lead():
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>cs.LG updates</title><item>'
+        "<title>A Paper</title><description>arXiv:2403.01234v1 Announce Type: cross \n"
+        "Abstract: The surge in interest.</description>"
+        "<pubDate>Mon, 11 Mar 2024 00:00:00 -0400</pubDate></item></channel></rss>"
+    )
+    listing = parse_atom(rss, "x")
+    assert listing.papers[0].abstract == "The surge in interest."
+    assert listing.papers[0].first_listed == "2024-03-11"
+
+
 def test_an_arxiv_api_error_response_is_no_paper():
     error = (
         '<feed xmlns="http://www.w3.org/2005/Atom"><title>ArXiv Query</title><entry>'

@@ -582,6 +582,15 @@ def _plain(detail: Mapping | None, value: str | None) -> str | None:
     return value
 
 
+#: How arXiv's RSS feeds (rss.arxiv.org) begin each description, before the abstract.
+_ARXIV_RSS_PREFIX = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*[\w-]+\s+Abstract:\s*")
+
+
+def _rss_abstract(text: str | None) -> str | None:
+    """An abstract without the "arXiv:ID Announce Type: new Abstract:" lead of arXiv's RSS."""
+    return text if text is None else _ARXIV_RSS_PREFIX.sub("", text, count=1)
+
+
 def _feed_date(entry: Mapping) -> object:
     """An entry's first publication date (else its update date), ISO when feedparser parsed it."""
     for key in ("published", "updated"):
@@ -655,7 +664,7 @@ def parse_atom(
         _Entry(
             line,
             _plain(entry.get("title_detail"), entry.get("title")),
-            _plain(entry.get("summary_detail"), entry.get("summary")),
+            _rss_abstract(_plain(entry.get("summary_detail"), entry.get("summary"))),
             _feed_date(entry),
         )
         for line, entry in zip(starts, feed.entries, strict=True)
