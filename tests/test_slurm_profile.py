@@ -64,6 +64,20 @@ def test_the_profile_spreads_parsing_and_embedding_one_job_per_listing(root, wor
     assert jobs["embed"] == jobs["embed_themes"] == "1"
 
 
+def test_seconds_long_jobs_stay_on_the_submitting_machine(root, work, monkeypatch):
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ResourceSettings
+
+    monkeypatch.chdir(work)
+    with SnakemakeApi() as api:
+        workflow = api.workflow(
+            resource_settings=ResourceSettings(), snakefile=root / "Snakefile", workdir=work
+        )._workflow
+        local = set(workflow._localrules)  # what the localrules directive declared
+    assert {"parse_listing", "merge_papers", "changes"} <= local
+    assert not {"embed", "fit_topics", "tables"} & local
+
+
 def test_one_machine_embeds_in_one_job(root, work):
     jobs = dry_run(root, work, "--cores", "1")
     assert jobs["parse_listing"] == "2"

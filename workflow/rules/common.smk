@@ -27,6 +27,15 @@ except ConfigError as err:
 config.clear()
 config.update(validated)
 
+# Jobs of a few seconds run on the submitting machine, not as cluster jobs of their own
+# (profiles/slurm): queueing one would take longer than the job.
+localrules:
+    all,
+    parse_listing,
+    merge_papers,
+    changes,
+
+
 #: Listing name -> file: the file's stem, or its whole name when two files share a stem.
 LISTINGS = listing_names(listing_files(config["input"]["listings_dir"]))
 #: One embedding job per listing before the embed job (a cluster; see profiles/slurm). It is
