@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from papertopics.config import ConfigError, listing_files, listing_names, validate_config
+from papertopics.config import (
+    ConfigError,
+    listing_files,
+    listing_names,
+    other_files,
+    validate_config,
+)
 
 
 def walk(schema, path=""):
@@ -235,3 +241,12 @@ def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, ch
 def test_listing_names_never_hold_the_sources_separator(tmp_path):
     files = [tmp_path / "a;b.txt", tmp_path / "c.txt"]
     assert list(listing_names(files)) == ["a_b", "c"]
+
+
+def test_other_files_of_the_listings_folder_are_named(tmp_path):
+    for name in ("day1.txt", "kaggle.json", "refs.ris", ".hidden", "~$lock.csv"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / "sub").mkdir()
+    rows = other_files(tmp_path)
+    assert [Path(row["file"]).name for row in rows] == ["kaggle.json", "refs.ris"]
+    assert rows[0]["message"].startswith("not a listing file (listings are .txt, .jsonl")

@@ -36,6 +36,7 @@ def run(tmp_path_factory):
     (work / "listings").mkdir()
     write_listing(work / "listings" / "day1.txt", "Mar 11", a[:24])
     write_listing(work / "listings" / "day2.txt", "Mar 17", b[:20] + a[:4])  # 4 duplicates
+    (work / "listings" / "notes.md").write_text("not a listing\n")
     config = yaml.safe_load((root / "config.yaml").read_text())
     config["input"]["listings_dir"] = "listings"
     config["input"]["year"] = 2024
@@ -110,8 +111,11 @@ def test_output_contract(run):
     for name in ("theme_sizes", "paper_map", "theme_terms", "themes_by_listing"):
         for ext in ("png", "svg"):
             assert (work / "results/figures" / f"{name}.{ext}").stat().st_size > 1000
+    warnings = pd.read_csv(work / "results/tables/parse_warnings.csv", keep_default_na=False)
+    assert warnings["file"].str.endswith("notes.md").any()  # named, not silently passed over
     html = (work / "results/report.html").read_text()
     assert all(f'id="theme-{k}"' in html for k in keys)
+    assert "Other files in the listings folder, not read (1)" in html
     assert "44 machine-learning papers" in html
 
 

@@ -16,10 +16,12 @@ from papertopics.formats import FORMATS
 
 __all__ = [
     "LISTING_SUFFIXES",
+    "NOT_A_LISTING",
     "ConfigError",
     "listing_files",
     "listing_names",
     "load_schema",
+    "other_files",
     "validate_config",
 ]
 
@@ -152,6 +154,34 @@ def listing_files(folder: str | Path) -> list[Path]:
         and path.suffix.lower() in LISTING_SUFFIXES
         and not path.name.startswith((".", "~$"))
     )
+
+
+#: How a parse warning about a file that is no listing begins (the report groups them).
+NOT_A_LISTING = "not a listing file"
+
+
+def other_files(folder: str | Path) -> list[dict]:
+    """The files of a listings folder that are not listings, as parse-warning rows.
+
+    Hidden files and office lock files are left out, as :func:`listing_files` leaves them out.
+
+    Args:
+        folder: The listings folder.
+
+    Returns:
+        Rows ``file, line, message`` (``line`` empty), sorted by name.
+    """
+    known = set(listing_files(folder))
+    known_suffixes = ", ".join(LISTING_SUFFIXES)
+    return [
+        {
+            "file": str(path),
+            "line": "",
+            "message": f"{NOT_A_LISTING} (listings are {known_suffixes}); not read",
+        }
+        for path in sorted(Path(folder).iterdir())
+        if path.is_file() and path not in known and not path.name.startswith((".", "~$"))
+    ]
 
 
 def listing_names(files: Iterable[str | Path]) -> dict[str, Path]:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.config import NOT_A_LISTING
 from papertopics.evaluate import BORDERLINE_METHOD
 from papertopics.figures import NO_THEME, term_papers, theme_colours
 from papertopics.tables import theme_membership
@@ -305,9 +306,11 @@ def _changes(changes: pd.DataFrame | None) -> list[dict] | None:
 
 
 def _problems(listings: pd.DataFrame, warnings: pd.DataFrame) -> dict:
-    """Data problems found while parsing: skipped files, skipped entries, merged duplicates."""
+    """Found while reading: skipped files, other files, skipped entries, merged duplicates."""
     skipped = listings[listings["skipped"] != ""]
-    entries = warnings[~warnings["message"].astype(str).str.startswith("file skipped")]
+    message = warnings["message"].astype(str)
+    other = warnings[message.str.startswith(NOT_A_LISTING)]
+    entries = warnings[~message.str.startswith(("file skipped", NOT_A_LISTING))]
     by_file = [
         {
             "file": str(name),
@@ -329,6 +332,9 @@ def _problems(listings: pd.DataFrame, warnings: pd.DataFrame) -> dict:
         ],
         "entries": by_file,
         "n_entries": len(entries),
+        "other_files": [
+            {"file": str(r["file"]), "reason": str(r["message"])} for _, r in other.iterrows()
+        ],
         "duplicates": duplicates,
     }
 

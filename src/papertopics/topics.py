@@ -163,6 +163,7 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
     Returns:
         Terms joined by ", ".
     """
+
     def words_of(term: str) -> set[str]:  # a plural says what its singular does
         return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in term.split()}
 

@@ -8,6 +8,7 @@ from papertopics.config import (
     listing_files,
     listing_names,
     load_schema,
+    other_files,
     validate_config,
 )
 from papertopics.embed import resolve_model
@@ -38,6 +39,8 @@ localrules:
 
 #: Listing name -> file: the file's stem, or its whole name when two files share a stem.
 LISTINGS = listing_names(listing_files(config["input"]["listings_dir"]))
+#: The folder's other files, reported (as parse warnings) rather than silently passed over.
+OTHER_FILES = other_files(config["input"]["listings_dir"])
 #: One embedding job per listing before the embed job (a cluster; see profiles/slurm). It is
 #: taken out of the config: it changes how the work is spread, not a science parameter, so no
 #: rule's params (the whole config, for the report) change with it.

@@ -33,6 +33,8 @@ rule merge_papers:
             caption="../report/parse_warnings.rst",
             category="Tables",
         ),
+    params:
+        other_files=OTHER_FILES,
     conda:
         CONDA_ENV
     log:
