@@ -382,6 +382,13 @@ def test_table_search_filters_and_marks(page):
     assert len(page.titles()) == 5
     page.page.locator("#paper-rows button.row-toggle").first.click()
     assert page.page.locator("#paper-rows tr.detail mark").count() >= 2
+    for query, n in (('"data quantum"', 0), ('"uses quantum"', 4), ('quantum "uses', 4)):
+        page.page.fill("#table-search", query)  # a quoted phrase is one term
+        page.page.wait_for_function(
+            "([q, n]) => document.getElementById('table-search').value === q &&"
+            " document.querySelectorAll('#paper-rows tr.paper').length === n",
+            arg=[query, n],
+        )
     page.page.fill("#table-search", "no such words")
     page.page.wait_for_function(
         "document.getElementById('table-status').textContent.startsWith('No')"

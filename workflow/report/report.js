@@ -53,8 +53,14 @@
 
   // ---- search: lower-case title + abstract, built on first use --------------------------------
   let hay = null;
+  /** The query's words, and its "quoted phrases" as one term each (every term must occur). */
   function terms(query) {
-    return query.toLowerCase().split(/\s+/).filter((w) => w.length > 0);
+    const found = [];
+    for (const m of query.toLowerCase().matchAll(/"([^"]*)"?|(\S+)/g)) {
+      const term = (m[1] !== undefined ? m[1] : m[2]).replace(/\s+/g, " ").trim();
+      if (term.length > 0) found.push(term);
+    }
+    return found;
   }
   function matches(i, words) {
     if (!hay || hay.stale) hay = P.title.map((t, k) => (t + "\n" + P.abstract[k]).toLowerCase());
