@@ -84,11 +84,20 @@ def label_rows(labels: pd.DataFrame, paper_ids: Sequence[str], keys: Sequence[st
         ``n_papers`` (labelled papers of the corpus), ``n_unmatched`` (labelled titles that are
         not papers of the corpus) and, per theme, ``support`` (labelled papers carrying it).
     """
+    return _count_rows(*_matched(labels, paper_ids, keys), keys)
+
+
+def _matched(labels: pd.DataFrame, paper_ids: Sequence[str], keys: Sequence[str]):
+    """``(labelled, truth)`` of :func:`label_matrix`, and the labels of no paper here."""
     labelled, truth = label_matrix(paper_ids, labels, keys)
-    found = labels["paper_id"].isin(set(paper_ids))
+    return labelled, truth, labels[~labels["paper_id"].isin(set(paper_ids))]
+
+
+def _count_rows(labelled, truth, unmatched: pd.DataFrame, keys: Sequence[str]) -> list[dict]:
+    """The rows of :func:`label_rows` from :func:`_matched`."""
     rows = [
         {"metric": "n_papers", "scope": "labelled", "value": int(labelled.sum())},
-        {"metric": "n_unmatched", "scope": "labelled", "value": int((~found).sum())},
+        {"metric": "n_unmatched", "scope": "labelled", "value": len(unmatched)},
     ]
     rows += [
         {"metric": "support", "scope": key, "value": int(n)}
@@ -306,10 +315,9 @@ def evaluation_table(
         Rows ``method, metric, scope, value``.
     """
     keys = [d["key"] for d in config["themes"]["definitions"]]
-    labelled, truth = label_matrix(papers["paper_id"], labels, keys)
-    rows = label_rows(labels, papers["paper_id"], keys)
+    labelled, truth, unmatched = _matched(labels, papers["paper_id"], keys)
+    rows = _count_rows(labelled, truth, unmatched, keys)
     log.info("%d of %d papers have hand labels", labelled.sum(), len(papers))
-    unmatched = labels[~labels["paper_id"].isin(papers["paper_id"])]
     if len(unmatched):
         first = unmatched.iloc[0]
         log.warning(

@@ -53,7 +53,16 @@ def topic_fingerprint(embedding: Mapping, topics: Mapping, terms: Mapping) -> st
         16 hexadecimal digits.
     """
     vectors = EmbeddingSettings.from_config(embedding).fingerprint()
-    payload = json.dumps([vectors, topics, terms], sort_keys=True, default=str)
+    return settings_fingerprint([vectors, topics, terms])
+
+
+def settings_fingerprint(settings) -> str:
+    """A short hash of config settings (JSON with sorted keys), to tell whether they changed.
+
+    Returns:
+        16 hexadecimal digits.
+    """
+    payload = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
 
@@ -79,12 +88,6 @@ class Snapshot:
     listings: pd.DataFrame
     params: dict = field(default_factory=dict)
     themes: str = ""
-
-
-def settings_fingerprint(settings) -> str:
-    """A short hash of a config section (JSON with sorted keys), to tell whether it changed."""
-    payload = json.dumps(settings, sort_keys=True, default=str)
-    return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
 
 def load_snapshot(folder: str | Path) -> Snapshot | None:
@@ -229,18 +232,16 @@ def changes_table(
             add("settings_changed", "topics", "embedding, topic or term settings: refitted", 0)
         if previous.themes and previous.themes != themes_now:
             add("settings_changed", "themes", "theme definitions or scoring: scored again", 0)
+
+    def holding(table: pd.DataFrame, name: str) -> int:  # papers whose sources include name
+        sources = table.get("sources", pd.Series("", index=table.index)).astype(str)
+        return int(sources.str.split(";").map(lambda s: name in s).sum())
+
     old_listings = set(previous.listings["listing"])
     for name in sorted(set(read["listing"]) - old_listings):
-        add(
-            "listing_added",
-            name,
-            "",
-            int((papers["sources"].str.split(";").map(lambda s, n=name: n in s)).sum()),
-        )
-    old_sources = previous.papers.get("sources", pd.Series("", index=previous.papers.index))
-    old_sources = old_sources.astype(str).str.split(";")
+        add("listing_added", name, "", holding(papers, name))
     for name in sorted(old_listings - set(read["listing"])):
-        add("listing_removed", name, "", old_sources.map(lambda s, n=name: n in s).sum())
+        add("listing_removed", name, "", holding(previous.papers, name))
     old = previous.papers.set_index("paper_id")
     is_new = ~papers["paper_id"].isin(old.index)
     new = papers[is_new]

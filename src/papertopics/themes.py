@@ -1040,16 +1040,29 @@ def theme_metrics(true: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
         DataFrame indexed by theme key plus a final ``macro`` row, with columns ``precision``,
         ``recall``, ``f1`` and ``support`` (number of true papers; the macro row has the total).
     """
+    from sklearn.metrics import precision_recall_fscore_support  # 1 s to import: only here
+
     keys = list(true.columns)
     truth = true.to_numpy(dtype=bool)
     predicted = pred.loc[true.index, keys].to_numpy(dtype=bool)
-    tp = (truth & predicted).sum(axis=0)
-    s, n_predicted = truth.sum(axis=0), predicted.sum(axis=0)
+    # one binary problem per theme: a one-column indicator matrix would be read as two classes
+    p, r, f = (
+        np.array(
+            [
+                precision_recall_fscore_support(
+                    truth[:, j], predicted[:, j], average="binary", zero_division=0
+                )[:3]
+                for j in range(len(keys))
+            ],
+            dtype=float,
+        )
+        .reshape(len(keys), 3)
+        .T
+    )
+    s = truth.sum(axis=0)
     held = s > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(n_predicted > 0, tp / n_predicted, np.where(held, 0.0, np.nan))
-        r = np.where(held, tp / s, np.nan)
-        f = np.where(held, 2 * tp / (s + n_predicted), np.nan)
+    p = np.where(held | predicted.any(axis=0), p, np.nan)
+    r, f = np.where(held, r, np.nan), np.where(held, f, np.nan)
     table = pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s}, index=keys)
     mean = (lambda v: float(v[held].mean())) if held.any() else (lambda v: np.nan)
     table.loc["macro"] = [mean(p), mean(r), mean(f), s.sum()]

@@ -737,12 +737,15 @@ class TopicModel:
             members = np.flatnonzero(topics == topic)
             terms = [(w, float(v)) for w, v in (model.get_topic(topic) or []) if w]
             label_terms = [w for w, _ in terms]
-            label = readable_label(shared_terms(label_terms, [docs[i] for i in members]))
+            if topic == -1:
+                label = "outliers"
+            else:
+                label = readable_label(shared_terms(label_terms, [docs[i] for i in members]))
             rows.append(
                 {
                     "topic": topic,
                     "size": len(members),
-                    "label": "outliers" if topic == -1 else label,
+                    "label": label,
                     "top_terms": label_terms,
                     "term_weights": [round(v, 5) for _, v in terms],
                     "representatives": representatives(embeddings, topics, topic),
