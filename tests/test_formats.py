@@ -154,6 +154,17 @@ def test_csv_with_semicolons_and_tsv():
     assert titles(parse_csv(tabs, "x", delimiter="\t")) == ["One, Two"]
 
 
+def test_tsv_keeps_quotes_of_a_hand_written_file_and_reads_a_spreadsheets_quoting():
+    by_hand = 'title\tabstract\n"Attention" is all you need\tWe "show" things.\n'
+    listing = parse_csv(by_hand, "x", delimiter="\t")
+    assert titles(listing) == ['"Attention" is all you need']
+    assert listing.papers[0].abstract == 'We "show" things.'
+    spreadsheet = 'title\tabstract\n"A\ttabbed title"\t"An abstract ""quoted"" once."\n'
+    listing = parse_csv(spreadsheet, "x", delimiter="\t")
+    assert titles(listing) == ["A tabbed title"]
+    assert listing.papers[0].abstract == 'An abstract "quoted" once.'
+
+
 def test_csv_takes_each_rows_first_filled_date_column():
     text = (
         "Title,Abstract Note,Date,Publication Year\n"

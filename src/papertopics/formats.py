@@ -409,7 +409,17 @@ def parse_csv(
         header_line = text.lstrip("\r\n").partition("\n")[0]
         counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
         delimiter = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    quoting = csv.QUOTE_MINIMAL
+    if delimiter == "\t":
+        # Spreadsheets quote a TSV cell only when it holds a tab or a line break; a file that
+        # is not quoted that way was written by hand, and a cell starting with a quote
+        # ('"Attention" is all you need') is text, not quoting.
+        try:
+            for _ in csv.reader(io.StringIO(text, newline=""), delimiter="\t", strict=True):
+                pass
+        except csv.Error:
+            quoting = csv.QUOTE_NONE
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
     warnings: list[ParseWarning] = []
     header: list[str] | None = None
     entries = []
