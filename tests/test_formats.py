@@ -208,6 +208,17 @@ def test_bibtex_percent_duplicate_keys_and_broken_entries():
     ]
 
 
+def test_bibtex_drops_citations_and_references_and_keeps_link_text():
+    text = (
+        "@article{k, title = {Distilling {BERT}}, year = 2023, abstract = {As in~\\cite{a,b}, "
+        "we distil (\\citep[p.~3]{c}) a model; see Fig.~\\ref{f} and "
+        "\\href{https://x.org}{our code}.}}\n"
+    )
+    listing = parse_bibtex(text, "x")
+    assert listing.papers[0].abstract == "As in, we distil a model; see Fig. and our code."
+    assert listing.warnings == []
+
+
 def test_atom_with_html_text_and_a_file_that_is_no_feed():
     feed = (
         '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="html">A &lt;i&gt;Bold'

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import html
 import io
 import json
@@ -479,12 +480,45 @@ def parse_csv(
     )
 
 
-def _latex_to_text(value: str) -> str:
-    """LaTeX markup of a BibTeX field as plain text; math (``$^2$``) is kept verbatim."""
-    from pylatexenc.latex2text import LatexNodes2Text
+# Citations and cross-references say nothing about a paper's topic: pylatexenc would write them
+# as "<cit.>" and "<ref>", words that end up among the topic terms.
+_REFERENCES = (
+    *("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "citenum"),
+    *("nocite", "ref", "eqref", "autoref", "cref", "Cref", "pageref"),
+)
+_DROPPED = "\x00"
+_AROUND_DROPPED = re.compile(r"\s*(?:[(\[]\s*\x00(?:\s*\x00)*\s*[)\]]|\x00(?:\s*\x00)*)")
 
+
+def _latex_to_text(value: str) -> str:
+    """LaTeX markup of a BibTeX field as plain text; math (``$^2$``) is kept verbatim.
+
+    Citations and references are dropped with their brackets (``as in~\\cite{x}, we`` reads
+    "as in, we"); ``\\href{url}{text}`` keeps its text.
+    """
     value = re.sub(r"(?<!\\)%", r"\\%", value)  # a bare % would start a LaTeX comment
-    return LatexNodes2Text(math_mode="verbatim").latex_to_text(value)
+    converter, parsing = _latex_converter()
+    text = converter.latex_to_text(value, latex_context=parsing)
+    return _AROUND_DROPPED.sub("", text)
+
+
+@functools.cache
+def _latex_converter():
+    from pylatexenc import latex2text, latexwalker, macrospec
+
+    parsing = latexwalker.get_default_latex_context_db()
+    parsing.add_context_category(
+        "papertopics", prepend=True, macros=[macrospec.MacroSpec("href", "{{")]
+    )
+    writing = latex2text.get_default_latex_context_db()
+    writing.add_context_category(
+        "papertopics",
+        prepend=True,
+        macros=[latex2text.MacroTextSpec(name, _DROPPED) for name in _REFERENCES]
+        + [latex2text.MacroTextSpec("href", "%(2)s")],
+    )
+    converter = latex2text.LatexNodes2Text(latex_context=writing, math_mode="verbatim")
+    return converter, parsing
 
 
 def _bib_date(fields: Mapping[str, str]) -> str | None:
