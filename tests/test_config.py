@@ -244,9 +244,9 @@ def test_listing_names_never_hold_the_sources_separator(tmp_path):
 
 
 def test_other_files_of_the_listings_folder_are_named(tmp_path):
-    for name in ("day1.txt", "kaggle.json", "refs.ris", ".hidden", "~$lock.csv"):
+    for name in ("day1.txt", "notes.md", "refs.ris", ".hidden", "~$lock.csv"):
         (tmp_path / name).write_text("x")
     (tmp_path / "sub").mkdir()
     rows = other_files(tmp_path)
-    assert [Path(row["file"]).name for row in rows] == ["kaggle.json", "refs.ris"]
+    assert [Path(row["file"]).name for row in rows] == ["notes.md", "refs.ris"]
     assert rows[0]["message"].startswith("not a listing file (listings are .txt, .jsonl")

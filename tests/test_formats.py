@@ -48,6 +48,38 @@ def test_jsonl_reads_entries_dates_and_warns_per_line():
     assert "not a JSON object" in lines[6]
 
 
+def test_json_array_is_read_with_each_elements_line(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(
+        '[\n  {"title": "Alpha Paper", "abstract": "An abstract.", "date": "2024-05-02"},\n'
+        '  {"title": "No Abstract"},\n  [1, 2],\n'
+        '  {"title": "Beta Paper",\n   "abstract": "Another."}\n]\n'
+    )
+    listing = read_listing(path)
+    assert titles(listing) == ["Alpha Paper", "Beta Paper"]
+    assert [line for line, _ in messages(listing)] == [1, 3, 4]
+    assert "a JSON list, not an object" in dict(messages(listing))[4]
+
+
+def test_json_array_that_breaks_off_names_the_line():
+    with pytest.raises(ListingError, match=r"not readable as a JSON array \(.*line 3\)"):
+        parse_jsonl('[\n{"title": "A", "abstract": "B."},\n{"title": "C" "abstract"}]', "x")
+    with pytest.raises(ListingError, match=r"',' expected, line 2"):
+        parse_jsonl('[{"title": "A", "abstract": "B."}\n{"title": "C"}]', "x")
+
+
+def test_kaggle_arxiv_snapshot_records_take_their_first_versions_date():
+    record = (
+        '{"id": "0704.0001", "title": "Alpha Paper", "abstract": "  An abstract.\\n", '
+        '"versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}, '
+        '{"version": "v2", "created": "Tue, 24 Jul 2007 20:10:27 GMT"}], '
+        '"update_date": "2008-11-13"}\n'
+    )
+    assert parse_jsonl(record, "x").papers[0].first_listed == "2007-04-02"
+    without_versions = record.replace('"versions"', '"other"')
+    assert parse_jsonl(without_versions, "x").papers[0].first_listed == "2008-11-13"
+
+
 def test_csv_reads_quoted_fields_partial_dates_and_warns():
     listing = read_listing(DATA / "papers.csv")
     assert [paper_id(t) for t in titles(listing)] == [paper_id(t) for t in (TULU, MOE, SMALL)]

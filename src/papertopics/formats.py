@@ -1,8 +1,8 @@
 """Readers for every listing format, chosen by the file's extension.
 
 - ``.txt``: a text copy of a "daily papers" page (see :mod:`papertopics.listings`).
-- ``.jsonl`` (``.ndjson``): JSON lines, one object per line with ``title``, ``abstract``
-  and optional ``date``, ``id``, ``url``.
+- ``.jsonl`` (``.ndjson``, ``.json``): JSON lines, one object per line with ``title``,
+  ``abstract`` and optional ``date``, ``id``, ``url``, or a JSON array of such objects.
 - ``.csv`` (``.tsv``): a header row naming the same columns, then one paper per row; a
   ``.csv`` separated by ``;`` or tabs is recognised from its header.
 - ``.bib``: BibTeX entries with ``title`` and ``abstract`` fields (bibtexparser 2);
@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import email.utils
 import functools
 import html
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,7 @@ __all__ = [
 FORMATS = {
     ".txt": "text",
     ".jsonl": "jsonl",
+    ".json": "jsonl",
     ".ndjson": "jsonl",
     ".csv": "csv",
     ".tsv": "csv",
@@ -332,7 +334,10 @@ def _build(
 def parse_jsonl(
     text: str, name: str, *, file: str | None = None, year: int | None = None
 ) -> Listing:
-    """Parse JSON lines: one object per line with ``title``, ``abstract`` and optional ``date``.
+    """Parse JSON: one object per line, or an array of objects, with ``title``, ``abstract``
+    and optional ``date``.
+
+    A record of arXiv's metadata snapshot (Kaggle) is dated by its first version.
 
     Args:
         text: The file's content.
@@ -349,13 +354,13 @@ def parse_jsonl(
     file = file or name
     warnings: list[ParseWarning] = []
     entries = []
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            warnings.append(ParseWarning(file, number, f"not a JSON object ({err.msg}); skipped"))
+    text = text.lstrip("\ufeff")
+    records = _json_array(text, file) if text.lstrip().startswith("[") else _json_lines(text)
+    for number, record in records:
+        if isinstance(record, json.JSONDecodeError):
+            warnings.append(
+                ParseWarning(file, number, f"not a JSON object ({record.msg}); skipped")
+            )
             continue
         if not isinstance(record, dict):
             warnings.append(
@@ -366,9 +371,7 @@ def parse_jsonl(
             continue
         record = {_normal_key(key): value for key, value in record.items()}
         entries.append(
-            _Entry(
-                number, _field(record, "title"), _field(record, "abstract"), _field(record, "date")
-            )
+            _Entry(number, _field(record, "title"), _field(record, "abstract"), _json_date(record))
         )
     return _build(
         entries,
@@ -378,6 +381,63 @@ def parse_jsonl(
         year=year,
         empty_reason="no paper (a JSON object with title and abstract) found",
     )
+
+
+def _json_lines(text: str) -> Iterator[tuple[int, object]]:
+    """(line number, value or decoding error) of each non-blank line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as err:
+                yield number, err
+
+
+def _json_array(text: str, file: str) -> Iterator[tuple[int, object]]:
+    """(line number, value) of each element of a JSON array, decoded one at a time."""
+    decoder = json.JSONDecoder()
+    position = text.index("[") + 1
+    while True:
+        position = _skip_space(text, position)
+        if text.startswith("]", position):
+            return
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as err:
+            raise ListingError(
+                file, f"not readable as a JSON array ({err.msg}, line {err.lineno})"
+            ) from None
+        yield text.count("\n", 0, position) + 1, value
+        position = _skip_space(text, end)
+        if text.startswith(",", position):
+            position += 1
+        elif not text.startswith("]", position):
+            line = text.count("\n", 0, position) + 1
+            raise ListingError(file, f"not readable as a JSON array (',' expected, line {line})")
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _json_date(record: Mapping[str, object]) -> object:
+    """A JSON record's date; in arXiv's metadata snapshot (Kaggle), its first version's.
+
+    The snapshot's ``update_date`` is the day of the latest version, and its ``versions``
+    list holds each version's ``created`` time (``Mon, 2 Apr 2007 19:18:42 GMT``).
+    """
+    date = _field(record, "date")
+    versions = record.get("versions")
+    if (date is None or date == record.get("update date")) and isinstance(versions, list):
+        first = versions[0] if versions else None
+        created = first.get("created") if isinstance(first, Mapping) else None
+        try:
+            return email.utils.parsedate_to_datetime(str(created)).date().isoformat()
+        except (TypeError, ValueError):
+            pass
+    return date
 
 
 def parse_csv(
