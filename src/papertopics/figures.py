@@ -13,6 +13,7 @@ from papertopics.tables import theme_membership
 
 __all__ = [
     "PALETTE",
+    "label_anchor",
     "plot_paper_map",
     "plot_theme_sizes",
     "plot_theme_terms",
@@ -87,8 +88,47 @@ def plot_theme_sizes(themes: pd.DataFrame, n_papers: int, colours: dict[str, str
     return fig
 
 
+def label_anchor(
+    x: Sequence[float],
+    y: Sequence[float],
+    bounds: tuple[float, float, float, float],
+    bins: int = 24,
+) -> tuple[float, float]:
+    """Where on the map to write a group's name: on its point nearest its densest patch.
+
+    The map is cut into ``bins`` x ``bins`` cells; each cell counts the group's points in it
+    and its eight neighbours, and the name goes on the group's point nearest the middle of
+    the fullest cell (the first in row order on a tie).  A median would fall between the
+    parts of a group that lies in two places.  The report's map (``report.js``) does the same.
+
+    Args:
+        x: The group's map coordinates, first dimension.
+        y: The same, second dimension.
+        bounds: ``(min_x, max_x, min_y, max_y)`` of the whole map.
+        bins: Cells per side.
+
+    Returns:
+        The chosen point's coordinates.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    min_x, max_x, min_y, max_y = bounds
+    span_x, span_y = (max_x - min_x) or 1.0, (max_y - min_y) or 1.0
+    col = np.minimum(bins - 1, ((x - min_x) / span_x * bins).astype(int))
+    row = np.minimum(bins - 1, ((y - min_y) / span_y * bins).astype(int))
+    counts = np.zeros((bins, bins))
+    np.add.at(counts, (row, col), 1)
+    padded = np.pad(counts, 1)
+    patch = sum(padded[r : r + bins, c : c + bins] for r in range(3) for c in range(3))
+    patch[counts == 0] = -1
+    best = int(np.argmax(patch))
+    mid_x = min_x + (best % bins + 0.5) * span_x / bins
+    mid_y = min_y + (best // bins + 0.5) * span_y / bins
+    near = int(np.argmin((x - mid_x) ** 2 + (y - mid_y) ** 2))
+    return float(x[near]), float(y[near])
+
+
 def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str]):
-    """The 2-D paper map coloured by primary theme, with each theme's name at its centre."""
+    """The 2-D paper map coloured by primary theme, with each theme's name on its densest patch."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 7.5))
     none = papers["primary_theme"] == ""
@@ -104,6 +144,7 @@ def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str
     )
     import matplotlib.patheffects as effects
 
+    bounds = (papers["x"].min(), papers["x"].max(), papers["y"].min(), papers["y"].max())
     for row in themes.itertuples(index=False):
         inside = papers["primary_theme"] == row.theme
         if not inside.any():
@@ -118,7 +159,7 @@ def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str
             edgecolors="white",
             label=f"{row.label} ({int(inside.sum())})",
         )
-        cx, cy = papers.loc[inside, "x"].median(), papers.loc[inside, "y"].median()
+        cx, cy = label_anchor(papers.loc[inside, "x"], papers.loc[inside, "y"], bounds)
         ax.annotate(
             row.label,
             (cx, cy),

@@ -133,13 +133,34 @@
     const groups = [{ colour: NO_THEME, idx: [] }].concat(THEMES.map((t) => ({ colour: t.colour, idx: [] })));
     for (let i = 0; i < N; i++) groups[P.primary[i] + 1].idx.push(i);
 
-    function median(values) {
-      const s = Float64Array.from(values).sort();
-      return s[s.length >> 1];
+    // where to write a group's name: on its point nearest the middle of its densest patch
+    // (24 x 24 cells over the map, each counting its neighbours too), as
+    // papertopics.figures.label_anchor does; a median falls between the parts of a split group
+    const A = 24;
+    function anchor(idx) {
+      const count = new Float64Array(A * A);
+      const bin = (v, lo, span) => Math.min(A - 1, Math.floor(((v - lo) / span) * A));
+      for (const i of idx) count[bin(ys[i], minY, spanY) * A + bin(xs[i], minX, spanX)]++;
+      let best = 0, bestCount = -1;
+      for (let c = 0; c < A * A; c++) {
+        if (!count[c]) continue;
+        const r = Math.floor(c / A), q = c % A;
+        let sum = 0;
+        for (let rr = Math.max(0, r - 1); rr <= Math.min(A - 1, r + 1); rr++)
+          for (let qq = Math.max(0, q - 1); qq <= Math.min(A - 1, q + 1); qq++) sum += count[rr * A + qq];
+        if (sum > bestCount) { bestCount = sum; best = c; }
+      }
+      const mx = minX + ((best % A) + 0.5) * spanX / A, my = minY + (Math.floor(best / A) + 0.5) * spanY / A;
+      let near = idx[0], nearest = Infinity;
+      for (const i of idx) {
+        const d = (xs[i] - mx) ** 2 + (ys[i] - my) ** 2;
+        if (d < nearest) { nearest = d; near = i; }
+      }
+      return { x: xs[near], y: ys[near] };
     }
     const themeAnchors = THEMES.map((t, k) => {
       const idx = groups[k + 1].idx;
-      return idx.length ? { label: t.label, colour: t.colour, x: median(idx.map((i) => xs[i])), y: median(idx.map((i) => ys[i])), n: idx.length } : null;
+      return idx.length ? { label: t.label, colour: t.colour, ...anchor(idx), n: idx.length } : null;
     }).filter(Boolean);
     const byTopic = new Map();
     for (let i = 0; i < N; i++) {
@@ -148,7 +169,7 @@
       byTopic.get(P.topic[i]).push(i);
     }
     const topicAnchors = [...byTopic.entries()]
-      .map(([t, idx]) => ({ label: topicText(t), x: median(idx.map((i) => xs[i])), y: median(idx.map((i) => ys[i])), n: idx.length }))
+      .map(([t, idx]) => ({ label: topicText(t), ...anchor(idx), n: idx.length }))
       .sort((a, b) => b.n - a.n);
 
     // dense maps: more transparency, so that overlapping colours mix rather than the last one win
