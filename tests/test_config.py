@@ -238,9 +238,16 @@ def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, ch
     assert not (tmp_path / "results").exists() and not (tmp_path / ".snakemake").exists()
 
 
-def test_listing_names_never_hold_the_sources_separator(tmp_path):
-    files = [tmp_path / "a;b.txt", tmp_path / "c.txt"]
-    assert list(listing_names(files)) == ["a_b", "c"]
+def test_listing_names_never_hold_the_sources_separator_or_wildcard_braces(tmp_path):
+    files = [tmp_path / "a;b.txt", tmp_path / "c.txt", tmp_path / "day {1}.txt"]
+    assert list(listing_names(files)) == ["a_b", "c", "day _1_"]
+
+
+def test_listing_names_that_coincide_once_cleaned_are_told_apart(tmp_path):
+    files = [tmp_path / "a_b.txt", tmp_path / "a;b.txt", tmp_path / "c.txt"]
+    names = listing_names(files)
+    assert names == {"a_b~1": tmp_path / "a;b.txt", "a_b~2": tmp_path / "a_b.txt", "c": files[2]}
+    assert listing_names(reversed(files)) == names
 
 
 def test_other_files_of_the_listings_folder_are_named(tmp_path):
@@ -248,5 +255,8 @@ def test_other_files_of_the_listings_folder_are_named(tmp_path):
         (tmp_path / name).write_text("x")
     (tmp_path / "sub").mkdir()
     rows = other_files(tmp_path)
-    assert [Path(row["file"]).name for row in rows] == ["notes.md", "refs.ris"]
+    assert [Path(row["file"]).name for row in rows] == ["notes.md", "refs.ris", "sub"]
     assert rows[0]["message"].startswith("not a listing file (listings are .txt, .jsonl")
+    assert rows[2]["message"] == (
+        "not a listing file (a folder: listings in subfolders are not read); not read"
+    )

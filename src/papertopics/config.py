@@ -173,23 +173,30 @@ def other_files(folder: str | Path) -> list[dict]:
     """
     known = set(listing_files(folder))
     known_suffixes = ", ".join(LISTING_SUFFIXES)
-    return [
-        {
-            "file": str(path),
-            "line": "",
-            "message": f"{NOT_A_LISTING} (listings are {known_suffixes}); not read",
-        }
-        for path in sorted(Path(folder).iterdir())
-        if path.is_file() and path not in known and not path.name.startswith((".", "~$"))
-    ]
+    rows = []
+    for path in sorted(Path(folder).iterdir()):
+        if path in known or path.name.startswith((".", "~$")):
+            continue
+        if path.is_dir():
+            why = "a folder: listings in subfolders are not read"
+        elif path.is_file():
+            why = f"listings are {known_suffixes}"
+        else:
+            continue
+        rows.append(
+            {"file": str(path), "line": "", "message": f"{NOT_A_LISTING} ({why}); not read"}
+        )
+    return rows
 
 
 def listing_names(files: Iterable[str | Path]) -> dict[str, Path]:
     """A unique, stable listing name for each file: its stem, or its file name when shared.
 
     ``day1.txt`` alone is listing ``day1``; ``day1.txt`` beside ``day1.bib`` gives
-    listings ``day1.txt`` and ``day1.bib``.  Names depend only on the files' names; a ``;``
-    (which separates listings in the ``sources`` column) becomes ``_``.
+    listings ``day1.txt`` and ``day1.bib``.  Names depend only on the files' names.  A ``;``
+    (which separates listings in the ``sources`` column), ``/`` and Snakemake's wildcard
+    braces ``{ }`` become ``_``; files whose names then coincide (``a;b.txt`` and
+    ``a_b.txt``) are told apart by ``~1``, ``~2`` in the order of their file names.
 
     Args:
         files: Listing files (names are unique within a folder).
@@ -197,8 +204,20 @@ def listing_names(files: Iterable[str | Path]) -> dict[str, Path]:
     Returns:
         Name -> file, sorted by name.
     """
-    files = [Path(file) for file in files]
+    files = sorted(Path(file) for file in files)
     stems = Counter(file.stem for file in files)
-    names = {file.stem if stems[file.stem] == 1 else file.name: file for file in files}
-    # ";" joins listing names in the sources column, "/" would break the job's paths.
-    return dict(sorted((re.sub(r"[;/]", "_", name), file) for name, file in names.items()))
+    # ";" joins listing names in the sources column, "/" would break the job's paths, and
+    # braces would be read as wildcards in them.
+    clean = {
+        file: re.sub(r"[;/{}]", "_", file.stem if stems[file.stem] == 1 else file.name)
+        for file in files
+    }
+    taken = Counter(clean.values())
+    seen: Counter = Counter()
+    names = {}
+    for file, name in clean.items():
+        if taken[name] > 1:
+            seen[name] += 1
+            name = f"{name}~{seen[name]}"
+        names[name] = file
+    return dict(sorted(names.items()))
