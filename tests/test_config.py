@@ -94,6 +94,16 @@ def test_defaults_are_filled(schema):
             r"duplicate theme key 'federated_learning'",
         ),
         (
+            lambda c: c["themes"]["definitions"].append(
+                {**c["themes"]["definitions"][4], "key": "agents", "label": "tool-use"}
+            ),
+            r"themes\.definitions: themes 'tool_use' and 'agents' share the name 'tool-use'",
+        ),
+        (
+            lambda c: c["themes"]["scoring"].update(review_threshold=0.9),
+            r"themes\.scoring\.review_threshold: 0\.9 is above the threshold \(0\.5\)",
+        ),
+        (
             lambda c: c["topics"]["hdbscan"].update(min_cluster_size="big"),
             r"topics\.hdbscan\.min_cluster_size: 'big' is not one of: integer >= 2, 'auto'",
         ),

@@ -13,6 +13,7 @@ import jsonschema
 import yaml
 
 from papertopics.formats import FORMATS
+from papertopics.labels import theme_name
 
 __all__ = [
     "LISTING_SUFFIXES",
@@ -116,6 +117,21 @@ def validate_config(
     duplicated = sorted({key for key in keys if keys.count(key) > 1})
     if duplicated:
         raise ConfigError(f"{source}: themes.definitions: duplicate theme key {duplicated[0]!r}")
+    owner: dict[str, str] = {}
+    for theme in config["themes"]["definitions"]:
+        for name in (str(theme["key"]), str(theme["label"])):
+            other = owner.setdefault(theme_name(name), theme["key"])
+            if other != theme["key"]:
+                raise ConfigError(
+                    f"{source}: themes.definitions: themes {other!r} and {theme['key']!r} share "
+                    f"the name {name!r} (keys and labels name themes in label files)"
+                )
+    scoring = config["themes"]["scoring"]
+    if scoring["review_threshold"] > scoring["threshold"]:
+        raise ConfigError(
+            f"{source}: themes.scoring.review_threshold: {scoring['review_threshold']} is above "
+            f"the threshold ({scoring['threshold']}); set it equal to list no borderline papers"
+        )
     range_ = config["terms"]["ngram_range"]
     if range_[0] > range_[1]:
         raise ConfigError(f"{source}: terms.ngram_range: {range_} is not [smallest, largest]")

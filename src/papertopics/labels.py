@@ -12,7 +12,7 @@ from pathlib import Path
 
 from papertopics.listings import paper_id
 
-__all__ = ["LabelError", "read_labels"]
+__all__ = ["LabelError", "read_labels", "theme_name"]
 
 
 class LabelError(ValueError):
@@ -23,7 +23,7 @@ class LabelError(ValueError):
 _THEME_SEP = re.compile(r"[;,|]")
 
 
-def _theme_name(name: str) -> str:
+def theme_name(name: str) -> str:
     """A theme key or label compared without case, spaces, hyphens or underscores."""
     return re.sub(r"[\s_-]+", "", name).casefold()
 
@@ -57,7 +57,7 @@ def read_labels(path: str | Path, themes: Sequence[Mapping] | None = None) -> li
         raise LabelError(f"{path}: cannot read hand labels ({err})") from None
     names = None
     if themes is not None:
-        names = {_theme_name(str(t[field])): t["key"] for t in themes for field in ("key", "label")}
+        names = {theme_name(str(t[field])): t["key"] for t in themes for field in ("key", "label")}
     content = [
         (number, line)
         for number, line in enumerate(text.splitlines(True), 1)
@@ -90,13 +90,13 @@ def _rows(path, content: list[tuple[int, str]], names: dict[str, str] | None) ->
             raise LabelError(f"{path}: line {line}: empty title")
         given = [name.strip() for name in _THEME_SEP.split(fields[col_themes]) if name.strip()]
         if names is not None:
-            unknown = [name for name in given if _theme_name(name) not in names]
+            unknown = [name for name in given if theme_name(name) not in names]
             if unknown:
                 raise LabelError(
                     f"{path}: line {line}: unknown theme {unknown[0]!r} "
                     f"(themes: {', '.join(dict.fromkeys(names.values()))})"
                 )
-            given = [names[_theme_name(name)] for name in given]
+            given = [names[theme_name(name)] for name in given]
         keys = ";".join(sorted(set(given)))
         pid = paper_id(title)
         if pid in rows and rows[pid]["themes"] != keys:
