@@ -105,7 +105,7 @@ def test_unusable_text_raises_one_clear_error(content, reason):
 
 def test_file_errors_name_the_file(tmp_path):
     path = tmp_path / "broken.txt"
-    path.write_bytes(b"\xff\xfe\x00\x01binary")
+    path.write_bytes(b"\x89PNG\x00\x01binary")
     with pytest.raises(ListingError, match=r"broken\.txt: .*binary"):
         parse_listing(path)
 
@@ -205,6 +205,24 @@ def test_control_characters_mean_binary(tmp_path):
         parse_listing(path)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read(tmp_path, encoding):
+    path = tmp_path / "notepad.txt"
+    text = listing("Mar 11", ("Über Tülu", ABSTRACT))
+    bom = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff"}.get(encoding, "")
+    path.write_bytes((bom + text).encode(encoding))
+    parsed = parse_listing(path, year=2024)
+    assert [p.title for p in parsed.papers] == ["Über Tülu"]
+    assert parsed.warnings == []
+
+
+def test_utf16_without_a_byte_order_mark_is_still_binary(tmp_path):
+    path = tmp_path / "odd.txt"
+    path.write_bytes(listing("Mar 11", ("T", ABSTRACT)).encode("utf-16-le"))
+    with pytest.raises(ListingError, match=r"odd\.txt: the file is binary"):
+        parse_listing(path)
+
+
 def test_extra_blank_lines_and_a_wrapped_title():
     text = listing("Mar 11", ("A Long Title That Is\nWrapped Over Two Lines", ABSTRACT))
     text = text.replace("\n\n", "\n\n\n\n")
@@ -291,6 +309,16 @@ def test_repeated_entry_in_one_file_is_merged_with_a_warning():
 def test_header_date_with_a_year_is_the_files_own():
     parsed = parse_listing_text(listing("Mar 11, 2023", ("T", ABSTRACT)), "x", year=2024)
     assert (parsed.date, parsed.date_source) == ("2023-03-11", "file")
+
+
+@pytest.mark.parametrize(("date", "year"), [("Feb 29", 2025), ("Feb 29, 2023", None)])
+def test_feb_29_of_a_common_year_leaves_the_listing_undated_and_keeps_its_papers(date, year):
+    parsed = parse_listing_text(listing(date, ("T", ABSTRACT)), "x", year=year, file="leap.txt")
+    assert (parsed.date, parsed.date_source) == ("", "none")
+    assert [p.title for p in parsed.papers] == ["T"]
+    assert [w.message for w in parsed.warnings] == [
+        f"listing date {date!r} does not exist in {year or 2023}; the listing has no date"
+    ]
 
 
 # Identity: one paper under slightly different titles, different papers kept apart.

@@ -245,7 +245,7 @@ def _parse_date(line: str) -> tuple[int, int, int | None] | None:
     month, day = MONTHS.index(match["mon"]) + 1, int(match["day"])
     year = int(match["year"]) if match["year"] else None
     try:
-        dt.date(year or 2000, month, day)  # 2000 is a leap year: Feb 29 passes
+        dt.date(2000, month, day)  # 2000 is a leap year: Feb 29 passes, checked later
     except ValueError:
         return None
     return month, day, year
@@ -274,8 +274,21 @@ def resolve_year(month: int, day: int, reference: dt.date) -> dt.date:
     return dt.date(reference.year - 1, month, min(day, 28))
 
 
+#: Byte-order marks of the wide encodings (UTF-32 first: its little-endian mark begins with
+#: UTF-16's).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def decode_text(raw: bytes, file: str) -> tuple[str, list[ParseWarning]]:
     """Decode a listing file's bytes: UTF-8 (with or without a byte-order mark), else cp1252.
+
+    UTF-16 and UTF-32 are read when the file starts with their byte-order mark, as Notepad's
+    "Unicode" and Excel's "Unicode Text" files do.
 
     Args:
         raw: The file's content.
@@ -289,6 +302,15 @@ def decode_text(raw: bytes, file: str) -> tuple[str, list[ParseWarning]]:
     """
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
+    for bom, encoding in _WIDE_BOMS:
+        if raw.startswith(bom):
+            try:
+                raw = raw.decode(encoding).encode("utf-8")
+            except UnicodeDecodeError:
+                raise ListingError(
+                    file, f"the file starts as {encoding.upper()} but is not valid {encoding}"
+                ) from None
+            break
     if not raw.strip():
         raise ListingError(file, "the file is empty")
     if b"\x00" in raw:
@@ -477,13 +499,24 @@ def parse_listing_text(
     date_iso, date_source = "", "none"
     if parsed:
         month, day, given_year = parsed
-        if given_year:
-            date_iso, date_source = dt.date(given_year, month, day).isoformat(), "file"
-        elif year:
-            date_iso, date_source = dt.date(year, month, day).isoformat(), "config"
-        elif reference_date:
-            date_iso = resolve_year(month, day, reference_date).isoformat()
-            date_source = "mtime"
+        try:
+            if given_year:
+                date_iso, date_source = dt.date(given_year, month, day).isoformat(), "file"
+            elif year:
+                date_iso, date_source = dt.date(year, month, day).isoformat(), "config"
+            elif reference_date:
+                date_iso = resolve_year(month, day, reference_date).isoformat()
+                date_source = "mtime"
+        except ValueError:  # Feb 29 of a common year
+            date_line = paragraphs[body_start - 1]
+            warnings.append(
+                ParseWarning(
+                    file,
+                    date_line.line,
+                    f"listing date {date_line.text!r} does not exist in {given_year or year}; "
+                    "the listing has no date",
+                )
+            )
         for para in paragraphs[: body_start - 1]:
             if para.text.casefold() not in BOILERPLATE:
                 skipped.setdefault("header lines", []).append((para.line, para.text))
