@@ -237,3 +237,31 @@ def listing_names(files: Iterable[str | Path]) -> dict[str, Path]:
             name = f"{name}~{seen[name]}"
         names[name] = file
     return dict(sorted(names.items()))
+
+
+def listing_fingerprint(path: str | Path) -> str:
+    """What a listing's parse depends on: its content and the day it was last modified.
+
+    Snakemake reruns a job when an input is newer than its output; a listing replaced by an
+    older copy (``cp -p``, ``rsync -a``, an unzipped archive) is not, so the parse job takes
+    this as a parameter too.  The day counts because a text listing without a year in
+    ``input.year`` takes it from the file's modification time.
+
+    Args:
+        path: The listing file.
+
+    Returns:
+        ``"<BLAKE2b of the bytes>:<modification day>"``, or ``"unreadable"`` when the file
+        cannot be read (the parse job then reports why).
+    """
+    import datetime as dt
+    import hashlib
+
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "blake2b").hexdigest()[:32]
+        day = dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+    except OSError:
+        return "unreadable"
+    return f"{digest}:{day}"

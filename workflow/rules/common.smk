@@ -6,6 +6,7 @@ from pathlib import Path
 from papertopics.config import (
     ConfigError,
     listing_files,
+    listing_fingerprint,
     listing_names,
     load_schema,
     other_files,
@@ -63,6 +64,11 @@ FIGURES = ["theme_sizes", "paper_map", "theme_terms", "themes_by_listing", "them
 def listing_path(wildcards):
     """The listing file of a parse job."""
     return LISTINGS[wildcards.listing]
+
+
+def listing_content(wildcards):
+    """A parse job's listing, by content and day: a replaced listing is parsed again."""
+    return listing_fingerprint(LISTINGS[wildcards.listing])
 
 
 def parsed_listings(wildcards=None):

@@ -12,6 +12,7 @@ rule parse_listing:
     output:
         "results/interim/parsed/{listing}.json",
     params:
+        content=listing_content,
         year=config["input"]["year"],
         strict=config["input"]["strict"],
     conda:
