@@ -9,14 +9,17 @@ from papertopics.history import (
     changes_table,
     load_snapshot,
     match_topics,
+    paper_overlap,
     save_snapshot,
     settings_fingerprint,
+    text_digests,
     topic_fingerprint,
 )
 from papertopics.topics import (
     TopicResult,
     TopicSettings,
     interpolate_positions,
+    label_fits,
     place_new_papers,
     previous_layout,
     project_2d,
@@ -113,15 +116,65 @@ def test_match_topics_pairs_by_centroid_and_terms():
     assert matches == {0: 1, 2: 0}  # the topic along the third axis is new
 
 
+def test_match_topics_needs_shared_terms_or_papers_beside_alike_centroids():
+    old = unit([[1, 0, 0], [0, 1, 0]])
+    new = unit([[0.1, 1, 0], [1, 0.1, 0]])
+    # centroids alike, nothing else in common: two different topics
+    assert match_topics(new, [["x"], ["y"]], old, [["a"], ["b"]]) == {}
+    # the papers tell: most of old topic 1's papers are in new topic 0
+    overlap = np.array([[0.0, 0.6], [0.0, 0.0]])
+    assert match_topics(new, [["x"], ["y"]], old, [["a"], ["b"]], overlap=overlap) == {0: 1}
+    # or the terms
+    terms = [["x"], ["a", "p", "q", "r"]]
+    assert match_topics(new, terms, old, [["a", "p"], ["b"]], overlap=overlap) == {0: 1, 1: 0}
+
+
+def test_paper_overlap_is_the_jaccard_index_over_papers_of_both_runs():
+    now = {"p1": 0, "p2": 0, "p3": 1, "new": 0}
+    before = {"p1": 5, "p2": 5, "p3": 5, "gone": 6}
+    overlap = paper_overlap([0, 1], now, [5, 6], before)
+    np.testing.assert_allclose(overlap, [[2 / 3, 0], [1 / 3, 0]])
+
+
 def test_renumber_keeps_old_ids_and_labels_and_numbers_new_ones_after():
-    info = pd.DataFrame({"topic": [0, 1, 2], "label": ["x", "y", "z"], "size": [1, 1, 1]})
+    info = pd.DataFrame(
+        {
+            "topic": [0, 1, 2],
+            "label": ["x", "y", "z"],
+            "size": [1, 1, 1],
+            "top_terms": [["betas", "gamma"], ["y"], ["delta"]],
+        }
+    )
     result = TopicResult(np.array([0, 1, 2, 2]), info, np.eye(3), np.zeros((4, 2)), {})
-    old = pd.DataFrame({"topic": [4, 7], "label": ["alpha", "beta"]})
+    old = pd.DataFrame({"topic": [4, 7], "label": ["alpha, epsilon", "beta"]})
     renumbered = renumber_topics(result, {0: 1, 2: 0}, old)
     assert renumbered.topics.tolist() == [7, 8, 4, 4]
     assert renumbered.info["topic"].tolist() == [4, 7, 8]
-    assert renumbered.info["label"].tolist() == ["alpha", "beta", "y"]
+    # "beta" is still among its topic's terms (as "betas"); "alpha, epsilon" no longer is
+    assert renumbered.info["label"].tolist() == ["z", "beta", "y"]
     np.testing.assert_array_equal(renumbered.centroids, np.eye(3)[[2, 0, 1]])
+
+
+def test_label_fits_while_one_of_its_terms_is_among_the_top_terms():
+    assert label_fits("continual learning, cl", ["learning", "continual", "tasks"])
+    assert label_fits("diffusion models, image", ["diffusion model", "video"])
+    assert not label_fits("moe, knowledge, experts", ["sentiment", "cultural", "llms"])
+    assert not label_fits("", ["anything"])
+
+
+def test_a_paper_whose_text_changed_is_placed_again(previous):
+    snapshot, vectors, _ = previous
+    docs = [f"T{i}. Abstract {i}." for i in range(20)]
+    snapshot.papers["text_hash"] = text_digests(docs)
+    ids = [f"p{i}" for i in range(20)]
+    unchanged = place_new_papers(snapshot, ids, vectors, TopicSettings(), docs)
+    assert (unchanged.params["n_edited"], unchanged.params["n_new"]) == (0, 0)
+    moved = vectors.copy()
+    moved[0] = vectors[15]  # p0's abstract now reads like the second blob
+    edited = ["T0. A different abstract.", *docs[1:]]
+    result = place_new_papers(snapshot, ids, moved, TopicSettings(), edited)
+    assert (result.params["n_edited"], result.params["n_new"]) == (1, 1)
+    assert result.topics[0] == 7 and (result.topics[1:10] == 4).all()
 
 
 def test_interpolated_positions_sit_among_their_neighbours():
@@ -218,6 +271,22 @@ def test_changed_settings_are_named(previous):
     assert changed("other", {"threshold": 0.5}) == ["topics"]
     snapshot.themes = ""  # a snapshot from before themes were fingerprinted: not compared
     assert changed("fp", {"threshold": 0.6}) == []
+
+
+def test_a_refit_and_renamed_topics_are_named(previous):
+    snapshot, _, _ = previous
+    papers = snapshot.papers.assign(sources="day1")
+    topics = pd.DataFrame({"topic": [4, 7], "label": ["alpha", "delta"], "size": [10, 10]})
+    listings = snapshot.listings.assign(skipped="")
+    fitted = {"mode": "fit", "n_topics_kept": 2, "n_topics_new": 0}
+    changes = changes_table(papers, topics, listings, {}, snapshot, topic_params=fitted)
+    got = {(r.kind, r.subject): (r.detail, r.n) for r in changes.itertuples()}
+    assert got[("topics_refitted", "topics")][1] == 2
+    assert got[("topic_relabelled", "7")] == ("beta -> delta", 10)
+    assert ("topic_relabelled", "4") not in got
+    placed = {"mode": "incremental"}
+    same = changes_table(papers, snapshot.topics, listings, {}, snapshot, topic_params=placed)
+    assert same["kind"].tolist() == ["unchanged"]
 
 
 def test_incremental_topics_keep_the_fitted_parameters(previous):

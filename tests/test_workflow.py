@@ -1,7 +1,9 @@
 """End to end: the real Snakefile on a small copy of the bundled listings, in a temporary folder."""
 
 import json
+import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -204,3 +206,22 @@ def test_removing_a_listing_removes_its_papers(run):
     params = json.loads((work / "results/history/snapshot.json").read_text())["params"]
     # the papers placed by the previous rerun and those removed now, towards a refit
     assert params["n_placed_since_fit"] == params["n_removed_since_fit"] > 0
+
+
+def test_a_listing_replaced_by_an_older_edited_copy_is_parsed_and_placed_again(run):
+    root, work, _ = run
+    path = work / "listings" / "day2.txt"
+    papers = parse_listing(path, year=2024).papers
+    abstract = "We study robot grasping with tactile sensors on a real arm, and release it."
+    write_listing(path, "Mar 17", [replace(papers[0], abstract=abstract), *papers[1:]])
+    old = (work / "logs" / "parse" / "day2.log").stat().st_mtime - 3600
+    os.utime(path, (old, old))  # as `cp -p` of a copy edited before the last run leaves it
+    dry = snakemake(root, work, "-n")
+    assert "parse_listing" in dry.stdout + dry.stderr
+    result = snakemake(root, work)
+    assert result.returncode == 0, result.stderr[-4000:]
+    table = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
+    row = table.set_index("paper_id").loc[papers[0].paper_id]
+    assert row["abstract"] == abstract
+    params = json.loads((work / "results/history/snapshot.json").read_text())["params"]
+    assert (params["mode"], params["n_edited"], params["n_new"]) == ("incremental", 1, 1)

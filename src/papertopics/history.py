@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from papertopics.embed import EmbeddingSettings
+from papertopics.embed import EmbeddingSettings, paper_text
 from papertopics.listings import atomic_open
 from papertopics.tables import theme_membership
 
@@ -28,7 +28,9 @@ __all__ = [
     "changes_table",
     "load_snapshot",
     "match_topics",
+    "paper_overlap",
     "save_snapshot",
+    "text_digests",
     "topic_fingerprint",
 ]
 
@@ -66,14 +68,27 @@ def settings_fingerprint(settings) -> str:
     return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
 
+def text_digests(texts: Iterable[str]) -> list[str]:
+    """A short hash of each paper's text, to tell a paper edited since the snapshot.
+
+    Args:
+        texts: Paper texts as they are embedded (``embed.paper_text``).
+
+    Returns:
+        16 hexadecimal digits per text.
+    """
+    return [hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest() for text in texts]
+
+
 @dataclass
 class Snapshot:
     """The previous run's papers, topics and listings.
 
     Attributes:
         fingerprint: :func:`topic_fingerprint` of that run.
-        papers: ``paper_id, title, themes, topic, x, y`` and ``sources`` (the listings that
-            hold each paper, ``;``-joined; absent from snapshots written before it was kept).
+        papers: ``paper_id, title, themes, topic, x, y``, ``sources`` (the listings that
+            hold each paper, ``;``-joined) and ``text_hash`` (:func:`text_digests` of its
+            title and abstract); the last two are absent from older snapshots.
         topics: ``topic, label, top_terms`` (list), ``term_weights`` (list).
         centroids: One row per topic, in the order of ``topics``.
         listings: ``listing, listing_date``.
@@ -123,10 +138,14 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     """Write a snapshot; each file is replaced atomically, the metadata last."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    columns = ["paper_id", "title", "themes", "topic", "x", "y", "sources"]
-    columns = [c for c in columns if c in snapshot.papers.columns]
+    papers = snapshot.papers
+    if "abstract" in papers.columns:
+        texts = map(paper_text, papers["title"], papers["abstract"])
+        papers = papers.assign(text_hash=text_digests(texts))
+    columns = ["paper_id", "title", "themes", "topic", "x", "y", "sources", "text_hash"]
+    columns = [c for c in columns if c in papers.columns]
     with atomic_open(folder / "papers.csv", encoding="utf-8", newline="") as out:
-        snapshot.papers[columns].to_csv(out, index=False)
+        papers[columns].to_csv(out, index=False)
     with atomic_open(folder / "listings.csv", encoding="utf-8", newline="") as out:
         snapshot.listings.to_csv(out, index=False)
     with atomic_open(folder / "centroids.npy", "wb") as out:
@@ -147,22 +166,32 @@ def match_topics(
     old_centroids: np.ndarray,
     old_terms: Sequence[Sequence[str]],
     *,
+    overlap: np.ndarray | None = None,
     min_similarity: float = 0.6,
     term_weight: float = 0.3,
+    min_shared_terms: float = 0.1,
+    min_overlap: float = 0.3,
 ) -> dict[int, int]:
     """Pair new topics with the previous run's topics (one-to-one).
 
     Similarity is ``(1 - term_weight) * cosine(centroids) + term_weight * Jaccard(top terms)``;
     pairs are chosen to maximise the total similarity (Hungarian algorithm) and kept when at
-    least ``min_similarity``.
+    least ``min_similarity`` and backed by more than the centroids: top terms with a Jaccard
+    index of at least ``min_shared_terms``, or papers, with ``overlap`` at least
+    ``min_overlap``.  Topic centroids of one corpus are all alike (cosine 0.7-0.9 on the
+    seeds), so a pair with no term and no paper in common is two different topics.
 
     Args:
         centroids: New topic centroids (rows).
         terms: New topics' top terms.
         old_centroids: Previous topic centroids.
         old_terms: Previous topics' top terms.
+        overlap: Jaccard index of the papers of each new (row) and old (column) topic among
+            the papers of both runs (:func:`paper_overlap`); None when unknown.
         min_similarity: Smallest similarity of a kept pair.
         term_weight: Weight of the term overlap.
+        min_shared_terms: Smallest term Jaccard index that backs a pair.
+        min_overlap: Smallest paper overlap that backs a pair.
 
     Returns:
         ``{new row: old row}`` for the matched topics.
@@ -180,13 +209,47 @@ def match_topics(
     jaccard = np.array(
         [[len(set(a) & set(b)) / max(1, len(set(a) | set(b))) for b in old_terms] for a in terms]
     )
+    backed = jaccard >= min_shared_terms
+    if overlap is not None:
+        backed |= np.asarray(overlap) >= min_overlap
     similarity = (1 - term_weight) * cosine + term_weight * jaccard
-    rows, cols = linear_sum_assignment(-similarity)
+    rows, cols = linear_sum_assignment(-np.where(backed, similarity, -1.0))
     return {
         int(r): int(c)
         for r, c in zip(rows, cols, strict=True)
-        if similarity[r, c] >= min_similarity
+        if backed[r, c] and similarity[r, c] >= min_similarity
     }
+
+
+def paper_overlap(
+    topics: Sequence[int],
+    assignments: Mapping[str, int],
+    old_topics: Sequence[int],
+    old_assignments: Mapping[str, int],
+) -> np.ndarray:
+    """Jaccard index of the papers of each new and old topic, over the papers of both runs.
+
+    Args:
+        topics: New topic ids (rows of the result).
+        assignments: Paper id -> new topic.
+        old_topics: Previous topic ids (columns).
+        old_assignments: Paper id -> previous topic.
+
+    Returns:
+        A ``len(topics) x len(old_topics)`` array.
+    """
+    shared = [pid for pid in assignments if pid in old_assignments]
+    new = pd.Series([assignments[p] for p in shared], dtype="int64")
+    old = pd.Series([old_assignments[p] for p in shared], dtype="int64")
+    both = pd.crosstab(new, old)
+    size_new, size_old = new.value_counts(), old.value_counts()
+    result = np.zeros((len(topics), len(old_topics)))
+    for i, t in enumerate(topics):
+        for j, o in enumerate(old_topics):
+            n = both.at[t, o] if t in both.index and o in both.columns else 0
+            if n:
+                result[i, j] = n / (size_new[t] + size_old[o] - n)
+    return result
 
 
 def changes_table(
@@ -196,6 +259,7 @@ def changes_table(
     theme_labels: Mapping[str, str],
     previous: Snapshot | None,
     fingerprints: tuple[str, str] | None = None,
+    topic_params: Mapping | None = None,
 ) -> pd.DataFrame:
     """What changed since the previous run.
 
@@ -208,6 +272,8 @@ def changes_table(
         fingerprints: This run's topic fingerprint (:func:`topic_fingerprint`) and
             :func:`settings_fingerprint` of its ``themes`` config, to say when settings
             changed (None: not compared).
+        topic_params: This run's topic step parameters (``mode``, ``n_topics_kept``,
+            ``n_topics_new``), to say when the topics were fitted afresh.
 
     Returns:
         Rows ``kind, subject, detail, n``: ``first_run``, ``listing_added`` and
@@ -215,7 +281,8 @@ def changes_table(
         theme, and in total), ``papers_removed``, ``new_topic`` and ``topic_removed`` (n: its
         papers now or before), and ``theme_changed`` (per paper whose themes changed, theme
         labels before and after), ``settings_changed`` (subject ``topics`` or ``themes``),
-        or one ``unchanged`` row.
+        ``topics_refitted`` (n: the topics that kept their id), ``topic_relabelled`` (a
+        topic that kept its id under a new label; n: its papers), or one ``unchanged`` row.
     """
     rows: list[dict] = []
 
@@ -254,10 +321,22 @@ def changes_table(
     removed = sorted(set(old.index) - set(papers["paper_id"]))
     if removed:
         add("papers_removed", "all", "papers no longer in any listing", len(removed))
+    if topic_params is not None and topic_params.get("mode") == "fit":
+        kept, fresh = topic_params.get("n_topics_kept", 0), topic_params.get("n_topics_new", 0)
+        detail = f"all papers clustered again: {kept} topics kept their id, {fresh} are new"
+        add("topics_refitted", "topics", detail, kept)
     old_topics = set(previous.topics["topic"])
+    old_labels = previous.topics.set_index("topic")["label"].astype(str)
     for row in topics.itertuples(index=False):
         if row.topic != -1 and row.topic not in old_topics:
             add("new_topic", str(row.topic), row.label, row.size)
+        elif row.topic != -1 and old_labels.get(row.topic, row.label) != str(row.label):
+            add(
+                "topic_relabelled",
+                str(row.topic),
+                f"{old_labels[row.topic]} -> {row.label}",
+                row.size,
+            )
     for topic in sorted(old_topics - set(topics["topic"]) - {-1}):
         label = previous.topics.set_index("topic").at[topic, "label"]
         add("topic_removed", str(topic), label, (previous.papers["topic"] == topic).sum())

@@ -75,8 +75,10 @@ CHANGE_KINDS = {
     "listing_added": "Listings added",
     "listing_removed": "Listings removed",
     "new_papers": "New papers",
+    "topics_refitted": "Topics fitted afresh",
     "new_topic": "New topics",
     "topic_removed": "Topics no longer found",
+    "topic_relabelled": "Topics renamed (their terms moved on)",
     "theme_changed": "Papers whose themes changed",
     "papers_removed": "Papers removed",
     "settings_changed": "Settings changed",
@@ -85,10 +87,17 @@ CHANGE_KINDS = {
 }
 
 #: Kinds of change whose subject is a topic id.
-TOPIC_KINDS = ("new_topic", "topic_removed")
+TOPIC_KINDS = ("new_topic", "topic_removed", "topic_relabelled")
 #: Kinds of change with one row per thing (listing, topic, paper): their heading counts rows.
 #: The others hold a total and a breakdown, and their rows carry the counts.
-COUNTED_KINDS = ("listing_added", "listing_removed", "new_topic", "topic_removed", "theme_changed")
+COUNTED_KINDS = (
+    "listing_added",
+    "listing_removed",
+    "new_topic",
+    "topic_removed",
+    "topic_relabelled",
+    "theme_changed",
+)
 
 #: Light-to-dark blue ramp for the similarity heatmap (sequential, colour-blind safe).
 _RAMP = ((247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107))

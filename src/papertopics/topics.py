@@ -33,6 +33,7 @@ __all__ = [
     "count_vectorizer",
     "exact_knn",
     "interpolate_positions",
+    "label_fits",
     "load_topic_info",
     "place_new_papers",
     "project_2d",
@@ -150,6 +151,28 @@ class TopicResult:
     params: dict = field(default_factory=dict)
 
 
+def _words(term: str) -> set[str]:
+    """The words of a term; a plural says what its singular does."""
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in term.split()}
+
+
+def label_fits(label: str, terms: Sequence[str]) -> bool:
+    """Whether a topic label still says something its top terms say.
+
+    True when all the words of at least one of the label's terms (``", "``-separated) are
+    among the words of ``terms``.
+
+    Args:
+        label: A label made by :func:`readable_label`.
+        terms: The topic's top terms now.
+
+    Returns:
+        Whether the label may stay.
+    """
+    words = set().union(*map(_words, terms)) if len(terms) else set()
+    return any(_words(part) and _words(part) <= words for part in label.split(", "))
+
+
 def readable_label(terms: Sequence[str], n: int = 3) -> str:
     """A short label from a topic's top terms; a bigram replaces the words it contains.
 
@@ -163,10 +186,7 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
     Returns:
         Terms joined by ", ".
     """
-
-    def words_of(term: str) -> set[str]:  # a plural says what its singular does
-        return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in term.split()}
-
+    words_of = _words
     chosen: list[str] = []
     for term in terms:
         words = words_of(term)
@@ -796,6 +816,9 @@ def renumber_topics(
 ) -> TopicResult:
     """Give matched topics their previous id and label; new topics get ids after the old ones.
 
+    A matched topic keeps its label only while the label fits its new top terms
+    (:func:`label_fits`); otherwise it keeps its id under its new label.
+
     Args:
         result: A fresh fit.
         matches: ``{row of result.info: row of old_topics}`` (see ``history.match_topics``).
@@ -812,8 +835,10 @@ def renumber_topics(
             ids.append(-1)
             labels.append(info.at[row, "label"])
         elif row in matches:
-            ids.append(int(old_topics.iloc[matches[row]]["topic"]))
-            labels.append(old_topics.iloc[matches[row]]["label"])
+            before = old_topics.iloc[matches[row]]
+            ids.append(int(before["topic"]))
+            fits = label_fits(str(before["label"]), list(info.at[row, "top_terms"]))
+            labels.append(before["label"] if fits else info.at[row, "label"])
         else:
             ids.append(next_id)
             labels.append(info.at[row, "label"])
@@ -847,14 +872,15 @@ def place_new_papers(
 
     A new paper joins the topic whose centroid is most similar, and is placed on the map
     among its nearest known papers; known papers keep their topic and position, and
-    topics keep their id, label and terms. New papers that fit no topic well (less similar
-    to every centroid than 95 % of known papers are to their own) may form new topics: when
-    there are at least ``min_cluster_size`` of them, HDBSCAN clusters them (on their
-    embeddings, without UMAP), each cluster becomes a topic with a new id and c-TF-IDF
-    terms, and the rest join their most similar topic. No refit is possible (None is
-    returned) when the papers placed and removed since the last fit (over all reruns) would
-    be more than ``settings.refit_share`` of all papers, or when new topics are needed and
-    ``docs`` is None.
+    topics keep their id, label and terms. A known paper whose title or abstract changed
+    since the snapshot is placed again, as a new one. New papers that fit no topic well
+    (less similar to every centroid than 95 % of known papers are to their own) may form
+    new topics: when there are at least ``min_cluster_size`` of them, HDBSCAN clusters
+    them (on their embeddings, without UMAP), each cluster becomes a topic with a new id
+    and c-TF-IDF terms, and the rest join their most similar topic. No refit is possible
+    (None is returned) when the papers placed and removed since the last fit (over all
+    reruns) would be more than ``settings.refit_share`` of all papers, or when new topics
+    are needed and ``docs`` is None.
 
     Args:
         previous: The previous run's ``history.Snapshot`` (with the same settings).
@@ -868,6 +894,15 @@ def place_new_papers(
     """
     old = previous.papers.set_index("paper_id")
     known = np.array([pid in old.index for pid in paper_ids])
+    n_edited = 0
+    if docs is not None and "text_hash" in old.columns:
+        # a paper whose title or abstract changed (same identity) is placed again, as new
+        from papertopics.history import text_digests
+
+        stored = old["text_hash"].reindex(list(paper_ids)).to_numpy()
+        same = stored == np.array(text_digests(docs), dtype=object)
+        n_edited = int((known & ~same).sum())
+        known &= same
     n = len(paper_ids)
     n_new = int((~known).sum())
     # Papers placed or removed since the last fit, this run's included: drift accumulates
@@ -944,6 +979,7 @@ def place_new_papers(
         "mode": "incremental",
         "n_papers": n,
         "n_new": n_new,
+        "n_edited": n_edited,
         "n_placed_since_fit": placed,
         "n_removed_since_fit": removed,
         "n_new_poorly_fitting": int(poorly.sum()),

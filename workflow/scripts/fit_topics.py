@@ -3,7 +3,7 @@
 import numpy as np
 
 from papertopics.embed import paper_text
-from papertopics.history import load_snapshot, match_topics, topic_fingerprint
+from papertopics.history import load_snapshot, match_topics, paper_overlap, topic_fingerprint
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
 from papertopics.topics import (
@@ -33,11 +33,18 @@ if result is None:
     init = previous_layout(previous.papers, ids, embeddings) if previous else None
     result = TopicModel(settings).fit(docs, embeddings, map_init=init)
     if previous is not None:
+        overlap = paper_overlap(
+            result.info["topic"].tolist(),
+            dict(zip(ids, result.topics.tolist(), strict=True)),
+            previous.topics["topic"].tolist(),
+            dict(zip(previous.papers["paper_id"], previous.papers["topic"], strict=True)),
+        )
         matches = match_topics(
             result.centroids,
             result.info["top_terms"],
             previous.centroids,
             previous.topics["top_terms"],
+            overlap=overlap,
         )
         result = renumber_topics(result, matches, previous.topics)
         log.info(

@@ -23,7 +23,7 @@ labels = {theme["key"]: theme["label"] for theme in params.themes["definitions"]
 fingerprints = (topic_params["fingerprint"], settings_fingerprint(params.themes))
 
 changes = changes_table(
-    papers, topics, listings, labels, load_snapshot(params.history), fingerprints
+    papers, topics, listings, labels, load_snapshot(params.history), fingerprints, topic_params
 )
 changes.to_csv(snakemake.output[0], index=False)
 log.info("changes:\n%s", changes.to_string())
