@@ -1,8 +1,10 @@
 """Figure helpers."""
 
 import numpy as np
+import pandas as pd
 
-from papertopics.figures import label_anchor
+from papertopics.figures import label_anchor, plot_themes_by_listing, plot_themes_over_time
+from papertopics.listings import shorten
 
 
 def test_label_anchor_sits_on_the_larger_part_of_a_split_group_not_between_them():
@@ -23,3 +25,35 @@ def test_label_anchor_sits_on_the_larger_part_of_a_split_group_not_between_them(
 def test_label_anchor_of_one_point_or_a_flat_map():
     assert label_anchor([3.0], [4.0], (0.0, 10.0, 0.0, 10.0)) == (3.0, 4.0)
     assert label_anchor([1.0, 1.0], [2.0, 2.0], (1.0, 1.0, 2.0, 2.0)) == (1.0, 2.0)
+
+
+def test_themes_over_time_names_the_month_of_its_days_and_the_year_apart():
+    dates = ["2025-03-11", "2025-03-14", "2025-03-20", "2025-03-27"]
+    over_time = pd.DataFrame(
+        {"listing_date": dates, "theme": "fl", "n_papers": 1, "n_listed": 4, "share": 0.25}
+    )
+    themes = pd.DataFrame({"theme": ["fl"], "label": ["Federated learning"]})
+    fig = plot_themes_over_time(over_time, themes, {"fl": "#0072B2"})
+    fig.canvas.draw()
+    axis = fig.axes[0].xaxis
+    ticks = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+    assert ticks and all(t.startswith(("Mar", "Apr")) for t in ticks), ticks
+    assert axis.get_major_formatter().get_offset() == "2025"
+
+
+def test_themes_by_listing_names_long_listings_with_an_ellipsis():
+    long = "papers-2025-03-11-machine-learning-daily"
+    by_listing = pd.DataFrame(
+        {"listing": [long, "b"], "listing_date": ["2025-03-11", "2025-03-12"], "theme": "fl"}
+    ).assign(n_papers=[3, 1])
+    themes = pd.DataFrame({"theme": ["fl"], "label": ["Federated learning"]})
+    fig = plot_themes_by_listing(by_listing, themes, {"fl": "#0072B2"})
+    names = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert names[0] == "2025-03-11\n" + shorten(long, 24) and names[0].endswith("\u2026")
+    assert names[1] == "2025-03-12\nb"
+
+
+def test_shorten_cuts_with_an_ellipsis_on_one_line():
+    assert shorten("a  b\nc", 10) == "a b c"
+    assert shorten("abcdef ghij", 8) == "abcdef\u2026"
+    assert len(shorten("x" * 50, 24)) == 24

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.listings import shorten
 from papertopics.tables import theme_membership
 
 __all__ = [
@@ -225,7 +226,7 @@ def plot_themes_by_listing(by_listing: pd.DataFrame, themes: pd.DataFrame, colou
     labels = dict(zip(themes["theme"], themes["label"], strict=True))
     x = np.arange(len(pivot))
     fig, ax = plt.subplots(figsize=(max(7, 0.5 * len(pivot) + 4), 4.8))
-    names = [f"{date or '?'}\n{listing[:18]}" for date, listing in pivot.index]
+    names = [f"{date or '?'}\n{shorten(listing, 24)}" for date, listing in pivot.index]
     if len(pivot) <= 12:
         width = 0.8 / max(1, len(keys))
         for i, key in enumerate(keys):
@@ -236,7 +237,7 @@ def plot_themes_by_listing(by_listing: pd.DataFrame, themes: pd.DataFrame, colou
                 color=colours[key],
                 label=labels[key],
             )
-        ax.set_xticks(x, names, fontsize=9)
+        ax.set_xticks(x, names, fontsize=9, rotation=30, ha="right", rotation_mode="anchor")
     else:
         for key in keys:
             ax.plot(x, pivot[key], marker="o", ms=3, color=colours[key], label=labels[key])
@@ -275,7 +276,12 @@ def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours
             )
         locator = mdates.AutoDateLocator(maxticks=10)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        # day ticks read "Mar 11" under a year: the default offset names the last tick's
+        # month, which is the next month when the axis runs past the last listing
+        formatter = mdates.ConciseDateFormatter(locator)
+        formatter.formats[2] = "%b %d"
+        formatter.offset_formats[2] = "%Y"
+        ax.xaxis.set_major_formatter(formatter)
     ax.set_xlabel("Listing date")
     ax.set_ylabel("Share of the day's papers (%)")
     ax.set_title("Themes over time")

@@ -42,6 +42,7 @@ from papertopics.listings import (
     normalise_text,
     paper_id,
     parse_listing_text,
+    shorten,
     sorted_warnings,
     title_key,
 )
@@ -91,8 +92,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 def _one_line(error: object, limit: int = 160) -> str:
     """An error message on one line, shortened."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(str(error), limit) or type(error).__name__
 
 
 def listing_format(path: str | Path) -> str:

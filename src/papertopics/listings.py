@@ -46,6 +46,7 @@ __all__ = [
     "read_listing_json",
     "read_papers",
     "resolve_year",
+    "shorten",
     "skipped_listing",
     "sorted_warnings",
     "title_key",
@@ -168,6 +169,20 @@ def skipped_listing(name: str, reason: str, *, file: str | None = None) -> Listi
 
 
 _INVISIBLE = {"Cf"}  # soft hyphens, zero-width spaces and joiners, byte-order marks
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line and at most ``limit`` characters, an ellipsis where it was cut.
+
+    Args:
+        text: Any text; whitespace runs become one space.
+        limit: The longest result.
+
+    Returns:
+        The text, or its first ``limit - 1`` characters and "…".
+    """
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 def normalise_text(text: str) -> str:

@@ -52,6 +52,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from papertopics.listings import shorten
+
 __all__ = [
     "BASELINE_PATTERNS",
     "Theme",
@@ -800,11 +802,6 @@ def _lexical_best(sentences: list[str], theme: Theme) -> str:
     return best
 
 
-def _shorten(text: str, limit: int = 240) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def score_themes(
     titles: Sequence[str],
     abstracts: Sequence[str],
@@ -956,7 +953,7 @@ def score_themes(
         if sentence is None:
             sentence = _lexical_best(_paper_sentences(titles[i], abstracts[i]), themes[j])
         if sentence:
-            parts.append(f'sentence: "{_shorten(sentence)}"')
+            parts.append(f'sentence: "{shorten(sentence, 240)}"')
         evidence[i, j] = "; ".join(parts)
 
     def frame(values) -> pd.DataFrame:
