@@ -25,6 +25,7 @@ def context(
     centroids=None,
     topic_params=None,
     borderline=None,
+    by_listing=None,
     **options,
 ):
     svg = tmp_path / "fig.svg"
@@ -70,9 +71,10 @@ def context(
             "representative_titles": [EVIL_TITLE],
         }
     )
-    by_listing = pd.DataFrame(
-        {"listing": ["a"], "listing_date": ["2024-03-11"], "theme": ["fed"], "n_papers": [1]}
-    )
+    if by_listing is None:
+        by_listing = pd.DataFrame(
+            {"listing": ["a"], "listing_date": ["2024-03-11"], "theme": ["fed"], "n_papers": [1]}
+        )
     listings = pd.DataFrame(
         {
             "listing": ["a", "bad<x>"],
@@ -409,3 +411,17 @@ def test_method_describes_the_terms_and_a_corpus_without_topics(tmp_path):
     assert "c-TF-IDF weights of single words." in method
     assert "no cluster was found among these 2 papers, so every paper is in topic −1" in method
     assert "outliers were reassigned" not in method
+
+
+def test_listing_trend_names_the_year_when_listings_span_years(tmp_path):
+    dates = ["2024-12-30", "2024-12-31", "2025-01-02"]
+    by_listing = pd.DataFrame(
+        {"listing": ["a", "b", "c"], "listing_date": dates, "theme": "fed", "n_papers": [1, 2, 1]}
+    )
+    html = render(tmp_path, by_listing=by_listing)
+    trend = re.search(r'<svg class="trend".*?</svg>', html, re.S).group(0)
+    labels = re.findall(r'class="axis">([^<]*)<', trend)
+    assert labels == ["Dec 30", "2024", "Dec 31", "Jan 2", "2025"]
+    one_year = render(tmp_path, by_listing=by_listing.iloc[:2])
+    trend = re.search(r'<svg class="trend".*?</svg>', one_year, re.S).group(0)
+    assert re.findall(r'class="axis">([^<]*)<', trend) == ["Dec 30", "Dec 31"]

@@ -367,8 +367,12 @@ def _trend(by_listing: pd.DataFrame, listing_sizes: Mapping[str, int], key: str)
     bar = max(1.0, min(36.0, step * 0.8))
     peak = max([int(v) for v in rows["n_papers"]] + [1])
     bars = []
+    years = [str(d)[:4] for d in rows["listing_date"]]
+    several = len({y for y in years if y}) > 1
     for k, (_, row) in enumerate(rows.iterrows()):
         count = int(row["n_papers"])
+        # across years, the year goes under the first listing of each year
+        first_of_year = several and years[k] and (k == 0 or years[k] != years[k - 1])
         total = listing_sizes.get(str(row["listing"]), 0)
         height = round(70 * count / peak, 1)
         bars.append(
@@ -376,6 +380,7 @@ def _trend(by_listing: pd.DataFrame, listing_sizes: Mapping[str, int], key: str)
                 "listing": str(row["listing"]),
                 "date": str(row["listing_date"]) or "no date",
                 "short": _short_date(str(row["listing_date"])),
+                "year": years[k] if first_of_year else "",
                 "n": count,
                 "share": f"{100 * count / total:.0f}%" if total else "",
                 "x": round(k * step + (step - bar) / 2, 1),
@@ -384,7 +389,7 @@ def _trend(by_listing: pd.DataFrame, listing_sizes: Mapping[str, int], key: str)
                 "y": round(80 - height, 1),
             }
         )
-    return {"bars": bars, "peak": peak, "width": width}
+    return {"bars": bars, "peak": peak, "width": width, "several_years": several}
 
 
 def _listed_paper(paper, key: str, evidence: str) -> dict:
