@@ -3,7 +3,12 @@
 import numpy as np
 import pandas as pd
 
-from papertopics.figures import label_anchor, plot_themes_by_listing, plot_themes_over_time
+from papertopics.figures import (
+    label_anchor,
+    plot_paper_map,
+    plot_themes_by_listing,
+    plot_themes_over_time,
+)
 from papertopics.listings import shorten
 
 
@@ -57,3 +62,19 @@ def test_shorten_cuts_with_an_ellipsis_on_one_line():
     assert shorten("a  b\nc", 10) == "a b c"
     assert shorten("abcdef ghij", 8) == "abcdef\u2026"
     assert len(shorten("x" * 50, 24)) == 24
+
+
+def test_paper_map_legend_counts_every_paper_of_a_theme():
+    papers = pd.DataFrame(
+        {
+            "x": [0.0, 1.0, 2.0, 3.0],
+            "y": [0.0, 1.0, 0.0, 1.0],
+            "themes": ["fl;cl", "fl", "cl;fl", ""],
+            "primary_theme": ["fl", "fl", "fl", ""],
+        }
+    )
+    themes = pd.DataFrame({"theme": ["fl", "cl", "moe"], "label": ["FL", "CL", "MoE"]})
+    fig = plot_paper_map(papers, themes, {"fl": "#0072B2", "cl": "#E69F00", "moe": "#009E73"})
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    # CL colours no point (its papers' top theme is FL) but is listed with its 2 papers
+    assert legend == ["No theme (1)", "FL (3)", "CL (2)"]

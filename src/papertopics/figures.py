@@ -146,9 +146,12 @@ def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str
     import matplotlib.patheffects as effects
 
     bounds = (papers["x"].min(), papers["x"].max(), papers["y"].min(), papers["y"].max())
-    for row in themes.itertuples(index=False):
+    # the legend counts a theme's papers, as themes.csv and the report do; a paper in
+    # several themes takes the colour of its top one
+    members = theme_membership(papers["themes"], themes["theme"].tolist()).sum(axis=0)
+    for row, n_members in zip(themes.itertuples(index=False), members, strict=True):
         inside = papers["primary_theme"] == row.theme
-        if not inside.any():
+        if not n_members:
             continue
         ax.scatter(
             papers.loc[inside, "x"],
@@ -158,8 +161,10 @@ def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str
             alpha=0.9,
             linewidths=0.3,
             edgecolors="white",
-            label=f"{row.label} ({int(inside.sum())})",
+            label=f"{row.label} ({int(n_members)})",
         )
+        if not inside.any():  # every paper of the theme has another top theme
+            continue
         cx, cy = label_anchor(papers.loc[inside, "x"], papers.loc[inside, "y"], bounds)
         ax.annotate(
             row.label,
@@ -174,7 +179,12 @@ def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str
     ax.set_xlabel("Map dimension 1 (UMAP)")
     ax.set_ylabel("Map dimension 2 (UMAP)")
     ax.set_title("Paper map: similar papers lie close together")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="Primary theme")
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        frameon=False,
+        title="Theme (papers)\npoints take their\ntop theme's colour",
+    )
     fig.tight_layout()
     return fig
 
