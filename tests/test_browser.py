@@ -505,3 +505,25 @@ def test_packed_abstracts_are_unpacked_and_searchable(browser, packed_url):
     assert loaded.js("window.__pwned") is None
     assert loaded.errors == [] and loaded.dialogs == []
     context.close()
+
+
+def test_without_javascript_no_dead_control_shows(browser, report_url):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(report_url)
+    for selector in ("#map-search", "#map", "#table-search", "#paper-table", "#pager"):
+        assert not page.locator(selector).is_visible(), selector
+    assert page.locator("noscript").count() == 2
+    assert page.locator("#figures").is_visible()
+    context.close()
+
+
+def test_a_phone_wide_window_scrolls_only_inside_wide_tables(browser, report_url):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    loaded = Page(context.new_page(), report_url)
+    assert loaded.js("document.documentElement.scrollWidth") <= 375
+    assert loaded.page.locator("#paper-table").is_visible()
+    assert loaded.errors == []
+    context.close()

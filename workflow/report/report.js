@@ -3,6 +3,7 @@
  * Every string from the data is written with textContent / text nodes, never as HTML. */
 (function () {
   "use strict";
+  document.documentElement.classList.remove("no-js");
   const data = JSON.parse(document.getElementById("report-data").textContent);
   const P = data.papers;
   const N = P.id.length;
