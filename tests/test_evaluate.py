@@ -97,3 +97,15 @@ def test_evaluation_without_a_labelled_paper_holds_the_counts_only(config):
     assert set(table["method"]) == {"labels"}  # no model loaded, no topics refitted
     counted = table.set_index(["metric", "scope"])["value"]
     assert counted["n_papers", "labelled"] == 0 and counted["n_unmatched", "labelled"] == 2
+
+
+def test_evaluation_csv_writes_counts_as_integers_beside_measures(config, monkeypatch):
+    papers = pd.DataFrame({"paper_id": [paper_id("A")], "title": ["A"], "abstract": ["x"]})
+    labels = pd.DataFrame({"title": ["A"], "themes": ["moe"], "line": [2]})
+    labels["paper_id"] = labels["title"].map(paper_id)
+    measure = {"method": "papertopics", "metric": "macro_f1", "scope": "macro", "value": 0.8125}
+    monkeypatch.setattr("papertopics.evaluate._theme_rows", lambda *a: [measure])
+    monkeypatch.setattr("papertopics.evaluate._topic_rows", lambda *a: [])
+    table = evaluation_table(papers, np.zeros((1, 4)), pd.DataFrame(), labels, config)
+    text = table.to_csv(index=False)
+    assert "labels,n_papers,labelled,1\n" in text and "papertopics,macro_f1,macro,0.8125\n" in text

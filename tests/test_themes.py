@@ -683,6 +683,18 @@ def test_theme_metrics_leave_themes_without_labels_out_of_the_macro_average():
     assert np.isnan(empty.loc["macro", "f1"])
 
 
+def test_a_theme_with_nothing_predicted_has_no_precision_not_zero():
+    true = pd.DataFrame({"a": [True, False, True], "b": [False, True, False]})
+    pred = pd.DataFrame({"a": [True, False, False], "b": [False, False, False]})
+    table = theme_metrics(true, pred)
+    assert np.isnan(table.loc["b", "precision"])  # nothing was claimed
+    assert table.loc["b", "recall"] == 0.0 and table.loc["b", "f1"] == 0.0
+    assert table.loc["macro", "precision"] == 1.0  # over the themes that have one
+    assert table.loc["macro", "f1"] == pytest.approx((2 / 3 + 0) / 2)
+    nothing = theme_metrics(true, pred.assign(a=False))
+    assert np.isnan(nothing.loc["macro", "precision"]) and nothing.loc["macro", "f1"] == 0.0
+
+
 def test_whole_paper_prefilter_finds_exactly_the_sentence_hits():
     """_hits checks each paper as a whole before its sentences; that must change nothing."""
     from dataclasses import replace

@@ -334,4 +334,5 @@ def evaluation_table(
             log.warning("no labelled paper carries %s: no recall or F1", ", ".join(unlabelled))
         rows += _theme_rows(papers, embeddings, truth, labelled, config)
         rows += _topic_rows(papers, embeddings, topics, config)
-    return pd.DataFrame(rows, columns=["method", "metric", "scope", "value"])
+    # counts stay integers in the CSV ("165", not "165.0") beside the rounded measures
+    return pd.DataFrame(rows, columns=["method", "metric", "scope", "value"], dtype=object)

@@ -1025,9 +1025,10 @@ def keyword_baseline(
 def theme_metrics(true: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
     """Per-theme precision, recall and F1, plus their macro average.
 
-    A theme that no labelled paper carries has no recall or F1 (NaN), and a precision only
-    when something was predicted for it (then 0); it is left out of the macro average, which
-    covers the themes the labels hold.
+    A theme that no labelled paper carries has no recall or F1 (NaN) and is left out of the
+    macro average, which covers the themes the labels hold. A theme for which nothing was
+    predicted has no precision (NaN, not 0: nothing was claimed); the macro precision
+    averages the themes that have one (NaN when none has).
 
     Args:
         true: Boolean frame of hand labels, one column per theme.
@@ -1058,10 +1059,14 @@ def theme_metrics(true: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
     )
     s = truth.sum(axis=0)
     held = s > 0
-    p = np.where(held | predicted.any(axis=0), p, np.nan)
+    p = np.where(predicted.any(axis=0), p, np.nan)
     r, f = np.where(held, r, np.nan), np.where(held, f, np.nan)
     table = pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s}, index=keys)
-    mean = (lambda v: float(v[held].mean())) if held.any() else (lambda v: np.nan)
+
+    def mean(v):
+        v = v[held]
+        return float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
+
     table.loc["macro"] = [mean(p), mean(r), mean(f), s.sum()]
     table["support"] = table["support"].astype(int)
     return table
