@@ -265,7 +265,8 @@ def test_other_files_of_the_listings_folder_are_named(tmp_path):
         (tmp_path / name).write_text("x")
     (tmp_path / "sub").mkdir()
     rows = other_files(tmp_path)
-    assert [Path(row["file"]).name for row in rows] == ["notes.md", "refs.ris", "sub"]
+    assert [row["file"] for row in rows] == ["notes.md", "refs.ris", "sub"]
+    assert {row["line"] for row in rows} == {0}
     assert rows[0]["message"].startswith("not a listing file (listings are .txt, .jsonl")
     assert rows[2]["message"] == (
         "not a listing file (a folder: listings in subfolders are not read); not read"

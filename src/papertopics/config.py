@@ -185,7 +185,8 @@ def other_files(folder: str | Path) -> list[dict]:
         folder: The listings folder.
 
     Returns:
-        Rows ``file, line, message`` (``line`` empty), sorted by name.
+        Rows ``file, line, message``, sorted by name: the file's name, as parse warnings
+        name their file, and line 0 (the whole file).
     """
     known = set(listing_files(folder))
     known_suffixes = ", ".join(LISTING_SUFFIXES)
@@ -199,9 +200,7 @@ def other_files(folder: str | Path) -> list[dict]:
             why = f"listings are {known_suffixes}"
         else:
             continue
-        rows.append(
-            {"file": str(path), "line": "", "message": f"{NOT_A_LISTING} ({why}); not read"}
-        )
+        rows.append({"file": path.name, "line": 0, "message": f"{NOT_A_LISTING} ({why}); not read"})
     return rows
 
 
