@@ -1,5 +1,6 @@
 """Listing formats beside the page text: JSON lines, CSV, BibTeX and arXiv Atom exports."""
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -222,7 +223,7 @@ def test_csv_without_an_abstract_column_is_one_clear_error():
         parse_csv("title,x\nA,B\n", "x", file="x.csv")
 
 
-def test_bibtex_percent_duplicate_keys_and_broken_entries():
+def test_bibtex_percent_duplicate_keys_and_broken_entries(caplog):
     text = (
         "@article{k, title = {Fifty {P}ercent},\n"
         "  abstract = {50% of all {\\'e}t{\\'e}s.}, year = 2023}\n"
@@ -238,6 +239,9 @@ def test_bibtex_percent_duplicate_keys_and_broken_entries():
         (3, "duplicate citation key; entry "),
         (4, "BibTeX entry unreadable (Unexp"),
     ]
+    # the parser's own messages about the broken entry stay out of the log and the console
+    assert not [r for r in caplog.records if r.name.startswith("bibtexparser")]
+    assert logging.getLogger("bibtexparser").level == logging.NOTSET  # as it was
 
 
 def test_bibtex_drops_citations_and_references_and_keeps_link_text():

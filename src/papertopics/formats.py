@@ -26,6 +26,7 @@ import functools
 import html
 import io
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -624,10 +625,17 @@ def parse_bibtex(
     from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 
     file = file or name
+    # the parser logs each broken block as a warning of its own (to the console when logging
+    # is not set up); each becomes one of this listing's warnings below instead
+    quiet = logging.getLogger("bibtexparser")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         library = bibtexparser.parse_string(text.lstrip("\ufeff"))
     except Exception as err:  # the parser is tolerant; this keeps one odd file from crashing
         raise ListingError(file, f"not readable as BibTeX ({_one_line(err)})") from None
+    finally:
+        quiet.setLevel(level)
     warnings: list[ParseWarning] = []
     blocks = list(library.entries)
     for block in library.failed_blocks:
