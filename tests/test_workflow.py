@@ -225,3 +225,17 @@ def test_a_listing_replaced_by_an_older_edited_copy_is_parsed_and_placed_again(r
     assert row["abstract"] == abstract
     params = json.loads((work / "results/history/snapshot.json").read_text())["params"]
     assert (params["mode"], params["n_edited"], params["n_new"]) == ("incremental", 1, 1)
+
+
+def test_turning_the_evaluation_off_removes_its_stale_table(run):
+    root, work, config = run
+    assert (work / "results/tables/evaluation.csv").exists()
+    off = {**config, "evaluation": {**config["evaluation"], "labels": None}}
+    (work / "config.yaml").write_text(yaml.safe_dump(off, sort_keys=False))
+    try:
+        result = snakemake(root, work)
+        assert result.returncode == 0, result.stderr[-4000:]
+        assert not (work / "results/tables/evaluation.csv").exists()
+        assert 'id="evaluation"' not in (work / "results/report.html").read_text()
+    finally:
+        (work / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))

@@ -14,6 +14,7 @@ from papertopics.config import (
 )
 from papertopics.embed import resolve_model
 from papertopics.labels import LabelError, read_labels
+from snakemake.logging import logger
 
 
 # A config error stops the run before any job with one line naming the file and key.
@@ -124,6 +125,14 @@ def report_inputs(wildcards):
     return inputs
 
 
+def remove_stale_evaluation():
+    """Without hand labels, an evaluation table left by an earlier run describes other results."""
+    stale = Path("results/tables/evaluation.csv")
+    if not EVALUATE and stale.exists():
+        stale.unlink()
+        logger.info(f"{stale} removed: evaluation.labels is not set, so it described an earlier run")
+
+
 def cancel_scheduler_timers():
     """Cancel Snakemake's pending job-rate-limiter timers (see ``onsuccess`` below)."""
     for thread in threading.enumerate():
@@ -135,4 +144,5 @@ def cancel_scheduler_timers():
 # its scheduler (the job rate limiter, --max-jobs-per-timespan 100/1s); the last one kept the
 # finished run alive for up to a second. Nothing is left to schedule after a successful run.
 onsuccess:
+    remove_stale_evaluation()
     cancel_scheduler_timers()
