@@ -31,6 +31,12 @@ Usage:
         term: a logistic regression on the scorer's own components, as
         ``bench_theme_cv.py`` does within the seeds) on the other sets' labelled papers, score
         the set left out with them, and compare per set and pooled with the config's weights.
+    .venv/bin/python benchmarks/holdout.py supervised [--seeds RESULTS] [--weights W ...]
+            [--c C] WINDOW=DIR ...
+        Leave one set out: per theme, a logistic regression on the other sets' labelled
+        papers learns a sense direction (from the best hit sentence's embedding, or the
+        paper's); its z-scored decision value joins the scorer's logit with weight W. Per
+        set and pooled macro-F1 against the scorer.
     .venv/bin/python benchmarks/holdout.py agreement FIRST SECOND
         Per-theme F1 between two hand labellings of the same papers (label files as read by
         ``evaluation.labels``), e.g. tests/data/seed_labels.csv and
@@ -165,19 +171,19 @@ def agreement(first: Path, second: Path) -> None:
     print(theme_metrics(frames[0], frames[1]).round(3).to_string())
 
 
-def _rescorer(results: Path, labels: Path, config: dict):
-    """A kept run's papers, ready to score with the current package.
+def _kept_run(results: Path, config: dict):
+    """A kept run's papers and what the scorer needs of them, computed with the current package.
 
     Returns:
-        ``(score, labelled, truth, papers)``: ``score(settings=None)`` scores every paper
-        (the config's scoring settings unless others are given) and returns the theme result.
+        ``(papers, vectors, topics, themes, settings, inputs)``; ``inputs`` as
+        ``prefill.theme_inputs`` gives them (hits, candidate sentences and their vectors).
     """
     import numpy as np
     import pandas as pd
 
     from papertopics.listings import read_papers
     from papertopics.prefill import theme_embedders, theme_inputs
-    from papertopics.themes import score_themes, themes_from_config
+    from papertopics.themes import themes_from_config
 
     papers = read_papers(results / "interim" / "papers.jsonl")
     ids = [p.paper_id for p in papers]
@@ -189,6 +195,19 @@ def _rescorer(results: Path, labels: Path, config: dict):
     inputs = theme_inputs(papers_model, sense, papers, themes, settings)
     vectors = np.load(results / "interim" / "embeddings.npy")
     topics = assignments.set_index("paper_id").loc[ids, "topic"].to_numpy()
+    return papers, vectors, topics, themes, settings, inputs
+
+
+def _rescorer(results: Path, labels: Path, config: dict):
+    """A kept run's papers, ready to score with the current package.
+
+    Returns:
+        ``(score, labelled, truth, papers)``: ``score(settings=None)`` scores every paper
+        (the config's scoring settings unless others are given) and returns the theme result.
+    """
+    from papertopics.themes import score_themes
+
+    papers, vectors, topics, themes, settings, inputs = _kept_run(results, config)
 
     def score(other=None):
         return score_themes(
@@ -201,6 +220,7 @@ def _rescorer(results: Path, labels: Path, config: dict):
             **inputs,
         )
 
+    ids = [p.paper_id for p in papers]
     labelled, truth = label_matrix(ids, load_labels(labels), [t.key for t in themes])
     return score, labelled, truth, papers
 
@@ -288,6 +308,109 @@ def refit(runs: dict[str, tuple[Path, Path]]) -> None:
             f"macro {f.mean():.3f} [{' '.join(f'{x:.3f}' for x in f)}]"
             f" | TP {c[0].sum()} FP {c[1].sum()} FN {c[2].sum()}"
         )
+
+
+def supervised(runs: dict[str, tuple[Path, Path]], weights: list[float], c: float) -> None:
+    """Leave one set out: a learned sense direction per theme, trained on the other sets' labels.
+
+    Per theme, a logistic regression learns the labels of the other sets' labelled papers from
+    an embedding: the best hit sentence's (``sentence``: papers with a keyword hit) or the
+    paper's (``paper``). Its decision value, as a robust z-score within the set left out, joins
+    the scorer's logit with each weight in ``weights``; the topic smoothing and threshold
+    follow as in ``score_themes``. Prints macro-F1 per set and pooled, against the scorer.
+    """
+    import numpy as np
+    import yaml
+    from sklearn.linear_model import LogisticRegression
+
+    from papertopics.themes import _neighbour_mean, _sigmoid, score_themes
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    sets = {}
+    for name, (results, labels) in runs.items():
+        papers, vectors, topics, themes, settings, inputs = _kept_run(results, config)
+        result = score_themes(
+            titles=[p.title for p in papers],
+            abstracts=[p.abstract for p in papers],
+            paper_vectors=vectors,
+            topics=topics,
+            themes=themes,
+            settings=settings,
+            **inputs,
+        )
+        keys = [t.key for t in themes]
+        n, k = len(papers), len(keys)
+        # each paper's best hit sentence per theme, as the sense check picks it
+        candidates, sentence_vectors = inputs["candidates"], inputs["candidate_vectors"]
+        theme_vectors = inputs.get("sense_theme_vectors", inputs["theme_vectors"])
+        best, best_cos = np.zeros((n, k, sentence_vectors.shape[1])), np.full((n, k), -np.inf)
+        column = candidates["theme"].map({key: j for j, key in enumerate(keys)})
+        for row, j, vector in zip(candidates["row"], column, sentence_vectors, strict=True):
+            if j == j and vector @ theme_vectors[int(j)] > best_cos[row, int(j)]:
+                best_cos[row, int(j)] = vector @ theme_vectors[int(j)]
+                best[row, int(j)] = vector
+        ids = [p.paper_id for p in papers]
+        labelled, truth = label_matrix(ids, load_labels(labels), keys)
+        full = np.zeros((n, k), dtype=bool)
+        full[labelled] = truth
+        own = np.clip(result.extra["own"][keys].to_numpy(), 1e-9, 1 - 1e-9)
+        hits = result.extra["hits"][keys].to_numpy() > 0
+        sets[name] = dict(
+            vectors=vectors,
+            topics=np.asarray(topics, dtype=int),
+            settings=settings,
+            logit=np.log(own / (1 - own)),
+            hits=hits,
+            best=best,
+            labelled=labelled,
+            truth=full,
+        )
+
+    def robust_z(values, mask):
+        reference = values[mask] if mask.sum() > 10 else values
+        median = np.median(reference)
+        return (values - median) / (1.4826 * np.median(np.abs(reference - median)) + 1e-9)
+
+    def counts(held, feature, weight):
+        d = sets[held]
+        extra = np.zeros_like(d["logit"])
+        for j in range(extra.shape[1]) if weight else ():
+            X, y = [], []
+            for name, o in sets.items():
+                if name == held:
+                    continue
+                mask = o["labelled"] & (o["hits"][:, j] if feature == "sentence" else True)
+                X.append(o["best"][mask, j] if feature == "sentence" else o["vectors"][mask])
+                y.append(o["truth"][mask, j])
+            model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+            model.fit(np.vstack(X), np.concatenate(y))
+            if feature == "sentence":
+                has = d["hits"][:, j]
+                z = robust_z(model.decision_function(d["best"][:, j]), has)
+                extra[:, j] = weight * np.where(has, z, 0.0)
+            else:
+                extra[:, j] = weight * robust_z(
+                    model.decision_function(d["vectors"]), np.ones(len(extra), dtype=bool)
+                )
+        s = d["settings"]
+        own = _sigmoid(d["logit"] + extra)
+        near = _neighbour_mean(own, d["vectors"], d["topics"], s.neighbours)
+        score = (1 - s.neighbour_weight) * own + s.neighbour_weight * near
+        m = d["labelled"]
+        return _counts(score[m] >= s.threshold, d["truth"][m])
+
+    print("sets:", ", ".join(runs))
+    for feature, weight in [("none", 0.0)] + [
+        (f, w) for f in ("sentence", "paper") for w in weights
+    ]:
+        per = {held: counts(held, feature, weight) for held in sets}
+        test = [c for name, c in per.items() if name in TEST_WINDOWS]
+        pooled = f"all pooled {_f1(sum(per.values())).mean():.3f}"
+        if test:
+            f = _f1(sum(test))
+            pooled = f"test pooled {f.mean():.3f} [{' '.join(f'{x:.2f}' for x in f)}] " + pooled
+        shown = " ".join(f"{_f1(cell).mean():.3f}" for cell in per.values())
+        print(f"{feature:8} w={weight:<4} {shown} | {pooled}")
 
 
 def pool(runs: dict[str, tuple[Path, Path]], theme: str) -> None:
@@ -394,6 +517,11 @@ def main() -> None:
     p_refit = sub.add_parser("refit")
     p_refit.add_argument("runs", nargs="+", metavar="WINDOW=DIR")
     p_refit.add_argument("--seeds", type=Path, default=None, help="results folder of make run")
+    p_sup = sub.add_parser("supervised")
+    p_sup.add_argument("runs", nargs="+", metavar="WINDOW=DIR")
+    p_sup.add_argument("--seeds", type=Path, default=None, help="results folder of make run")
+    p_sup.add_argument("--weights", type=float, nargs="+", default=[0.25, 0.5, 1.0])
+    p_sup.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     p_agree = sub.add_parser("agreement")
     p_agree.add_argument("first", type=Path)
     p_agree.add_argument("second", type=Path)
@@ -402,7 +530,7 @@ def main() -> None:
         sample(args.window, args.out)
     elif args.command == "agreement":
         agreement(args.first, args.second)
-    elif args.command in ("pool", "refit"):
+    elif args.command in ("pool", "refit", "supervised"):
         runs = {}
         if args.seeds is not None:
             runs["seeds"] = (args.seeds, ROOT / "tests" / "data" / "seed_labels.csv")
@@ -413,6 +541,8 @@ def main() -> None:
             runs[window] = (Path(folder) / "work" / "results", labels_path(window))
         if args.command == "pool":
             pool(runs, args.theme)
+        elif args.command == "supervised":
+            supervised(runs, args.weights, args.c)
         else:
             refit(runs)
     else:
