@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -20,6 +22,7 @@ __all__ = [
     "NOT_A_LISTING",
     "ConfigError",
     "listing_files",
+    "listing_fingerprint",
     "listing_names",
     "load_schema",
     "other_files",
@@ -253,9 +256,6 @@ def listing_fingerprint(path: str | Path) -> str:
         ``"<BLAKE2b of the bytes>:<modification day>"``, or ``"unreadable"`` when the file
         cannot be read (the parse job then reports why).
     """
-    import datetime as dt
-    import hashlib
-
     path = Path(path)
     try:
         with path.open("rb") as handle:
