@@ -1,6 +1,8 @@
 """Config validation against the JSON schema, also end to end through `snakemake -n`."""
 
 import copy
+import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ import yaml
 from papertopics.config import (
     ConfigError,
     listing_files,
+    listing_fingerprint,
     listing_names,
     other_files,
     validate_config,
@@ -271,3 +274,19 @@ def test_other_files_of_the_listings_folder_are_named(tmp_path):
     assert rows[2]["message"] == (
         "not a listing file (a folder: listings in subfolders are not read); not read"
     )
+
+
+def test_listing_fingerprint_follows_content_and_day_not_the_file_time(tmp_path):
+    path = tmp_path / "day1.txt"
+    noon = dt.datetime(2025, 3, 11, 12).timestamp()
+    path.write_text("Mar 11\n\nA title\n\nAn abstract.\n")
+    os.utime(path, (noon, noon))
+    first = listing_fingerprint(path)
+    os.utime(path, (noon + 60, noon + 60))  # touched the same day: the same listing
+    assert listing_fingerprint(path) == first
+    os.utime(path, (noon + 86400, noon + 86400))  # another day: its year may differ
+    assert listing_fingerprint(path) != first
+    path.write_text("Mar 11\n\nA title\n\nAn edited abstract.\n")
+    os.utime(path, (noon, noon))  # an edited copy with the old time
+    assert listing_fingerprint(path) != first
+    assert listing_fingerprint(tmp_path / "missing.txt") == "unreadable"
