@@ -281,7 +281,10 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     fitted = {"mode": "fit", "n_topics_kept": 2, "n_topics_new": 0}
     changes = changes_table(papers, topics, listings, {}, snapshot, topic_params=fitted)
     got = {(r.kind, r.subject): (r.detail, r.n) for r in changes.itertuples()}
-    assert got[("topics_refitted", "topics")][1] == 2
+    assert got[("topics_refitted", "topics")] == (
+        "all papers clustered again: 2 of 2 topics kept their id",
+        2,
+    )
     assert got[("topic_relabelled", "7")] == ("beta -> delta", 10)
     assert ("topic_relabelled", "4") not in got
     placed = {"mode": "incremental"}

@@ -323,7 +323,7 @@ def changes_table(
         add("papers_removed", "all", "papers no longer in any listing", len(removed))
     if topic_params is not None and topic_params.get("mode") == "fit":
         kept, fresh = topic_params.get("n_topics_kept", 0), topic_params.get("n_topics_new", 0)
-        detail = f"all papers clustered again: {kept} topics kept their id, {fresh} are new"
+        detail = f"all papers clustered again: {kept} of {kept + fresh} topics kept their id"
         add("topics_refitted", "topics", detail, kept)
     old_topics = set(previous.topics["topic"])
     old_labels = previous.topics.set_index("topic")["label"].astype(str)
