@@ -290,6 +290,11 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     placed = {"mode": "incremental"}
     same = changes_table(papers, snapshot.topics, listings, {}, snapshot, topic_params=placed)
     assert same["kind"].tolist() == ["unchanged"]
+    # the topic step did not run again (only the themes changed): its parameters are the
+    # previous snapshot's, and nothing was refitted
+    snapshot.params = dict(fitted)
+    kept = changes_table(papers, snapshot.topics, listings, {}, snapshot, topic_params=fitted)
+    assert kept["kind"].tolist() == ["unchanged"]
 
 
 def test_incremental_topics_keep_the_fitted_parameters(previous):

@@ -273,7 +273,8 @@ def changes_table(
             :func:`settings_fingerprint` of its ``themes`` config, to say when settings
             changed (None: not compared).
         topic_params: This run's topic step parameters (``mode``, ``n_topics_kept``,
-            ``n_topics_new``), to say when the topics were fitted afresh.
+            ``n_topics_new``), to say when the topics were fitted afresh (not when they are
+            the previous snapshot's own: the topic step did not run again).
 
     Returns:
         Rows ``kind, subject, detail, n``: ``first_run``, ``listing_added`` and
@@ -321,7 +322,9 @@ def changes_table(
     removed = sorted(set(old.index) - set(papers["paper_id"]))
     if removed:
         add("papers_removed", "all", "papers no longer in any listing", len(removed))
-    if topic_params is not None and topic_params.get("mode") == "fit":
+    # topics.json is the previous run's own when the topic step did not run again
+    refitted = topic_params is not None and dict(topic_params) != dict(previous.params or {})
+    if refitted and topic_params.get("mode") == "fit":
         kept, fresh = topic_params.get("n_topics_kept", 0), topic_params.get("n_topics_new", 0)
         detail = f"all papers clustered again: {kept} of {kept + fresh} topics kept their id"
         add("topics_refitted", "topics", detail, kept)
