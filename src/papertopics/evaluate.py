@@ -331,7 +331,7 @@ def evaluation_table(
     else:
         unlabelled = [key for key, n in zip(keys, truth.sum(axis=0), strict=True) if n == 0]
         if unlabelled:
-            log.warning("no labelled paper carries %s: no recall or F1", ", ".join(unlabelled))
+            log.warning("no labelled paper carries %s: not measured", ", ".join(unlabelled))
         rows += _theme_rows(papers, embeddings, truth, labelled, config)
         rows += _topic_rows(papers, embeddings, topics, config)
     # counts stay integers in the CSV ("165", not "165.0") beside the rounded measures

@@ -1025,10 +1025,12 @@ def keyword_baseline(
 def theme_metrics(true: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
     """Per-theme precision, recall and F1, plus their macro average.
 
-    A theme that no labelled paper carries has no recall or F1 (NaN) and is left out of the
-    macro average, which covers the themes the labels hold. A theme for which nothing was
-    predicted has no precision (NaN, not 0: nothing was claimed); the macro precision
-    averages the themes that have one (NaN when none has).
+    A theme that no labelled paper carries (a theme the labels do not know) has no
+    precision, recall or F1 (NaN) and is left out of the macro average, which covers the
+    themes the labels hold. A theme for which nothing was predicted has no precision of its
+    own (NaN: nothing was claimed); in the macro precision it counts as 0, as in
+    scikit-learn, so that macro precision, recall and F1 cover the same themes and claiming
+    nothing is not rewarded.
 
     Args:
         true: Boolean frame of hand labels, one column per theme.
@@ -1059,14 +1061,12 @@ def theme_metrics(true: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
     )
     s = truth.sum(axis=0)
     held = s > 0
-    p = np.where(predicted.any(axis=0), p, np.nan)
+    claimed = predicted.any(axis=0)
+    mean = (lambda v: float(v[held].mean())) if held.any() else (lambda v: np.nan)
+    macro = [mean(p), mean(r), mean(f), s.sum()]  # unclaimed themes' precision counts as 0
+    p = np.where(held & claimed, p, np.nan)
     r, f = np.where(held, r, np.nan), np.where(held, f, np.nan)
     table = pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s}, index=keys)
-
-    def mean(v):
-        v = v[held]
-        return float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
-
-    table.loc["macro"] = [mean(p), mean(r), mean(f), s.sum()]
+    table.loc["macro"] = macro
     table["support"] = table["support"].astype(int)
     return table
