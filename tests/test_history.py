@@ -155,11 +155,17 @@ def test_renumber_keeps_old_ids_and_labels_and_numbers_new_ones_after():
     np.testing.assert_array_equal(renumbered.centroids, np.eye(3)[[2, 0, 1]])
 
 
-def test_label_fits_while_one_of_its_terms_is_among_the_top_terms():
+def test_label_fits_while_its_first_and_half_its_terms_are_among_the_top_terms():
     assert label_fits("continual learning, cl", ["learning", "continual", "tasks"])
     assert label_fits("diffusion models, image", ["diffusion model", "video"])
     assert not label_fits("moe, knowledge, experts", ["sentiment", "cultural", "llms"])
     assert not label_fits("", ["anything"])
+    # its first term gone: a label that no longer says what the topic is about
+    terms = ["demonstrations", "action", "policies", "robot", "tasks"]
+    assert not label_fits("foundation models, demonstrations, tasks", terms)
+    # one of three is not enough
+    assert not label_fits("demonstrations, foundation models, agents", terms)
+    assert label_fits("demonstrations, robot, grasping", terms)
 
 
 def test_a_paper_whose_text_changed_is_placed_again(previous):

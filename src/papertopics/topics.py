@@ -157,10 +157,11 @@ def _words(term: str) -> set[str]:
 
 
 def label_fits(label: str, terms: Sequence[str]) -> bool:
-    """Whether a topic label still says something its top terms say.
+    """Whether a topic label still says what its top terms say.
 
-    True when all the words of at least one of the label's terms (``", "``-separated) are
-    among the words of ``terms``.
+    True when the label's first term (its strongest when it was made) and at least half of
+    its terms (``", "``-separated) are among the words of ``terms``; a term fits when all
+    its words do.
 
     Args:
         label: A label made by :func:`readable_label`.
@@ -170,7 +171,9 @@ def label_fits(label: str, terms: Sequence[str]) -> bool:
         Whether the label may stay.
     """
     words = set().union(*map(_words, terms)) if len(terms) else set()
-    return any(_words(part) and _words(part) <= words for part in label.split(", "))
+    parts = [_words(part) for part in label.split(", ") if part.strip()]
+    fits = [part <= words for part in parts]
+    return bool(parts) and fits[0] and 2 * sum(fits) >= len(fits)
 
 
 def readable_label(terms: Sequence[str], n: int = 3) -> str:
