@@ -24,6 +24,7 @@ from papertopics.listings import (
     warning_table,
     write_listing_json,
     write_papers,
+    year_in_name,
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
@@ -309,6 +310,32 @@ def test_repeated_entry_in_one_file_is_merged_with_a_warning():
 def test_header_date_with_a_year_is_the_files_own():
     parsed = parse_listing_text(listing("Mar 11, 2023", ("T", ABSTRACT)), "x", year=2024)
     assert (parsed.date, parsed.date_source) == ("2023-03-11", "file")
+
+
+def test_a_date_in_the_file_name_gives_the_year_before_the_modification_time():
+    text = listing("Mar 18", ("T", ABSTRACT))
+    later = dt.date(2026, 12, 2)  # copied with its date long after it was written
+    parsed = parse_listing_text(text, "x", reference_date=later, file="arxiv_2025-03-18.txt")
+    assert (parsed.date, parsed.date_source) == ("2025-03-18", "name")
+    configured = parse_listing_text(text, "x", year=2024, file="arxiv_2025-03-18.txt")
+    assert (configured.date, configured.date_source) == ("2024-03-18", "config")
+    other_day = parse_listing_text(text, "x", reference_date=later, file="arxiv_2025-03-17.txt")
+    assert (other_day.date, other_day.date_source) == ("2026-03-18", "mtime")
+
+
+@pytest.mark.parametrize(
+    ("name", "year"),
+    [
+        ("arxiv_2025-03-18.txt", 2025),
+        ("papers_20240318.txt", 2024),
+        ("2023.03.18 ml.txt", 2023),
+        ("day 18 of 2025.txt", None),
+        ("v120250318999.txt", None),  # digits run on: not a date
+        ("arxiv_2025-04-18.txt", None),
+    ],
+)
+def test_year_in_name(name, year):
+    assert year_in_name(name, 3, 18) == year
 
 
 @pytest.mark.parametrize(("date", "year"), [("Feb 29", 2025), ("Feb 29, 2023", None)])

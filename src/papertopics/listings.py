@@ -54,6 +54,7 @@ __all__ = [
     "write_listing_json",
     "write_papers",
     "write_rows",
+    "year_in_name",
 ]
 
 LISTING_COLUMNS = (
@@ -147,7 +148,9 @@ class Listing:
 
     name: str
     date: str  # ISO date, "" when the listing gives none
-    date_source: str  # "config", "mtime", "file" (dates in the file carry a year) or "none"
+    # "file" (the date carries a year), "config", "name" (a date in the file's name), "mtime"
+    # or "none"
+    date_source: str
     papers: list[Paper]
     warnings: list[ParseWarning]
     skipped: str = ""  # why the whole file was skipped, "" when it was read
@@ -264,6 +267,29 @@ def _parse_date(line: str) -> tuple[int, int, int | None] | None:
     except ValueError:
         return None
     return month, day, year
+
+
+_NAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.]?(\d\d)[-_.]?(\d\d)(?!\d)")
+
+
+def year_in_name(file: str, month: int, day: int) -> int | None:
+    """The year of a date in a file's name with this month and day, if there is one.
+
+    ``arxiv_2025-03-18.txt``, ``papers_20250318.txt`` or ``2025.03.18.txt`` saved with the
+    listing of ``Mar 18`` date it in 2025, whenever the file was copied.
+
+    Args:
+        file: The file's name.
+        month: The listing date's month.
+        day: Its day.
+
+    Returns:
+        The year, or None when the name holds no such date.
+    """
+    for match in _NAME_DATE.finditer(Path(file).name):
+        if (int(match[2]), int(match[3])) == (month, day):
+            return int(match[1])
+    return None
 
 
 def resolve_year(month: int, day: int, reference: dt.date) -> dt.date:
@@ -482,7 +508,8 @@ def parse_listing_text(
         name: The listing's name (the papers' source).
         year: The year of the listing date, when known (from the config).
         reference_date: A date on or after the listing (the file's modification day),
-            used to infer the year when ``year`` is None.
+            used to infer the year when ``year`` is None and the file's name holds no date
+            of the same month and day (:func:`year_in_name`).
         file: The file named in warnings and errors; defaults to ``name``.
 
     Returns:
@@ -519,6 +546,8 @@ def parse_listing_text(
                 date_iso, date_source = dt.date(given_year, month, day).isoformat(), "file"
             elif year:
                 date_iso, date_source = dt.date(year, month, day).isoformat(), "config"
+            elif named := year_in_name(file, month, day):
+                date_iso, date_source = dt.date(named, month, day).isoformat(), "name"
             elif reference_date:
                 date_iso = resolve_year(month, day, reference_date).isoformat()
                 date_source = "mtime"
