@@ -25,8 +25,9 @@ __all__ = [
     "theme_colours",
 ]
 
-#: Okabe & Ito's colour-blind-safe palette (without black and yellow, which read badly as points).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999933", "#882255")
+#: Okabe & Ito's colour-blind-safe palette (without black and yellow, which read badly as
+#: points), with Tol's wine and olive; sky blue last, as it is hard to tell from the first blue.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#882255", "#999933", "#56B4E9")
 NO_THEME = "#BBBBBB"
 
 
@@ -166,15 +167,18 @@ def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str
         if not inside.any():  # every paper of the theme has another top theme
             continue
         cx, cy = label_anchor(papers.loc[inside, "x"], papers.loc[inside, "y"], bounds)
+        # just above the anchor paper, not on it: a small theme's points stay visible
         ax.annotate(
             row.label,
             (cx, cy),
+            xytext=(0, 6),
+            textcoords="offset points",
             ha="center",
-            va="center",
+            va="bottom",
             fontsize=12,
             fontweight="bold",
             color=colours[row.theme],
-            path_effects=[effects.withStroke(linewidth=3.5, foreground="white")],
+            path_effects=[effects.withStroke(linewidth=3, foreground="white", alpha=0.75)],
         )
     ax.set_xlabel("Map dimension 1 (UMAP)")
     ax.set_ylabel("Map dimension 2 (UMAP)")

@@ -225,7 +225,9 @@
       return count;
     }
 
-    function labels(anchors, font, colourOf, placed, max, force) {
+    // A label sits just above (else below) its anchor point, not on it: the anchor is one of
+    // the group's papers, and a small group's points would vanish under its name.
+    function labels(anchors, font, colourOf, placed, max, force, r) {
       ctx.font = font;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
@@ -237,14 +239,16 @@
         if (x < 0 || y < 0 || x > W || y > H) continue;
         const w = ctx.measureText(a.label).width + 8, h = parseInt(font.match(/(\d+)px/)[1], 10) + 6;
         let box = null;
-        for (const dy of [0, -h, h, -2 * h, 2 * h]) {
+        const gap = h / 2 + r + 2;
+        for (const dy of [-gap, gap, -gap - h, gap + h, -gap - 2 * h, gap + 2 * h]) {
           const b = { l: x - w / 2, r: x + w / 2, t: y + dy - h / 2, b: y + dy + h / 2 };
           if (!placed.some((p) => b.l < p.r && b.r > p.l && b.t < p.b && b.b > p.t)) { box = b; y += dy; break; }
         }
         if (!box && !force) continue;
+        if (!box) y -= gap;
         placed.push(box || { l: x - w / 2, r: x + w / 2, t: y - h / 2, b: y + h / 2 });
         x = Math.min(Math.max(x, w / 2), W - w / 2);
-        ctx.lineWidth = 4; ctx.strokeStyle = "rgba(255,255,255,0.92)";
+        ctx.lineWidth = 4; ctx.strokeStyle = "rgba(255,255,255,0.8)";
         ctx.strokeText(a.label, x, y);
         ctx.fillStyle = colourOf(a);
         ctx.fillText(a.label, x, y);
@@ -290,9 +294,9 @@
       }
       const placed = [];
       // theme labels always show (nudged off each other when they can be); topic labels only where free
-      labels(themeAnchors, "700 15px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", (a) => a.colour, placed, 99, true);
+      labels(themeAnchors, "700 15px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", (a) => a.colour, placed, 99, true, r);
       if (showTopics && showTopics.checked) {
-        labels(topicAnchors, "500 12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", () => "#3b4352", placed, 40);
+        labels(topicAnchors, "500 12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", () => "#3b4352", placed, 40, false, r);
       }
       canvas.dataset.drawn = String(drawn);
     }
