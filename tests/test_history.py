@@ -279,6 +279,26 @@ def test_changed_settings_are_named(previous):
     assert changed("fp", {"threshold": 0.6}) == []
 
 
+def test_themes_added_and_removed_are_named(tmp_path, previous):
+    snapshot, _, _ = previous
+    snapshot.theme_labels = {"a": "Alpha", "gone": "Gone"}
+    snapshot.papers["themes"] = ["a;gone"] * 3 + ["a"] * 7 + [""] * 10
+    save_snapshot(snapshot, tmp_path)
+    loaded = load_snapshot(tmp_path)
+    assert loaded.theme_labels == {"a": "Alpha", "gone": "Gone"}
+    papers = loaded.papers.assign(sources="day1", themes=["a;rag"] * 2 + ["a"] * 8 + [""] * 10)
+    listings = loaded.listings.assign(skipped="")
+    labels = {"a": "Alpha", "rag": "RAG"}
+    changes = changes_table(papers, loaded.topics, listings, labels, loaded)
+    got = {(r.kind, r.subject): (r.detail, r.n) for r in changes.itertuples()}
+    assert got[("theme_added", "rag")] == ("RAG", 2)
+    assert got[("theme_removed", "gone")] == ("Gone", 3)
+    assert got[("theme_changed", "T0")] == ("Alpha; Gone -> Alpha; RAG", 1)
+    loaded.theme_labels = {}  # a snapshot from before theme labels were kept: not compared
+    changes = changes_table(papers, loaded.topics, listings, labels, loaded)
+    assert not changes["kind"].isin(["theme_added", "theme_removed"]).any()
+
+
 def test_a_refit_and_renamed_topics_are_named(previous):
     snapshot, _, _ = previous
     papers = snapshot.papers.assign(sources="day1")

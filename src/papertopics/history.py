@@ -94,6 +94,7 @@ class Snapshot:
         listings: ``listing, listing_date``.
         params: The topic model's parameters of the run that fitted the topics.
         themes: :func:`settings_fingerprint` of that run's ``themes`` config ("" when unknown).
+        theme_labels: That run's theme keys and labels (empty when unknown).
     """
 
     fingerprint: str
@@ -103,6 +104,7 @@ class Snapshot:
     listings: pd.DataFrame
     params: dict = field(default_factory=dict)
     themes: str = ""
+    theme_labels: dict = field(default_factory=dict)
 
 
 def load_snapshot(folder: str | Path) -> Snapshot | None:
@@ -131,6 +133,7 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
         listings,
         meta.get("params", {}),
         meta.get("themes", ""),
+        meta.get("theme_labels", {}),
     )
 
 
@@ -154,6 +157,7 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
         "fingerprint": snapshot.fingerprint,
         "params": snapshot.params,
         "themes": snapshot.themes,
+        "theme_labels": dict(snapshot.theme_labels),
         "topics": snapshot.topics.to_dict("records"),
     }
     with atomic_open(folder / "snapshot.json", encoding="utf-8") as out:  # written last
@@ -281,7 +285,8 @@ def changes_table(
         ``listing_removed`` (n: the papers the listing holds or held), ``new_papers`` (per
         theme, and in total), ``papers_removed``, ``new_topic`` and ``topic_removed`` (n: its
         papers now or before), and ``theme_changed`` (per paper whose themes changed, theme
-        labels before and after), ``settings_changed`` (subject ``topics`` or ``themes``),
+        labels before and after), ``theme_added`` and ``theme_removed`` (n: its papers now
+        or before), ``settings_changed`` (subject ``topics`` or ``themes``),
         ``topics_refitted`` (n: the topics that kept their id), ``topic_relabelled`` (a
         topic that kept its id under a new label; n: its papers), or one ``unchanged`` row.
     """
@@ -300,6 +305,14 @@ def changes_table(
             add("settings_changed", "topics", "embedding, topic or term settings: refitted", 0)
         if previous.themes and previous.themes != themes_now:
             add("settings_changed", "themes", "theme definitions or scoring: scored again", 0)
+
+    keys_before = previous.theme_labels  # empty in snapshots written before it was kept
+    for key in [k for k in theme_labels if keys_before and k not in keys_before]:
+        held = theme_membership(papers["themes"], [key])[:, 0].sum()
+        add("theme_added", key, theme_labels[key], held)
+    for key in [k for k in keys_before if k not in theme_labels]:
+        held = theme_membership(previous.papers["themes"].astype(str), [key])[:, 0].sum()
+        add("theme_removed", key, keys_before[key], held)
 
     def holding(table: pd.DataFrame, name: str) -> int:  # papers whose sources include name
         sources = table.get("sources", pd.Series("", index=table.index)).astype(str)
@@ -346,7 +359,8 @@ def changes_table(
 
     def named(themes: str) -> str:
         keys = [key for key in themes.split(";") if key]
-        return "; ".join(theme_labels.get(key, key) for key in keys) or "none"
+        label = {**keys_before, **theme_labels}
+        return "; ".join(label.get(key, key) for key in keys) or "none"
 
     kept = papers[~is_new].set_index("paper_id")
     for pid, row in kept.iterrows():

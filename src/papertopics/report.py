@@ -79,6 +79,8 @@ CHANGE_KINDS = {
     "new_topic": "New topics",
     "topic_removed": "Topics no longer found",
     "topic_relabelled": "Topics renamed (their terms moved on)",
+    "theme_added": "Themes added",
+    "theme_removed": "Themes removed",
     "theme_changed": "Papers whose themes changed",
     "papers_removed": "Papers removed",
     "settings_changed": "Settings changed",
@@ -96,6 +98,8 @@ COUNTED_KINDS = (
     "new_topic",
     "topic_removed",
     "topic_relabelled",
+    "theme_added",
+    "theme_removed",
     "theme_changed",
 )
 

@@ -38,6 +38,7 @@ save_snapshot(
         # the topic step's parameters: what it fitted with, and what it placed since
         topic_params,
         fingerprints[1],
+        labels,
     ),
     params.history,
 )
