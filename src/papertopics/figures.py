@@ -200,14 +200,17 @@ def term_papers(texts: Sequence[str], term: str) -> int:
 
 
 def plot_theme_terms(
-    papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str], n: int = 8
+    papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str], n: int = 10
 ):
-    """One panel per theme: its top c-TF-IDF terms and how many of its papers use each."""
+    """One panel per theme: its top c-TF-IDF terms (as many as themes.csv and the report
+    list) and how many of its papers use each."""
     plt = _pyplot()
     k = len(themes)
     cols = min(3, k)
     rows = int(np.ceil(k / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.7 * rows), squeeze=False)
+    from matplotlib.ticker import MaxNLocator
+
     texts = (papers["title"] + ". " + papers["abstract"]).to_numpy()
     member = theme_membership(papers["themes"], themes["theme"].tolist())
     for j, (ax, row) in enumerate(zip(axes.flat, themes.itertuples(index=False), strict=False)):
@@ -217,6 +220,7 @@ def plot_theme_terms(
         ax.barh(terms, counts, color=colours[row.theme])
         ax.set_title(f"{row.label} ({row.n_papers})", color=colours[row.theme])
         ax.set_xlabel("Papers using the term")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 papers
         if not terms:
             ax.text(0.5, 0.5, "no papers", ha="center", va="center", transform=ax.transAxes)
     for ax in list(axes.flat)[k:]:
