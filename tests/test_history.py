@@ -7,6 +7,7 @@ import pytest
 from papertopics.history import (
     Snapshot,
     changes_table,
+    keep_topic_ids,
     load_snapshot,
     match_topics,
     paper_overlap,
@@ -127,6 +128,41 @@ def test_match_topics_needs_shared_terms_or_papers_beside_alike_centroids():
     # or the terms
     terms = [["x"], ["a", "p", "q", "r"]]
     assert match_topics(new, terms, old, [["a", "p"], ["b"]], overlap=overlap) == {0: 1, 1: 0}
+
+
+def test_match_topics_never_pairs_the_outliers():
+    old = unit([[1, 0, 0], [0, 1, 0]])
+    new = unit([[1, 0.1, 0], [0.1, 1, 0]])
+    terms = [["a"], ["b"]]
+    assert match_topics(new, terms, old, terms) == {0: 0, 1: 1}
+    # the new outliers look like old topic 4, which must stay free for a real topic
+    assert match_topics(new, terms, old, terms, ids=[-1, 3], old_ids=[4, 7]) == {1: 1}
+    assert match_topics(new, terms, old, terms, ids=[2, 3], old_ids=[-1, 7]) == {1: 1}
+
+
+def test_a_refit_keeps_the_ids_and_labels_of_matching_topics(previous):
+    snapshot, vectors, _ = previous
+    info = pd.DataFrame(
+        {
+            "topic": [-1, 0, 1],
+            "label": ["outliers", "b1, b2", "a1, a2"],
+            "size": [2, 9, 9],
+            "top_terms": [["a1", "b1"], ["b1", "b2"], ["a1", "alpha", "a2"]],
+        }
+    )
+    topics = np.array([-1] + [1] * 9 + [-1] + [0] * 9)
+    centroids = np.vstack([snapshot.centroids[0], snapshot.centroids[1], snapshot.centroids[0]])
+    result = TopicResult(topics, info, centroids, np.zeros((20, 2)), {})
+    kept = keep_topic_ids(result, snapshot.papers["paper_id"].tolist(), snapshot)
+    assert kept.info["topic"].tolist() == [-1, 4, 7]
+    assert kept.topics.tolist() == [-1] + [4] * 9 + [-1] + [7] * 9
+    # "alpha" is still among topic 4's terms and stays; "beta" is not among topic 7's
+    assert kept.info.set_index("topic")["label"].to_dict() == {
+        -1: "outliers",
+        4: "alpha",
+        7: "b1, b2",
+    }
+    assert (kept.params["n_topics_kept"], kept.params["n_topics_new"]) == (2, 0)
 
 
 def test_paper_overlap_is_the_jaccard_index_over_papers_of_both_runs():
@@ -313,6 +349,12 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     )
     assert got[("topic_relabelled", "7")] == ("beta -> delta", 10)
     assert ("topic_relabelled", "4") not in got
+    # other topic settings: fitted from scratch, ids unrelated to the old ones
+    fresh = changes_table(papers, topics, listings, {}, snapshot, ("other", ""), {"mode": "fit"})
+    got = {(r.kind, r.subject): (r.detail, r.n) for r in fresh.itertuples()}
+    assert got[("topics_refitted", "topics")][1] == 2
+    assert "numbered anew" in got[("topics_refitted", "topics")][0]
+    assert not fresh["kind"].isin(["topic_relabelled", "new_topic", "topic_removed"]).any()
     placed = {"mode": "incremental"}
     same = changes_table(papers, snapshot.topics, listings, {}, snapshot, topic_params=placed)
     assert same["kind"].tolist() == ["unchanged"]

@@ -26,6 +26,7 @@ __all__ = [
     "CHANGE_COLUMNS",
     "Snapshot",
     "changes_table",
+    "keep_topic_ids",
     "load_snapshot",
     "match_topics",
     "paper_overlap",
@@ -171,6 +172,8 @@ def match_topics(
     old_terms: Sequence[Sequence[str]],
     *,
     overlap: np.ndarray | None = None,
+    ids: Sequence[int] | None = None,
+    old_ids: Sequence[int] | None = None,
     min_similarity: float = 0.6,
     term_weight: float = 0.3,
     min_shared_terms: float = 0.1,
@@ -192,6 +195,8 @@ def match_topics(
         old_terms: Previous topics' top terms.
         overlap: Jaccard index of the papers of each new (row) and old (column) topic among
             the papers of both runs (:func:`paper_overlap`); None when unknown.
+        ids: The new topics' ids, old_ids: the previous ones'; the outlier "topic" -1 of
+            either is never paired (None: every row or column is a topic).
         min_similarity: Smallest similarity of a kept pair.
         term_weight: Weight of the term overlap.
         min_shared_terms: Smallest term Jaccard index that backs a pair.
@@ -216,6 +221,10 @@ def match_topics(
     backed = jaccard >= min_shared_terms
     if overlap is not None:
         backed |= np.asarray(overlap) >= min_overlap
+    if ids is not None:
+        backed[np.asarray(ids) == -1, :] = False
+    if old_ids is not None:
+        backed[:, np.asarray(old_ids) == -1] = False
     similarity = (1 - term_weight) * cosine + term_weight * jaccard
     rows, cols = linear_sum_assignment(-np.where(backed, similarity, -1.0))
     return {
@@ -256,6 +265,42 @@ def paper_overlap(
     return result
 
 
+def keep_topic_ids(result, paper_ids: Sequence[str], previous: Snapshot):
+    """A fresh fit with the previous run's topic ids and labels where its topics match them.
+
+    Topics are paired by :func:`match_topics` (centroids, terms and shared papers; the
+    outliers are never paired) and renumbered by :func:`papertopics.topics.renumber_topics`.
+
+    Args:
+        result: A fresh ``TopicResult`` of the papers ``paper_ids``.
+        paper_ids: The papers, in the order of ``result.topics``.
+        previous: The previous run's snapshot (fitted with the same settings).
+
+    Returns:
+        The renumbered result (``params`` gain ``n_topics_kept`` and ``n_topics_new``).
+    """
+    from papertopics.topics import renumber_topics
+
+    ids = result.info["topic"].tolist()
+    old_ids = previous.topics["topic"].tolist()
+    overlap = paper_overlap(
+        ids,
+        dict(zip(paper_ids, result.topics.tolist(), strict=True)),
+        old_ids,
+        dict(zip(previous.papers["paper_id"], previous.papers["topic"], strict=True)),
+    )
+    matches = match_topics(
+        result.centroids,
+        result.info["top_terms"],
+        previous.centroids,
+        previous.topics["top_terms"],
+        overlap=overlap,
+        ids=ids,
+        old_ids=old_ids,
+    )
+    return renumber_topics(result, matches, previous.topics)
+
+
 def changes_table(
     papers: pd.DataFrame,
     topics: pd.DataFrame,
@@ -287,8 +332,10 @@ def changes_table(
         papers now or before), and ``theme_changed`` (per paper whose themes changed, theme
         labels before and after), ``theme_added`` and ``theme_removed`` (n: its papers now
         or before), ``settings_changed`` (subject ``topics`` or ``themes``),
-        ``topics_refitted`` (n: the topics that kept their id), ``topic_relabelled`` (a
-        topic that kept its id under a new label; n: its papers), or one ``unchanged`` row.
+        ``topics_refitted`` (n: the topics that kept their id; after a change of topic
+        settings every topic is new and numbered anew, n: the topics, and no per-topic rows
+        follow), ``topic_relabelled`` (a topic that kept its id under a new label; n: its
+        papers), or one ``unchanged`` row.
     """
     rows: list[dict] = []
 
@@ -335,15 +382,21 @@ def changes_table(
     removed = sorted(set(old.index) - set(papers["paper_id"]))
     if removed:
         add("papers_removed", "all", "papers no longer in any listing", len(removed))
+    # changed topic settings: a fit from scratch, whose ids have nothing to do with the old ones
+    renumbered = fingerprints is not None and previous.fingerprint != fingerprints[0]
+    n_topics = int((topics["topic"] != -1).sum())
     # topics.json is the previous run's own when the topic step did not run again
     refitted = topic_params is not None and dict(topic_params) != dict(previous.params or {})
-    if refitted and topic_params.get("mode") == "fit":
-        kept, fresh = topic_params.get("n_topics_kept", 0), topic_params.get("n_topics_new", 0)
-        detail = f"all papers clustered again: {kept} of {kept + fresh} topics kept their id"
+    if renumbered:
+        detail = "topic settings changed: every topic fitted afresh and numbered anew"
+        add("topics_refitted", "topics", detail, n_topics)
+    elif refitted and topic_params.get("mode") == "fit":
+        kept = topic_params.get("n_topics_kept", 0)
+        detail = f"all papers clustered again: {kept} of {n_topics} topics kept their id"
         add("topics_refitted", "topics", detail, kept)
     old_topics = set(previous.topics["topic"])
     old_labels = previous.topics.set_index("topic")["label"].astype(str)
-    for row in topics.itertuples(index=False):
+    for row in topics.itertuples(index=False) if not renumbered else ():
         if row.topic != -1 and row.topic not in old_topics:
             add("new_topic", str(row.topic), row.label, row.size)
         elif row.topic != -1 and old_labels.get(row.topic, row.label) != str(row.label):
@@ -353,7 +406,7 @@ def changes_table(
                 f"{old_labels[row.topic]} -> {row.label}",
                 row.size,
             )
-    for topic in sorted(old_topics - set(topics["topic"]) - {-1}):
+    for topic in sorted(old_topics - set(topics["topic"]) - {-1}) if not renumbered else ():
         label = previous.topics.set_index("topic").at[topic, "label"]
         add("topic_removed", str(topic), label, (previous.papers["topic"] == topic).sum())
 

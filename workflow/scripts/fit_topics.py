@@ -3,7 +3,7 @@
 import numpy as np
 
 from papertopics.embed import paper_text
-from papertopics.history import load_snapshot, match_topics, paper_overlap, topic_fingerprint
+from papertopics.history import keep_topic_ids, load_snapshot, topic_fingerprint
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
 from papertopics.topics import (
@@ -11,7 +11,6 @@ from papertopics.topics import (
     TopicSettings,
     place_new_papers,
     previous_layout,
-    renumber_topics,
     save_topics,
 )
 
@@ -33,20 +32,7 @@ if result is None:
     init = previous_layout(previous.papers, ids, embeddings) if previous else None
     result = TopicModel(settings).fit(docs, embeddings, map_init=init)
     if previous is not None:
-        overlap = paper_overlap(
-            result.info["topic"].tolist(),
-            dict(zip(ids, result.topics.tolist(), strict=True)),
-            previous.topics["topic"].tolist(),
-            dict(zip(previous.papers["paper_id"], previous.papers["topic"], strict=True)),
-        )
-        matches = match_topics(
-            result.centroids,
-            result.info["top_terms"],
-            previous.centroids,
-            previous.topics["top_terms"],
-            overlap=overlap,
-        )
-        result = renumber_topics(result, matches, previous.topics)
+        result = keep_topic_ids(result, ids, previous)
         log.info(
             "%d topics kept their previous id, %d are new",
             result.params["n_topics_kept"],
