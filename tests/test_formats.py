@@ -69,6 +69,21 @@ def test_json_array_that_breaks_off_names_the_line():
         parse_jsonl('[{"title": "A", "abstract": "B."}\n{"title": "C"}]', "x")
 
 
+def test_json_text_after_the_array_or_a_wrapping_object_is_one_clear_error():
+    with pytest.raises(ListingError, match=r"text after it, line 3\)"):
+        parse_jsonl('[{"title": "A", "abstract": "B."}\n]\n{"title": "C"}', "x")
+    wrapped = '{"source": "export",\n "papers": [{"title": "A", "abstract": "B."}]}'
+    with pytest.raises(ListingError, match=r"'papers' holds 1 records; give the records"):
+        parse_jsonl(wrapped, "x", file="x.json")
+
+
+def test_json_array_lines_are_counted_in_a_large_file():
+    records = ",\n".join(f'{{"title": "Paper {i}", "abstract": "Text {i}."}}' for i in range(3000))
+    listing = parse_jsonl(f"[\n{records},\n[]\n]", "x")
+    assert len(listing.papers) == 3000
+    assert (3002, "a JSON list, not an object; skipped") in messages(listing)
+
+
 def test_kaggle_arxiv_snapshot_records_take_their_first_versions_date():
     record = (
         '{"id": "0704.0001", "title": "Alpha Paper", "abstract": "  An abstract.\\n", '

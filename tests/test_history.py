@@ -141,7 +141,7 @@ def test_match_topics_never_pairs_the_outliers():
 
 
 def test_a_refit_keeps_the_ids_and_labels_of_matching_topics(previous):
-    snapshot, vectors, _ = previous
+    snapshot, _, _ = previous
     info = pd.DataFrame(
         {
             "topic": [-1, 0, 1],

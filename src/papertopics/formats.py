@@ -356,6 +356,8 @@ def parse_jsonl(
     warnings: list[ParseWarning] = []
     entries = []
     text = text.lstrip("\ufeff")
+    if text.lstrip().startswith("{") and "\n" in text.strip():
+        _reject_wrapped_list(text, file)
     records = _json_array(text, file) if text.lstrip().startswith("[") else _json_lines(text)
     for number, record in records:
         if isinstance(record, json.JSONDecodeError):
@@ -398,9 +400,22 @@ def _json_array(text: str, file: str) -> Iterator[tuple[int, object]]:
     """(line number, value) of each element of a JSON array, decoded one at a time."""
     decoder = json.JSONDecoder()
     position = text.index("[") + 1
+    line, counted = 1, 0  # the line of `counted`; lines are counted once, as the text is read
+
+    def line_at(index: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, index)
+        counted = index
+        return line
+
     while True:
-        position = _skip_space(text, position)
+        position = _SPACE.match(text, position).end()
         if text.startswith("]", position):
+            rest = _SPACE.match(text, position + 1).end()
+            if rest < len(text):
+                raise ListingError(
+                    file, f"not readable as a JSON array (text after it, line {line_at(rest)})"
+                )
             return
         try:
             value, end = decoder.raw_decode(text, position)
@@ -408,19 +423,37 @@ def _json_array(text: str, file: str) -> Iterator[tuple[int, object]]:
             raise ListingError(
                 file, f"not readable as a JSON array ({err.msg}, line {err.lineno})"
             ) from None
-        yield text.count("\n", 0, position) + 1, value
-        position = _skip_space(text, end)
+        yield line_at(position), value
+        position = _SPACE.match(text, end).end()
         if text.startswith(",", position):
             position += 1
         elif not text.startswith("]", position):
-            line = text.count("\n", 0, position) + 1
-            raise ListingError(file, f"not readable as a JSON array (',' expected, line {line})")
+            raise ListingError(
+                file, f"not readable as a JSON array (',' expected, line {line_at(position)})"
+            )
 
 
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
+_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _reject_wrapped_list(text: str, file: str) -> None:
+    """A whole file that is one JSON object wrapping the records (``{"papers": [...]}``)."""
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        return  # JSON lines, some of them broken: reported line by line
+    lists = {
+        key: value
+        for key, value in whole.items()
+        if isinstance(value, list) and value and isinstance(value[0], dict)
+    }
+    if lists:
+        key, value = next(iter(lists.items()))
+        raise ListingError(
+            file,
+            f"one JSON object whose {key!r} holds {len(value)} records; give the records "
+            "themselves (a JSON array, or one object per line)",
+        )
 
 
 def _json_date(record: Mapping[str, object]) -> object:
