@@ -1,5 +1,7 @@
 """Figure helpers."""
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -42,8 +44,21 @@ def test_themes_over_time_names_the_month_of_its_days_and_the_year_apart():
     fig.canvas.draw()
     axis = fig.axes[0].xaxis
     ticks = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
-    assert ticks and all(t.startswith(("Mar", "Apr")) for t in ticks), ticks
-    assert axis.get_major_formatter().get_offset() == "2025"
+    assert ticks and all(re.fullmatch(r"(Mar|Apr) \d\d", t) for t in ticks), ticks
+    assert axis.get_major_formatter().get_offset() == ""
+    assert fig.axes[0].get_xlabel() == "Listing date (2025)"
+
+
+def test_themes_over_time_across_new_year_names_both_years():
+    dates = ["2024-12-27", "2024-12-30", "2025-01-02", "2025-01-06"]
+    over_time = pd.DataFrame(
+        {"listing_date": dates, "theme": "fl", "n_papers": 1, "n_listed": 4, "share": 0.25}
+    )
+    themes = pd.DataFrame({"theme": ["fl"], "label": ["Federated learning"]})
+    fig = plot_themes_over_time(over_time, themes, {"fl": "#0072B2"})
+    fig.canvas.draw()
+    assert fig.axes[0].xaxis.get_major_formatter().get_offset() == ""
+    assert fig.axes[0].get_xlabel() == "Listing date (2024\u20132025)"
 
 
 def test_themes_by_listing_names_long_listings_with_an_ellipsis():

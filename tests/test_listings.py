@@ -338,6 +338,11 @@ def test_year_in_name(name, year):
     assert year_in_name(name, 3, 18) == year
 
 
+def test_year_in_name_is_never_an_impossible_date():
+    assert year_in_name("arxiv_2025-02-29.txt", 2, 29) is None
+    assert year_in_name("arxiv_2024-02-29.txt", 2, 29) == 2024
+
+
 @pytest.mark.parametrize(("date", "year"), [("Feb 29", 2025), ("Feb 29, 2023", None)])
 def test_feb_29_of_a_common_year_leaves_the_listing_undated_and_keeps_its_papers(date, year):
     parsed = parse_listing_text(listing(date, ("T", ABSTRACT)), "x", year=year, file="leap.txt")

@@ -294,13 +294,16 @@ def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours
             )
         locator = mdates.AutoDateLocator(maxticks=10)
         ax.xaxis.set_major_locator(locator)
-        # day ticks read "Mar 11" under a year: the default offset names the last tick's
-        # month, which is the next month when the axis runs past the last listing
+        # day ticks read "Mar 11"; the years go in the axis label, from the data: the
+        # formatter's offset names the last tick's month and year, which lie past the data
         formatter = mdates.ConciseDateFormatter(locator)
-        formatter.formats[2] = "%b %d"
-        formatter.offset_formats[2] = "%Y"
+        formatter.formats[2] = formatter.zero_formats[2] = "%b %d"
+        formatter.offset_formats = [""] * len(formatter.offset_formats)
         ax.xaxis.set_major_formatter(formatter)
-    ax.set_xlabel("Listing date")
+        years = pd.to_datetime(over_time["listing_date"], format="ISO8601").dt.year
+        first, last = int(years.min()), int(years.max())
+        span = str(first) if first == last else f"{first}\u2013{last}"
+    ax.set_xlabel(f"Listing date ({span})" if not over_time.empty else "Listing date")
     ax.set_ylabel("Share of the day's papers (%)")
     ax.set_title("Themes over time")
     ax.set_ylim(bottom=0)

@@ -288,7 +288,10 @@ def year_in_name(file: str, month: int, day: int) -> int | None:
     """
     for match in _NAME_DATE.finditer(Path(file).name):
         if (int(match[2]), int(match[3])) == (month, day):
-            return int(match[1])
+            try:  # 2025-02-29 is no date: the modification time decides
+                return dt.date(int(match[1]), month, day).year
+            except ValueError:
+                continue
     return None
 
 
