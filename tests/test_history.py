@@ -83,6 +83,19 @@ def test_snapshot_round_trip(tmp_path, previous):
     assert not list(tmp_path.glob(".*tmp*"))
 
 
+def test_snapshot_hashes_and_ids_stay_text_whatever_digits_they_hold(tmp_path, previous):
+    snapshot, _, _ = previous
+    snapshot.papers["paper_id"] = [f"{i:03d}" for i in range(20)]
+    snapshot.papers["abstract"] = "x"
+    save_snapshot(snapshot, tmp_path)
+    table = pd.read_csv(tmp_path / "papers.csv", dtype=str)
+    table["text_hash"] = "0123456789012345"  # a hash of digits only
+    table.to_csv(tmp_path / "papers.csv", index=False)
+    loaded = load_snapshot(tmp_path)
+    assert loaded.papers["text_hash"].eq("0123456789012345").all()
+    assert loaded.papers["paper_id"].tolist()[:2] == ["000", "001"]
+
+
 def test_fingerprint_changes_with_any_setting_that_shapes_the_topics():
     embedding = {"model": "m", "precision": "float32", "batch_size": 32, "per_listing": False}
     base = topic_fingerprint(embedding, {"seed": 1}, {"min_df": 1})

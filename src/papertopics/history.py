@@ -113,7 +113,9 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
     folder = Path(folder)
     try:
         meta = json.loads((folder / "snapshot.json").read_text("utf-8"))
-        papers = pd.read_csv(folder / "papers.csv", keep_default_na=False)
+        # ids and hashes are text, whatever digits they happen to hold
+        text_columns = {"paper_id": str, "title": str, "themes": str, "text_hash": str}
+        papers = pd.read_csv(folder / "papers.csv", keep_default_na=False, dtype=text_columns)
         listings = pd.read_csv(folder / "listings.csv", keep_default_na=False)
         centroids = np.load(folder / "centroids.npy")
     except (OSError, ValueError, KeyError):
