@@ -68,7 +68,7 @@ def listing_path(wildcards):
 
 
 def listing_content(wildcards):
-    """A parse job's listing, by content and day: a replaced listing is parsed again."""
+    """A parse job's listing, by size and modification time: a replaced one is parsed again."""
     return listing_fingerprint(LISTINGS[wildcards.listing])
 
 
