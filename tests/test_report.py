@@ -292,6 +292,8 @@ def test_method_after_an_incremental_run(tmp_path):
     assert "its 3 new papers joined the topics of the previous run" in method
     assert "1 fit none well" in method and "dimensions" not in method
     assert "dimensions, 10 neighbours, seed 42" in render(tmp_path).split('id="method"', 1)[1]
+    edited = render(tmp_path, topic_params=dict(params, seed=42, n_edited=2))
+    assert "3 new papers (2 of them known papers whose abstract changed) joined" in edited
 
 
 def test_method_names_the_sense_checks_own_model(tmp_path):
