@@ -525,5 +525,8 @@ def test_a_phone_wide_window_scrolls_only_inside_wide_tables(browser, report_url
     loaded = Page(context.new_page(), report_url)
     assert loaded.js("document.documentElement.scrollWidth") <= 375
     assert loaded.page.locator("#paper-table").is_visible()
+    # the paper table keeps readable columns and scrolls inside its own box
+    wrapper = "document.querySelector('.table-scroll')"
+    assert loaded.js(f"{wrapper}.scrollWidth > {wrapper}.clientWidth")
     assert loaded.errors == []
     context.close()
