@@ -215,6 +215,10 @@ def test_label_fits_while_its_first_and_half_its_terms_are_among_the_top_terms()
     # one of three is not enough
     assert not label_fits("demonstrations, foundation models, agents", terms)
     assert label_fits("demonstrations, robot, grasping", terms)
+    # plurals in -es and words ending in s
+    assert label_fits("processes, losses", ["process", "loss", "noise"])
+    assert label_fits("approaches, bias", ["approach", "bias"])
+    assert not label_fits("corpus", ["corpora"])
 
 
 def test_a_paper_whose_text_changed_is_placed_again(previous):

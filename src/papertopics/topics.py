@@ -151,9 +151,19 @@ class TopicResult:
     params: dict = field(default_factory=dict)
 
 
+def _singular(word: str) -> str:
+    """A plural's singular, roughly: "processes", "losses", "approaches" and "models" lose
+    their ending; "process", "loss", "bias" and "corpus" have none."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
 def _words(term: str) -> set[str]:
     """The words of a term; a plural says what its singular does."""
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in term.split()}
+    return {_singular(w) for w in term.split()}
 
 
 def label_fits(label: str, terms: Sequence[str]) -> bool:
