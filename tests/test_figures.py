@@ -36,14 +36,19 @@ def test_label_anchor_of_one_point_or_a_flat_map():
     assert label_anchor([1.0, 1.0], [2.0, 2.0], (1.0, 1.0, 2.0, 2.0)) == (1.0, 2.0)
 
 
-def test_themes_over_time_names_the_month_of_its_days_and_the_year_apart():
-    dates = ["2025-03-11", "2025-03-14", "2025-03-20", "2025-03-27"]
+def over_time_figure(dates):
+    """themes_over_time of one theme on ``dates``, drawn."""
     over_time = pd.DataFrame(
         {"listing_date": dates, "theme": "fl", "n_papers": 1, "n_listed": 4, "share": 0.25}
     )
     themes = pd.DataFrame({"theme": ["fl"], "label": ["Federated learning"]})
     fig = plot_themes_over_time(over_time, themes, {"fl": "#0072B2"})
     fig.canvas.draw()
+    return fig
+
+
+def test_themes_over_time_names_the_month_of_its_days_and_the_year_apart():
+    fig = over_time_figure(["2025-03-11", "2025-03-14", "2025-03-20", "2025-03-27"])
     axis = fig.axes[0].xaxis
     ticks = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
     assert ticks and all(re.fullmatch(r"(Mar|Apr) \d\d", t) for t in ticks), ticks
@@ -52,13 +57,7 @@ def test_themes_over_time_names_the_month_of_its_days_and_the_year_apart():
 
 
 def test_themes_over_time_across_new_year_names_both_years():
-    dates = ["2024-12-27", "2024-12-30", "2025-01-02", "2025-01-06"]
-    over_time = pd.DataFrame(
-        {"listing_date": dates, "theme": "fl", "n_papers": 1, "n_listed": 4, "share": 0.25}
-    )
-    themes = pd.DataFrame({"theme": ["fl"], "label": ["Federated learning"]})
-    fig = plot_themes_over_time(over_time, themes, {"fl": "#0072B2"})
-    fig.canvas.draw()
+    fig = over_time_figure(["2024-12-27", "2024-12-30", "2025-01-02", "2025-01-06"])
     assert fig.axes[0].xaxis.get_major_formatter().get_offset() == ""
     assert fig.axes[0].get_xlabel() == "Listing date (2024\u20132025)"
 

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from papertopics.embed import text_key
 from papertopics.history import (
     Snapshot,
     changes_table,
@@ -13,7 +14,6 @@ from papertopics.history import (
     paper_overlap,
     save_snapshot,
     settings_fingerprint,
-    text_digests,
     topic_fingerprint,
 )
 from papertopics.topics import (
@@ -224,7 +224,7 @@ def test_label_fits_while_its_first_and_half_its_terms_are_among_the_top_terms()
 def test_a_paper_whose_text_changed_is_placed_again(previous):
     snapshot, vectors, _ = previous
     docs = [f"T{i}. Abstract {i}." for i in range(20)]
-    snapshot.papers["text_hash"] = text_digests(docs)
+    snapshot.papers["text_hash"] = [text_key(doc) for doc in docs]
     ids = [f"p{i}" for i in range(20)]
     unchanged = place_new_papers(snapshot, ids, vectors, TopicSettings(), docs)
     assert (unchanged.params["n_edited"], unchanged.params["n_new"]) == (0, 0)

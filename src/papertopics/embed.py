@@ -42,6 +42,7 @@ __all__ = [
     "resolve_model",
     "resolve_precision",
     "set_threads",
+    "text_key",
 ]
 
 #: The two ways a model is run: a transformer, or a static (token-vector average) model.
@@ -254,7 +255,8 @@ def resolve_model(name: str) -> str:
     return name
 
 
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
+    """A text's hash: the embedding cache's key, and how a snapshot tells an edited paper."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
@@ -279,13 +281,13 @@ class EmbeddingCache:
 
     def get(self, text: str) -> np.ndarray | None:
         """The cached vector of ``text``, or None."""
-        return self._vectors.get(_text_key(text))
+        return self._vectors.get(text_key(text))
 
     def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Store new vectors as one shard."""
         if not len(texts):
             return
-        keys = np.array([_text_key(text) for text in texts])
+        keys = np.array([text_key(text) for text in texts])
         self.folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha1("".join(keys).encode()).hexdigest()[:16]
         with atomic_open(self.folder / f"{name}.npz", "wb") as out:

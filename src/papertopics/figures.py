@@ -274,18 +274,19 @@ def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 4.8))
     labels = dict(zip(themes["theme"], themes["label"], strict=True))
+    ax.set_xlabel("Listing date")
     if over_time.empty:
         ax.text(0.5, 0.5, "No dated listings", ha="center", va="center", transform=ax.transAxes)
     else:
         import matplotlib.dates as mdates
 
+        # a listing of year- or month-dated entries has a date like "2024" or "2024-03"
+        dates = pd.to_datetime(over_time["listing_date"], format="ISO8601")
         for key in themes["theme"]:
-            rows = over_time[over_time["theme"] == key]
-            # a listing of year- or month-dated entries has a date like "2024" or "2024-03"
-            dates = pd.to_datetime(rows["listing_date"], format="ISO8601")
+            rows = over_time["theme"] == key
             ax.plot(
-                dates,
-                100 * rows["share"],
+                dates[rows],
+                100 * over_time.loc[rows, "share"],
                 marker="o",
                 ms=4,
                 color=colours[key],
@@ -300,10 +301,10 @@ def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours
         formatter.formats[2] = formatter.zero_formats[2] = "%b %d"
         formatter.offset_formats = [""] * len(formatter.offset_formats)
         ax.xaxis.set_major_formatter(formatter)
-        years = pd.to_datetime(over_time["listing_date"], format="ISO8601").dt.year
-        first, last = int(years.min()), int(years.max())
-        span = str(first) if first == last else f"{first}\u2013{last}"
-    ax.set_xlabel(f"Listing date ({span})" if not over_time.empty else "Listing date")
+        first, last = dates.dt.year.min(), dates.dt.year.max()
+        ax.set_xlabel(
+            f"Listing date ({first})" if first == last else f"Listing date ({first}\u2013{last})"
+        )
     ax.set_ylabel("Share of the day's papers (%)")
     ax.set_title("Themes over time")
     ax.set_ylim(bottom=0)

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from papertopics.embed import EmbeddingSettings, paper_text
+from papertopics.embed import EmbeddingSettings, paper_text, text_key
 from papertopics.listings import atomic_open
 from papertopics.tables import theme_membership
+from papertopics.topics import renumber_topics
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -31,7 +32,6 @@ __all__ = [
     "match_topics",
     "paper_overlap",
     "save_snapshot",
-    "text_digests",
     "topic_fingerprint",
 ]
 
@@ -69,18 +69,6 @@ def settings_fingerprint(settings) -> str:
     return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
 
-def text_digests(texts: Iterable[str]) -> list[str]:
-    """A short hash of each paper's text, to tell a paper edited since the snapshot.
-
-    Args:
-        texts: Paper texts as they are embedded (``embed.paper_text``).
-
-    Returns:
-        16 hexadecimal digits per text.
-    """
-    return [hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest() for text in texts]
-
-
 @dataclass
 class Snapshot:
     """The previous run's papers, topics and listings.
@@ -88,8 +76,8 @@ class Snapshot:
     Attributes:
         fingerprint: :func:`topic_fingerprint` of that run.
         papers: ``paper_id, title, themes, topic, x, y``, ``sources`` (the listings that
-            hold each paper, ``;``-joined) and ``text_hash`` (:func:`text_digests` of its
-            title and abstract); the last two are absent from older snapshots.
+            hold each paper, ``;``-joined) and ``text_hash`` (``embed.text_key`` of its
+            text as embedded); the last two are absent from older snapshots.
         topics: ``topic, label, top_terms`` (list), ``term_weights`` (list).
         centroids: One row per topic, in the order of ``topics``.
         listings: ``listing, listing_date``.
@@ -147,7 +135,7 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     papers = snapshot.papers
     if "abstract" in papers.columns:
         texts = map(paper_text, papers["title"], papers["abstract"])
-        papers = papers.assign(text_hash=text_digests(texts))
+        papers = papers.assign(text_hash=[text_key(text) for text in texts])
     columns = ["paper_id", "title", "themes", "topic", "x", "y", "sources", "text_hash"]
     columns = [c for c in columns if c in papers.columns]
     with atomic_open(folder / "papers.csv", encoding="utf-8", newline="") as out:
@@ -256,15 +244,12 @@ def paper_overlap(
     shared = [pid for pid in assignments if pid in old_assignments]
     new = pd.Series([assignments[p] for p in shared], dtype="int64")
     old = pd.Series([old_assignments[p] for p in shared], dtype="int64")
-    both = pd.crosstab(new, old)
-    size_new, size_old = new.value_counts(), old.value_counts()
-    result = np.zeros((len(topics), len(old_topics)))
-    for i, t in enumerate(topics):
-        for j, o in enumerate(old_topics):
-            n = both.at[t, o] if t in both.index and o in both.columns else 0
-            if n:
-                result[i, j] = n / (size_new[t] + size_old[o] - n)
-    return result
+    both = pd.crosstab(new, old).reindex(index=topics, columns=old_topics, fill_value=0)
+    size_new = new.value_counts().reindex(topics, fill_value=0).to_numpy()
+    size_old = old.value_counts().reindex(old_topics, fill_value=0).to_numpy()
+    both = both.to_numpy(dtype=float)
+    union = size_new[:, None] + size_old[None, :] - both
+    return np.divide(both, union, out=np.zeros_like(both), where=both > 0)
 
 
 def keep_topic_ids(result, paper_ids: Sequence[str], previous: Snapshot):
@@ -281,8 +266,6 @@ def keep_topic_ids(result, paper_ids: Sequence[str], previous: Snapshot):
     Returns:
         The renumbered result (``params`` gain ``n_topics_kept`` and ``n_topics_new``).
     """
-    from papertopics.topics import renumber_topics
-
     ids = result.info["topic"].tolist()
     old_ids = previous.topics["topic"].tolist()
     overlap = paper_overlap(
@@ -409,13 +392,14 @@ def changes_table(
                 row.size,
             )
     for topic in sorted(old_topics - set(topics["topic"]) - {-1}) if not renumbered else ():
-        label = previous.topics.set_index("topic").at[topic, "label"]
-        add("topic_removed", str(topic), label, (previous.papers["topic"] == topic).sum())
+        count = (previous.papers["topic"] == topic).sum()
+        add("topic_removed", str(topic), old_labels[topic], count)
+
+    label_of = {**keys_before, **theme_labels}  # a removed theme keeps its label
 
     def named(themes: str) -> str:
         keys = [key for key in themes.split(";") if key]
-        label = {**keys_before, **theme_labels}
-        return "; ".join(label.get(key, key) for key in keys) or "none"
+        return "; ".join(label_of.get(key, key) for key in keys) or "none"
 
     kept = papers[~is_new].set_index("paper_id")
     for pid, row in kept.iterrows():

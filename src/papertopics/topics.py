@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.embed import text_key
 from papertopics.jit import cache_umap_kernels
 
 __all__ = [
@@ -199,13 +200,12 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
     Returns:
         Terms joined by ", ".
     """
-    words_of = _words
     chosen: list[str] = []
     for term in terms:
-        words = words_of(term)
-        if any(words <= words_of(other) for other in chosen):
+        words = _words(term)
+        if any(words <= _words(other) for other in chosen):
             continue  # already said by a chosen term
-        covered = [i for i, other in enumerate(chosen) if words_of(other) < words]
+        covered = [i for i, other in enumerate(chosen) if _words(other) < words]
         if covered:
             chosen[covered[0]] = term
             chosen = [other for i, other in enumerate(chosen) if i not in covered[1:]]
@@ -909,11 +909,9 @@ def place_new_papers(
     known = np.array([pid in old.index for pid in paper_ids])
     n_edited = 0
     if docs is not None and "text_hash" in old.columns:
-        # a paper whose title or abstract changed (same identity) is placed again, as new
-        from papertopics.history import text_digests
-
+        # a paper whose abstract changed (same identity) is placed again, as new
         stored = old["text_hash"].reindex(list(paper_ids)).to_numpy()
-        same = stored == np.array(text_digests(docs), dtype=object)
+        same = stored == np.array([text_key(doc) for doc in docs], dtype=object)
         n_edited = int((known & ~same).sum())
         known &= same
     n = len(paper_ids)

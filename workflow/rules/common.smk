@@ -67,7 +67,7 @@ def listing_path(wildcards):
     return LISTINGS[wildcards.listing]
 
 
-def listing_content(wildcards):
+def listing_stat(wildcards):
     """A parse job's listing, by size and modification time: a replaced one is parsed again."""
     return listing_fingerprint(LISTINGS[wildcards.listing])
 

@@ -12,7 +12,7 @@ rule parse_listing:
     output:
         "results/interim/parsed/{listing}.json",
     params:
-        content=listing_content,
+        file_stat=listing_stat,
         year=config["input"]["year"],
         strict=config["input"]["strict"],
     conda:
