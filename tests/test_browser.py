@@ -135,11 +135,11 @@ def _tables() -> dict:
     )
     warnings = pd.DataFrame(
         {
-            "file": ["day1.txt", "bad<x>"],
+            "file": ["day1.txt", "bad<x>.txt"],
             "line": [12, 0],
             "message": [
                 "title without an abstract was skipped: '<svg onload=alert(3)>'",
-                "file skipped: <empty>",
+                "file skipped: the file is <empty>",
             ],
         }
     )
@@ -469,7 +469,7 @@ def test_hostile_input_shows_as_text_and_runs_nothing(page):
     assert THEME_LABEL in page.page.inner_text("#theme-fed h2")
     assert LISTING in page.page.inner_text("#changes")
     assert "<svg onload=alert(3)>" in page.page.inner_text("#problems")
-    assert "the file is <empty>" in page.page.inner_text("#problems")
+    assert "bad<x>.txt: the file is <empty>" in page.page.inner_text("#problems")
     # nothing ran: no dialog (checked by the fixture), no flag, no injected element
     page.page.wait_for_timeout(200)
     assert page.js("window.__pwned") is None

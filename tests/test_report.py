@@ -86,7 +86,9 @@ def context(
             "skipped": ["", "the file is <empty>"],
         }
     )
-    warnings = pd.DataFrame({"file": ["bad<x>"], "line": [0], "message": ["file skipped: <empty>"]})
+    warnings = pd.DataFrame(
+        {"file": ["bad<x>.txt"], "line": [0], "message": ["file skipped: the file is <empty>"]}
+    )
     config = {
         "embedding": {"model": "m", "max_seq_length": 256},
         "topics": {"outliers": "reassign"},
@@ -234,7 +236,8 @@ def test_what_changed_block(tmp_path):
 def test_data_problems_name_each_file(tmp_path):
     html = render(tmp_path)
     block = html.split('id="problems"', 1)[1].split("</section>", 1)[0]
-    assert '<b class="file">bad&lt;x&gt;</b>: the file is &lt;empty&gt;' in block
+    # named by its file, as in parse_warnings.csv, not by its listing name
+    assert '<b class="file">bad&lt;x&gt;.txt</b>: the file is &lt;empty&gt;' in block
     assert "Entries skipped" not in block  # the only warning is the skipped file itself
 
 

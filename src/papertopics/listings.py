@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO
 
 __all__ = [
+    "FILE_SKIPPED",
     "LISTING_COLUMNS",
     "WARNING_COLUMNS",
     "Listing",
@@ -156,6 +157,10 @@ class Listing:
     skipped: str = ""  # why the whole file was skipped, "" when it was read
 
 
+#: How the parse warning of a skipped file begins; the reason follows.
+FILE_SKIPPED = "file skipped: "
+
+
 def skipped_listing(name: str, reason: str, *, file: str | None = None) -> Listing:
     """A listing that could not be read: no papers, one warning saying why.
 
@@ -167,7 +172,7 @@ def skipped_listing(name: str, reason: str, *, file: str | None = None) -> Listi
     Returns:
         An empty listing whose ``skipped`` field holds ``reason``.
     """
-    warning = ParseWarning(file or name, 0, f"file skipped: {reason}")
+    warning = ParseWarning(file or name, 0, f"{FILE_SKIPPED}{reason}")
     return Listing(name, "", "none", [], [warning], reason)
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 from papertopics.config import NOT_A_LISTING
 from papertopics.evaluate import BORDERLINE_METHOD
 from papertopics.figures import NO_THEME, term_papers, theme_colours
+from papertopics.listings import FILE_SKIPPED
 from papertopics.tables import theme_membership
 from papertopics.themes import themes_from_config
 
@@ -320,10 +321,10 @@ def _changes(changes: pd.DataFrame | None) -> list[dict] | None:
 
 def _problems(listings: pd.DataFrame, warnings: pd.DataFrame) -> dict:
     """Found while reading: skipped files, other files, skipped entries, merged duplicates."""
-    skipped = listings[listings["skipped"] != ""]
     message = warnings["message"].astype(str)
+    skipped = warnings[message.str.startswith(FILE_SKIPPED)]
     other = warnings[message.str.startswith(NOT_A_LISTING)]
-    entries = warnings[~message.str.startswith(("file skipped", NOT_A_LISTING))]
+    entries = warnings[~message.str.startswith((FILE_SKIPPED, NOT_A_LISTING))]
     by_file = [
         {
             "file": str(name),
@@ -340,7 +341,7 @@ def _problems(listings: pd.DataFrame, warnings: pd.DataFrame) -> dict:
     ]
     return {
         "skipped": [
-            {"listing": str(r["listing"]), "reason": str(r["skipped"])}
+            {"file": str(r["file"]), "reason": str(r["message"]).removeprefix(FILE_SKIPPED)}
             for _, r in skipped.iterrows()
         ],
         "entries": by_file,
