@@ -153,10 +153,14 @@ def test_input_strings_are_escaped(tmp_path, root):
 def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
     evaluation = pd.DataFrame(
         {
-            "method": ["papertopics", "papertopics", "keyword search", "papertopics"],
-            "metric": ["macro_f1", "f1", "f1", "stability_ari"],
-            "scope": ["macro", "fed", "fed", "seeds 1, 2"],
-            "value": [0.93, 0.81, 0.42, 0.9047],
+            "method": ["papertopics"] * 3
+            + ["keyword search"] * 2
+            + ["zero-shot"] * 2
+            + ["papertopics"],
+            "metric": ["macro_f1", "precision", "f1", "precision", "f1", "recall", "f1"]
+            + ["stability_ari"],
+            "scope": ["macro", "fed", "fed", "fed", "fed", "fed", "fed", "seeds 1, 2"],
+            "value": [0.93, 0.9, 0.81, 0.3, 0.42, 0.0, 0.0, 0.9047],
         }
     )
     html = render_report(
@@ -167,6 +171,9 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
     section = html.split('id="evaluation"', 1)[1].split("</section>", 1)[0]
     assert "Federated &lt;learning&gt;</th>" in section  # one F1 column per theme
     assert '<td>keyword search</td><td class="num">0.420</td>' in section
+    # a method with no precision row put no labelled paper in any theme, and says so
+    assert section.count("put no labelled paper in any theme") == 1
+    assert "<td>zero-shot <span" in section
     assert "Stability: adjusted Rand index" in section and "0.905" in section
     assert "<svg" in html and "<?xml" not in html
     assert "https://" not in html.split("<script", 1)[1]  # no CDN: everything inline

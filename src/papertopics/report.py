@@ -676,16 +676,20 @@ def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
     f1 = evaluation[evaluation["metric"].isin(["f1", "macro_f1"])]
     methods = list(dict.fromkeys(f1["method"]))
     value = {(r.method, r.scope): float(r.value) for r in f1.itertuples(index=False)}
+    # a method scores precision for the themes it assigns papers to (evaluate.theme_scores)
+    assigning = set(evaluation.loc[evaluation["metric"] == "precision", "method"])
     rows = [
         {
             "method": method,
             "values": [value.get((method, key)) for key in labels],
             "macro": value.get((method, "macro")),
+            "assigned_none": method not in assigning,
         }
         for method in methods
     ]
     names = {
-        "npmi": "NPMI coherence of the topics' top-10 words (−1 to 1)",
+        "npmi": "NPMI coherence of the topics' top-10 words (−1 to 1; 0: as often together as "
+        "by chance, counted in this corpus's abstracts)",
         "topic_diversity": "Topic diversity: unique share of the top-10 words",
         "stability_ari": "Stability: adjusted Rand index of topic assignments",
     }
