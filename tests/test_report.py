@@ -152,16 +152,17 @@ def test_input_strings_are_escaped(tmp_path, root):
 
 def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
     evaluation = pd.DataFrame(
-        {
-            "method": ["papertopics"] * 3
-            + ["keyword search"] * 2
-            + ["zero-shot"] * 2
-            + ["papertopics"],
-            "metric": ["macro_f1", "precision", "f1", "precision", "f1", "recall", "f1"]
-            + ["stability_ari"],
-            "scope": ["macro", "fed", "fed", "fed", "fed", "fed", "fed", "seeds 1, 2"],
-            "value": [0.93, 0.9, 0.81, 0.3, 0.42, 0.0, 0.0, 0.9047],
-        }
+        [
+            ("papertopics", "macro_f1", "macro", 0.93),
+            ("papertopics", "precision", "fed", 0.9),
+            ("papertopics", "f1", "fed", 0.81),
+            ("keyword search", "precision", "fed", 0.3),
+            ("keyword search", "f1", "fed", 0.42),
+            ("zero-shot", "recall", "fed", 0.0),
+            ("zero-shot", "f1", "fed", 0.0),
+            ("papertopics", "stability_ari", "seeds 1, 2", 0.9047),
+        ],
+        columns=["method", "metric", "scope", "value"],
     )
     html = render_report(
         context(tmp_path, evaluation), root / "workflow" / "report" / "report.html.j2"

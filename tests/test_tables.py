@@ -20,7 +20,7 @@ from papertopics.tables import (
     themes_table,
     topics_table,
 )
-from papertopics.topics import TopicSettings
+from papertopics.topics import TopicSettings, class_terms
 
 KEYS = ["fed", "moe"]
 DEFS = [{"key": "fed", "label": "Federated"}, {"key": "moe", "label": "Mixture of experts"}]
@@ -137,6 +137,27 @@ def test_theme_terms_and_table():
     assert themes["n_papers"].tolist() == [2, 2]
     assert themes["n_borderline"].tolist() == [1, 0]
     assert themes.loc[1, "representative_titles"].split(" | ")[0] == "Sparse experts"
+
+
+def test_theme_terms_put_words_of_several_papers_before_one_papers_own():
+    docs = [
+        "federated clients share updates; FedZeta FedZeta FedZeta outperforms",
+        "federated clients average updates",
+        "federated clients protect updates",
+        "clients of images and updates of images",
+        "clients of video updates",
+    ]
+    member = np.array([[True], [True], [True], [False], [False]])
+    settings = TopicSettings(top_n_words=3, ngram_range=(1, 1))
+    # c-TF-IDF alone ranks one paper's repeated name and words beside terms all three share
+    assert [w for w, _ in class_terms([" ".join(docs[:3]), " ".join(docs[3:])], settings)[0]] == [
+        "federated",
+        "fedzeta",
+        "average",
+    ]
+    assert theme_terms(docs, member, settings) == [["federated", "clients", "updates"]]
+    # a theme of one paper keeps its own words
+    assert "fedzeta" in theme_terms(docs, np.array([[True]] + [[False]] * 4), settings)[0]
 
 
 def test_themes_by_listing_counts_every_listing_and_zeros():

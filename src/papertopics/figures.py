@@ -225,7 +225,7 @@ def plot_theme_terms(
             ax.text(0.5, 0.5, "no papers", ha="center", va="center", transform=ax.transAxes)
     for ax in list(axes.flat)[k:]:
         ax.set_visible(False)
-    fig.suptitle("Top terms per theme (c-TF-IDF)", fontweight="bold")
+    fig.suptitle("Top terms per theme, in c-TF-IDF order", fontweight="bold")
     fig.tight_layout()
     return fig
 

@@ -6,13 +6,14 @@ are listed in ``results/README.md``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from papertopics.listings import Paper
-from papertopics.topics import TopicSettings, class_terms
+from papertopics.topics import TopicSettings, class_terms, shared_terms
 
 __all__ = [
     "BY_LISTING_COLUMNS",
@@ -29,6 +30,9 @@ __all__ = [
     "themes_table",
     "topics_table",
 ]
+
+#: Candidate terms per theme, as a multiple of ``top_n_words`` (see :func:`theme_terms`).
+CANDIDATES = 3
 
 PAPER_COLUMNS = (
     "paper_id",
@@ -187,7 +191,10 @@ def theme_terms(
     """Top c-TF-IDF terms of each theme against the rest of the corpus.
 
     Each theme is one class (a paper may be in several); the papers in no theme form
-    one more class, so that terms common to the whole corpus are weighted down.
+    one more class, so that terms common to the whole corpus are weighted down. Terms
+    that at least two of the theme's papers use come first: c-TF-IDF weighs a term by its
+    count in the whole class, so one abstract repeating its own method's name would
+    otherwise head the list (as for topic labels, :func:`papertopics.topics.shared_terms`).
 
     Args:
         docs: Paper texts.
@@ -203,8 +210,17 @@ def theme_terms(
         for j in range(membership.shape[1])
     ]
     classes.append(" ".join(d for d, m in zip(docs, membership.any(axis=1), strict=True) if not m))
-    terms = class_terms(classes, settings or TopicSettings())
-    return [[word for word, _ in pairs] for pairs in terms[:-1]]
+    settings = settings or TopicSettings()
+    n = settings.top_n_words
+    # candidates beyond the top n, so that shared terms can replace one paper's own words
+    terms = class_terms(classes, dataclasses.replace(settings, top_n_words=CANDIDATES * n))
+    return [
+        shared_terms(
+            [word for word, _ in pairs],
+            [d for d, m in zip(docs, membership[:, j], strict=True) if m],
+        )[:n]
+        for j, pairs in enumerate(terms[:-1])
+    ]
 
 
 def themes_table(
