@@ -406,7 +406,8 @@ def test_table_filters_sort_and_pages(page, tables):
     n_topic = int((papers["topic"] == 2).sum())
     assert page.status() == f"Showing 1–{n_topic} of {n_topic} papers (filtered from {N})"
     page.page.click("#filter-clear")
-    page.page.select_option("#filter-listing", label=LISTING)
+    # each listing is offered with its date (file names may say nothing: 000_4d976adc46f38506)
+    page.page.select_option("#filter-listing", label=f"{LISTING} (2024-03-17)")
     assert page.status() == f"Showing 1–30 of 30 papers (filtered from {N})"
     page.page.click("#filter-clear")
     page.page.click("button[data-sort=title]")

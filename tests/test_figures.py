@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from papertopics.figures import (
+    FEW_DATES,
     label_anchor,
     plot_paper_map,
     plot_themes_by_listing,
@@ -47,11 +48,21 @@ def over_time_figure(dates):
     return fig
 
 
-def test_themes_over_time_names_the_month_of_its_days_and_the_year_apart():
+def test_themes_over_time_ticks_at_each_of_a_few_listing_dates():
     fig = over_time_figure(["2025-03-11", "2025-03-14", "2025-03-20", "2025-03-27"])
+    ticks = [t.get_text() for t in fig.axes[0].xaxis.get_ticklabels()]
+    assert ticks == ["Mar 11", "Mar 14", "Mar 20", "Mar 27"]  # no days without a listing
+    assert fig.axes[0].get_xlabel() == "Listing date (2025)"
+    assert fig.axes[0].get_title() == "Themes over time (4 listing dates)"
+    assert not fig.axes[0].lines[0].get_clip_on()  # a share of 0 is not cut in half
+
+
+def test_themes_over_time_names_the_month_of_its_days_and_the_year_apart():
+    days = pd.date_range("2025-03-11", periods=FEW_DATES + 8, freq="2D")
+    fig = over_time_figure([d.date().isoformat() for d in days])
     axis = fig.axes[0].xaxis
     ticks = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
-    assert ticks and all(re.fullmatch(r"(Mar|Apr) \d\d", t) for t in ticks), ticks
+    assert 2 < len(ticks) <= 10 and all(re.fullmatch(r"(Mar|Apr) \d\d", t) for t in ticks), ticks
     assert axis.get_major_formatter().get_offset() == ""
     assert fig.axes[0].get_xlabel() == "Listing date (2025)"
 

@@ -13,6 +13,7 @@ from papertopics.listings import shorten
 from papertopics.tables import theme_membership
 
 __all__ = [
+    "FEW_DATES",
     "PALETTE",
     "label_anchor",
     "plot_paper_map",
@@ -86,6 +87,9 @@ def plot_theme_sizes(themes: pd.DataFrame, n_papers: int, colours: dict[str, str
     ax.set_xlabel("Papers in the theme (a paper may be in several)")
     ax.set_title(f"Theme sizes ({n_papers} papers)")
     ax.set_xlim(0, max(1, data["n_papers"].max()) * 1.25)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 papers
     fig.tight_layout()
     return fig
 
@@ -269,6 +273,10 @@ def plot_themes_by_listing(by_listing: pd.DataFrame, themes: pd.DataFrame, colou
     return fig
 
 
+#: Up to this many listing dates, the time axis ticks exactly at them.
+FEW_DATES = 12
+
+
 def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str]):
     """Share of each listing date's papers in each theme, as lines (markers for few dates)."""
     plt = _pyplot()
@@ -292,21 +300,30 @@ def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours
                 color=colours[key],
                 label=labels[key],
                 linewidth=1.8,
+                clip_on=False,  # a share of 0 sits on the axis, not half under it
             )
-        locator = mdates.AutoDateLocator(maxticks=10)
-        ax.xaxis.set_major_locator(locator)
-        # day ticks read "Mar 11"; the years go in the axis label, from the data: the
-        # formatter's offset names the last tick's month and year, which lie past the data
-        formatter = mdates.ConciseDateFormatter(locator)
-        formatter.formats[2] = formatter.zero_formats[2] = "%b %d"
-        formatter.offset_formats = [""] * len(formatter.offset_formats)
-        ax.xaxis.set_major_formatter(formatter)
+        unique = dates.drop_duplicates().sort_values()
+        if len(unique) <= FEW_DATES:
+            # ticks at the listings' own dates, not a daily axis with days no listing has
+            ax.set_xticks(unique)
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+            ax.tick_params(axis="x", labelrotation=30 if len(unique) > 6 else 0)
+        else:
+            locator = mdates.AutoDateLocator(maxticks=10)
+            ax.xaxis.set_major_locator(locator)
+            # day ticks read "Mar 11"; the years go in the axis label, from the data: the
+            # formatter's offset names the last tick's month and year, which lie past the data
+            formatter = mdates.ConciseDateFormatter(locator)
+            formatter.formats[2] = formatter.zero_formats[2] = "%b %d"
+            formatter.offset_formats = [""] * len(formatter.offset_formats)
+            ax.xaxis.set_major_formatter(formatter)
         first, last = dates.dt.year.min(), dates.dt.year.max()
         ax.set_xlabel(
             f"Listing date ({first})" if first == last else f"Listing date ({first}\u2013{last})"
         )
     ax.set_ylabel("Share of the day's papers (%)")
-    ax.set_title("Themes over time")
+    n_dates = over_time["listing_date"].nunique()
+    ax.set_title(f"Themes over time ({n_dates} listing date{'s' if n_dates != 1 else ''})")
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()

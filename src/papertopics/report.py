@@ -573,6 +573,10 @@ def report_context(
 
     listing_names = [str(name) for name in listings["listing"]]
     listing_index = {name: i for i, name in enumerate(listing_names)}
+    listing_dates = {
+        str(name): str(date)
+        for name, date in zip(listings["listing"], listings["listing_date"], strict=True)
+    }
     sources = []
     for value in papers["sources"]:
         idx = []
@@ -602,6 +606,7 @@ def report_context(
             for t, lab, s in zip(topics["topic"], topics["label"], topics["size"], strict=True)
         ],
         "listings": listing_names,
+        "listingDates": [listing_dates.get(name, "") for name in listing_names],
         "papers": {
             "id": papers["paper_id"].astype(str).tolist(),
             "title": papers["title"].astype(str).tolist(),

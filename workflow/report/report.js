@@ -500,7 +500,10 @@
     const topicCounts = new Map();
     for (let i = 0; i < N; i++) topicCounts.set(P.topic[i], (topicCounts.get(P.topic[i]) || 0) + 1);
     [...topicCounts.keys()].sort((a, b) => a - b).forEach((t) => selTopic.append(el("option", { value: String(t), text: topicText(t) + " (" + fmt(topicCounts.get(t)) + ")" })));
-    data.listings.forEach((name, k) => selListing.append(el("option", { value: String(k), text: name })));
+    data.listings.forEach((name, k) => {
+      const date = data.listingDates[k];
+      selListing.append(el("option", { value: String(k), text: date ? `${name} (${date})` : name }));
+    });
 
     const collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
     const primaryLabel = (i) => (P.primary[i] >= 0 ? THEMES[P.primary[i]].label : "\uffff");
