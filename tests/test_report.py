@@ -238,7 +238,9 @@ def test_what_changed_block(tmp_path):
     ]
     assert "<b>c&lt;d&gt;.txt</b>" in block and "&lt;b&gt;agents&lt;/b&gt;" in block
     assert "<b>#7</b>" in block  # a topic id
-    assert '<span class="count">12</span>' in block and "nan" not in block
+    # each count says what it counts; a paper whose themes changed has none (it is one paper)
+    assert '<span class="count">12 papers</span>' in block and "nan" not in block
+    assert '<span class="count">9 papers</span>' in block and block.count('class="count"') == 3
 
 
 def test_data_problems_name_each_file(tmp_path):

@@ -104,6 +104,16 @@ COUNTED_KINDS = (
     "theme_changed",
 )
 
+#: What a change row's ``n`` counts, per kind (papers unless named here); None: nothing the
+#: row does not already say (a paper whose themes changed is 1; settings have no count).
+CHANGE_UNITS = {
+    "topics_refitted": "topic",
+    "theme_changed": None,
+    "settings_changed": None,
+    "first_run": None,
+    "unchanged": None,
+}
+
 #: Light-to-dark blue ramp for the similarity heatmap (sequential, colour-blind safe).
 _RAMP = ((247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107))
 
@@ -310,13 +320,20 @@ def _changes(changes: pd.DataFrame | None) -> list[dict] | None:
                     {
                         "subject": _text(row["subject"]),
                         "detail": _text(row["detail"]),
-                        "n": _int(row["n"]),
+                        "n": _counted(_int(row["n"]), CHANGE_UNITS.get(kind, "paper")),
                     }
                     for _, row in rows.iterrows()
                 ],
             }
         )
     return groups
+
+
+def _counted(n: int | None, unit: str | None) -> str | None:
+    """``12 papers``, ``1 topic``; None without a count or a unit."""
+    if n is None or unit is None:
+        return None
+    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 def _problems(listings: pd.DataFrame, warnings: pd.DataFrame) -> dict:
