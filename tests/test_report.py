@@ -26,6 +26,7 @@ def context(
     topic_params=None,
     borderline=None,
     by_listing=None,
+    topic_theme="fed",
     **options,
 ):
     svg = tmp_path / "fig.svg"
@@ -58,7 +59,7 @@ def context(
             "label": ["<i>lab</i>", "outliers"],
             "size": [1, 1],
             "top_terms": ["a, b", ""],
-            "theme": ["fed", ""],
+            "theme": [topic_theme, ""],
             "representative_titles": [EVIL_TITLE, "Plain"],
         }
     )
@@ -241,6 +242,14 @@ def test_what_changed_block(tmp_path):
     # each count says what it counts; a paper whose themes changed has none (it is one paper)
     assert '<span class="count">12 papers</span>' in block and "nan" not in block
     assert '<span class="count">9 papers</span>' in block and block.count('class="count"') == 3
+
+
+def test_topics_outside_the_themes_count_the_theme_papers_they_hold(tmp_path):
+    owned = render(tmp_path)
+    assert 'id="topic-0"' not in owned  # listed under its theme, not among the others
+    html = render(tmp_path, topic_theme="")  # topic 0: fewer than half its papers in "fed"
+    row = html.split('id="topic-0"', 1)[1].split("</tr>", 1)[0]
+    assert "Federated &lt;learning&gt; 1</div>" in row
 
 
 def test_data_problems_name_each_file(tmp_path):

@@ -576,7 +576,18 @@ def report_context(
         .sort_values(["size", "topic"], ascending=[False, True], kind="stable")
         .to_dict("records")
     )
+    theme_labels = dict(zip(theme_keys, themes["label"], strict=True))
+    per_topic = (
+        pd.DataFrame(member_of, columns=theme_keys).groupby(papers["topic"].to_numpy()).sum()
+    )
     for topic in other_topics:
+        held = per_topic.loc[topic["topic"]] if topic["topic"] in per_topic.index else None
+        # the theme papers a topic holds, though fewer than half its papers are in any theme
+        topic["in_themes"] = [
+            {"label": theme_labels[key], "colour": colours[key], "n": int(held[key])}
+            for key in sorted(theme_keys, key=lambda k: -held[k])
+            if held is not None and held[key] > 0
+        ]
         topic["titles"] = _split(topic["representative_titles"], " | ")
         topic["nearest"] = [
             dict(n, label=topic_labels.get(n["topic"], ""))
