@@ -7,10 +7,12 @@ import pandas as pd
 
 from papertopics.figures import (
     FEW_DATES,
+    PALETTE,
     label_anchor,
     plot_paper_map,
     plot_themes_by_listing,
     plot_themes_over_time,
+    text_colour,
 )
 from papertopics.listings import shorten
 
@@ -105,3 +107,21 @@ def test_paper_map_legend_counts_every_paper_of_a_theme():
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     # CL colours no point (its papers' top theme is FL) but is listed with its 2 papers
     assert legend == ["No theme (1)", "FL (3)", "CL (2)"]
+
+
+def test_text_colour_darkens_light_theme_colours_to_a_readable_contrast():
+    from matplotlib.colors import to_rgb
+
+    def contrast(colour):
+        linear = [
+            c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)
+        ]
+        return 1.05 / (0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] + 0.05)
+
+    assert contrast("#E69F00") < 2.5  # the orange of the palette, too light as text
+    for colour in PALETTE:
+        assert contrast(text_colour(colour)) >= 4.5
+    assert text_colour("#0072B2") == "#0072b2"  # dark enough already: unchanged
+    # the same hue, darker: channels keep their proportions
+    r, g, b = to_rgb(text_colour("#E69F00"))
+    assert r > g > b == 0 and abs(g / r - 0x9F / 0xE6) < 0.01

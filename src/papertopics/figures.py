@@ -23,6 +23,7 @@ __all__ = [
     "plot_themes_over_time",
     "save",
     "term_papers",
+    "text_colour",
     "theme_colours",
 ]
 
@@ -55,6 +56,28 @@ def _pyplot():
 def theme_colours(keys: Sequence[str]) -> dict[str, str]:
     """A fixed colour per theme key, in config order."""
     return {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(keys)}
+
+
+def text_colour(colour: str, contrast: float = 4.5) -> str:
+    """``colour`` darkened until text in it reads on white (WCAG contrast ratio ``contrast``).
+
+    The theme colours suit points and bars; as text several are too light (orange
+    ``#E69F00`` has a contrast of 2.2 on white). Colours dark enough already are returned
+    as they are.
+    """
+    from matplotlib.colors import to_hex, to_rgb
+
+    def luminance(rgb):
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    rgb = np.array(to_rgb(colour))
+    shade = rgb
+    for factor in np.arange(1.0, 0.0, -0.05):
+        shade = rgb * factor
+        if 1.05 / (luminance(shade) + 0.05) >= contrast:
+            break
+    return to_hex(shade)
 
 
 def save(figure, stem: str | Path) -> list[Path]:
@@ -181,7 +204,7 @@ def plot_paper_map(papers: pd.DataFrame, themes: pd.DataFrame, colours: dict[str
             va="bottom",
             fontsize=12,
             fontweight="bold",
-            color=colours[row.theme],
+            color=text_colour(colours[row.theme]),
             path_effects=[effects.withStroke(linewidth=3, foreground="white", alpha=0.75)],
         )
     ax.set_xlabel("Map dimension 1 (UMAP)")
@@ -222,7 +245,7 @@ def plot_theme_terms(
         inside = member[:, j]
         counts = [term_papers(texts[inside], term) for term in terms]
         ax.barh(terms, counts, color=colours[row.theme])
-        ax.set_title(f"{row.label} ({row.n_papers})", color=colours[row.theme])
+        ax.set_title(f"{row.label} ({row.n_papers})", color=text_colour(colours[row.theme]))
         ax.set_xlabel("Papers using the term")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 papers
         if not terms:

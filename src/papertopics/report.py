@@ -27,7 +27,7 @@ import pandas as pd
 
 from papertopics.config import NOT_A_LISTING
 from papertopics.evaluate import BORDERLINE_METHOD
-from papertopics.figures import NO_THEME, term_papers, theme_colours
+from papertopics.figures import NO_THEME, term_papers, text_colour, theme_colours
 from papertopics.listings import FILE_SKIPPED
 from papertopics.tables import theme_membership
 from papertopics.themes import themes_from_config
@@ -625,7 +625,7 @@ def report_context(
     data = {
         "abstractsGzip": packed,
         "themes": [
-            {"key": key, "label": label, "colour": colours[key]}
+            {"key": key, "label": label, "colour": colours[key], "text": text_colour(colours[key])}
             for key, label in zip(theme_keys, themes["label"], strict=True)
         ],
         "noTheme": NO_THEME,

@@ -161,7 +161,7 @@
     }
     const themeAnchors = THEMES.map((t, k) => {
       const idx = groups[k + 1].idx;
-      return idx.length ? { label: t.label, colour: t.colour, ...anchor(idx), n: idx.length } : null;
+      return idx.length ? { label: t.label, colour: t.text, ...anchor(idx), n: idx.length } : null;
     }).filter(Boolean);
     const byTopic = new Map();
     for (let i = 0; i < N; i++) {
