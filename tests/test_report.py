@@ -30,8 +30,11 @@ def context(
     **options,
 ):
     svg = tmp_path / "fig.svg"
-    svg.write_text(
-        '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>ok</text></svg>'
+    svg.write_text(  # ids and references as matplotlib writes them, the same in every file
+        '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink"><defs><path id="m1" d="M 0 0"/>'
+        '<clipPath id="p1"><rect/></clipPath></defs><g id="figure_1"><text>ok</text>'
+        '<use xlink:href="#m1" clip-path="url(#p1)"/><a href="#papers">x</a></g></svg>'
     )
     papers = pd.DataFrame(
         {
@@ -179,6 +182,16 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
     assert "Stability: adjusted Rand index" in section and "0.905" in section
     assert "<svg" in html and "<?xml" not in html
     assert "https://" not in html.split("<script", 1)[1]  # no CDN: everything inline
+
+
+def test_inlined_figures_have_unique_ids_and_a_name(tmp_path):
+    html = render(tmp_path)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # four copies of one figure file
+    for name in ("theme_sizes", "paper_map"):
+        assert f'<use xlink:href="#{name}-m1" clip-path="url(#{name}-p1)"/>' in html
+    assert '<a href="#papers">x</a>' in html  # a link to the page, not to a figure's id
+    assert '<svg role="img" aria-label="Theme sizes" xmlns=' in html
 
 
 def test_json_for_script_cannot_close_the_script():

@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 import gzip
 import hashlib
+import html
 import importlib.metadata
 import json
 import math
@@ -149,10 +150,23 @@ def json_for_script(data) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _svg_body(path: str | Path) -> str:
-    """An SVG file's ``<svg>`` element, without the XML prolog and doctype."""
+def _svg_body(path: str | Path, name: str, title: str) -> str:
+    """An SVG file's ``<svg>`` element for inlining: no XML prolog or doctype, its ids
+    prefixed with ``name`` (matplotlib numbers them ``figure_1``, ``patch_1``, … in every
+    file, and ids must be unique in the page), and named ``title`` for screen readers."""
     text = Path(path).read_text("utf-8")
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    ids = set(_SVG_ID.findall(text))
+    text = _SVG_ID.sub(lambda m: f'id="{name}-{m[1]}"', text)
+    text = _SVG_REF.sub(
+        lambda m: f"{m[1]}{name}-{m[2]}" if m[2] in ids else m[0],
+        text,
+    )
+    return f'<svg role="img" aria-label="{html.escape(title)}"' + text[len("<svg") :]
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_REF = re.compile(r'((?:href="|url\()#)([^")]+)')
 
 
 def _split(value: str, sep: str = ";") -> list[str]:
@@ -656,7 +670,7 @@ def report_context(
     big_figures = []
     for name, path in figures.items():
         if Path(path).stat().st_size <= MAX_INLINE_FIGURE:
-            figure_svgs[name] = _svg_body(path)
+            figure_svgs[name] = _svg_body(path, name, name.replace("_", " ").capitalize())
         else:
             big_figures.append(name)
 
