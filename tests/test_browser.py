@@ -516,6 +516,10 @@ def test_without_javascript_no_dead_control_shows(browser, report_url):
     page.goto(report_url)
     for selector in ("#map-search", "#map", "#table-search", "#paper-table", "#pager"):
         assert not page.locator(selector).is_visible(), selector
+    # links that fill the table are hidden with it; a topic's name still leads to #papers
+    for link in page.locator("a[data-paper], a[data-theme]").all():
+        assert not link.is_visible()
+    assert page.locator("a[data-paper]").count() > 0
     assert page.locator("noscript").count() == 2
     assert page.locator("#figures").is_visible()
     context.close()
