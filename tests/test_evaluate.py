@@ -1,10 +1,14 @@
 """Evaluation measures."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from papertopics.evaluate import (
+    BORDERLINE_METHOD,
+    _theme_rows,
     evaluation_table,
     label_matrix,
     label_rows,
@@ -109,3 +113,52 @@ def test_evaluation_csv_writes_counts_as_integers_beside_measures(config, monkey
     table = evaluation_table(papers, np.zeros((1, 4)), pd.DataFrame(), labels, config)
     text = table.to_csv(index=False)
     assert "labels,n_papers,labelled,1\n" in text and "papertopics,macro_f1,macro,0.8125\n" in text
+
+
+def test_metric_rows_name_the_macro_precision_and_recall():
+    metrics = pd.DataFrame(
+        {"precision": [1.0, 0.75], "recall": [0.5, 0.25], "f1": [0.667, 0.375]},
+        index=["x", "macro"],
+    )
+    names = {(r["metric"], r["scope"]) for r in metric_rows("m", metrics)}
+    assert names == {
+        ("precision", "x"),
+        ("recall", "x"),
+        ("f1", "x"),
+        ("macro_precision", "macro"),
+        ("macro_recall", "macro"),
+        ("macro_f1", "macro"),
+    }
+
+
+def test_topic_diversity_counts_each_topics_top_n_words_only():
+    topics = [["a", "b", "c"], ["a", "d", "e"]]
+    assert topic_diversity(topics, n=1) == 0.5  # "a" and "a"
+    assert topic_diversity(topics, n=3) == pytest.approx(5 / 6)
+
+
+def test_theme_rows_score_members_and_borderline_papers_of_the_labelled_papers(config, monkeypatch):
+    keys = [d["key"] for d in config["themes"]["definitions"]]
+    k = keys.index("moe")
+    monkeypatch.setattr(
+        "papertopics.evaluate.zero_shot_baseline",
+        lambda docs, *a, **kw: np.zeros((len(docs), len(keys)), dtype=bool),
+    )
+    monkeypatch.setattr("papertopics.embed.Embedder", lambda settings: SimpleNamespace(model=None))
+    papers = pd.DataFrame(
+        {
+            "title": ["A", "D", "B", "C"],
+            "abstract": ["x"] * 4,
+            "themes": ["moe", "moe", "", ""],
+            "borderline_themes": ["", "", "moe", ""],
+        }
+    )
+    labelled = np.array([True, False, True, True])  # D is not labelled: not counted
+    truth = np.zeros((3, len(keys)), dtype=bool)
+    truth[[0, 1], k] = True  # A and B are MoE papers, C is not
+    rows = _theme_rows(papers, np.zeros((4, 4)), truth, labelled, config)
+    got = {(r["method"], r["metric"], r["scope"]): r["value"] for r in rows}
+    assert got["papertopics", "precision", "moe"] == 1.0  # A; D left out
+    assert got["papertopics", "recall", "moe"] == 0.5
+    assert got[BORDERLINE_METHOD, "recall", "moe"] == 1.0  # B is borderline
+    assert (BORDERLINE_METHOD, "precision", "moe") not in got

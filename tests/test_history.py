@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from papertopics.embed import text_key
+from papertopics.embed import paper_text, text_key
 from papertopics.history import (
     Snapshot,
     changes_table,
@@ -474,3 +474,36 @@ def test_the_map_ignores_a_start_without_spread():
     assert np.isfinite(coords).all() and np.ptp(coords, axis=0).min() > 0
     nan = np.full((30, 2), np.nan)
     np.testing.assert_array_equal(project_2d(vectors, settings, init=nan), coords)
+
+
+def test_match_topics_needs_alike_centroids_beside_shared_terms():
+    old = unit([[1, 0, 0]])
+    new = unit([[0, 1, 0]])  # the same words, about something else entirely
+    assert match_topics(new, [["a", "b"]], old, [["a", "b"]]) == {}
+    assert match_topics(old, [["a", "b"]], old, [["a", "b"]]) == {0: 0}
+
+
+def test_a_refit_keeps_the_ids_of_topics_with_the_same_papers_under_new_terms(previous):
+    snapshot, _, _ = previous
+    info = pd.DataFrame(
+        {
+            "topic": [0, 1],
+            "label": ["z1, z2", "y1, y2"],
+            "size": [10, 10],
+            "top_terms": [["z1", "z2"], ["y1", "y2"]],  # no term in common with a1, b1, …
+        }
+    )
+    topics = np.array([1] * 10 + [0] * 10)  # old topic 4's papers are now topic 1
+    centroids = np.vstack([snapshot.centroids[1], snapshot.centroids[0]])
+    result = TopicResult(topics, info, centroids, np.zeros((20, 2)), {})
+    kept = keep_topic_ids(result, snapshot.papers["paper_id"].tolist(), snapshot)
+    assert kept.topics.tolist() == [4] * 10 + [7] * 10
+
+
+def test_snapshot_keeps_a_hash_of_each_papers_text(tmp_path, previous):
+    snapshot, _, _ = previous
+    snapshot.papers["abstract"] = ["first text"] + ["x"] * 19
+    save_snapshot(snapshot, tmp_path)
+    hashes = load_snapshot(tmp_path).papers["text_hash"]
+    assert hashes[0] == text_key(paper_text("T0", "first text"))
+    assert hashes[1] == text_key(paper_text("T1", "x")) != hashes[0]

@@ -10,7 +10,10 @@ import pytest
 
 from papertopics.listings import (
     ListingError,
+    Paper,
+    ParseWarning,
     atomic_open,
+    dedupe_papers,
     earliest_date,
     listing_table,
     merge_listings,
@@ -452,3 +455,29 @@ def test_atomic_open_gives_the_permissions_open_would(tmp_path, umask, mode):
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "table.csv").stat().st_mode) == mode
     assert stat.S_IMODE((tmp_path / "plain.csv").stat().st_mode) == mode
+
+
+def test_a_listing_saved_on_its_own_day_is_of_that_year():
+    assert resolve_year(3, 11, dt.date(2025, 3, 11)) == dt.date(2025, 3, 11)
+    assert resolve_year(3, 12, dt.date(2025, 3, 11)) == dt.date(2024, 3, 12)  # a day later
+
+
+def test_an_abstract_label_is_removed_once_at_the_start():
+    text = listing("Mar 11", ("A Title", f"Abstract: {ABSTRACT} Abstract: again."))
+    parsed = parse_listing_text(text, "x", year=2024)
+    assert parsed.papers[0].abstract == f"{ABSTRACT} Abstract: again."
+
+
+def test_a_repeated_entry_keeps_the_earliest_date():
+    papers = [
+        Paper("p1", "T", "a", ["x"], "2024-03-17"),
+        Paper("p2", "U", "b", ["x"], "2024-03-17"),
+        Paper("p1", "T", "a", ["x"], "2024-03-11"),
+    ]
+    warnings: list[ParseWarning] = []
+    unique = dedupe_papers(papers, [6, 10, 14], "x.txt", warnings)
+    assert [(p.paper_id, p.first_listed) for p in unique] == [
+        ("p1", "2024-03-11"),
+        ("p2", "2024-03-17"),
+    ]
+    assert [(w.line, w.message.split(";")[0]) for w in warnings] == [(14, "same paper as line 6")]

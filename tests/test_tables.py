@@ -190,3 +190,36 @@ def test_themes_over_time_figure_takes_dates_of_any_precision():
     fig = plot_themes_over_time(over_time, themes, {"fed": "#000000", "moe": "#ff0000"})
     (line, *_) = fig.axes[0].get_lines()
     assert len(line.get_xdata()) == 2  # a year-only listing beside a dated one
+
+
+def test_topics_table_owner_needs_half_the_papers_and_outliers_own_nothing():
+    topics = [0, 0, 0, 0, 2, 2, 2, -1, -1, -1]
+    themes = ["fed", "fed;moe", "fed", "", "moe", "", "", "fed", "fed", "fed"]
+    papers = pd.DataFrame({"title": [f"t{i}" for i in range(10)], "themes": themes})
+    papers["topic"] = topics
+    info = pd.DataFrame(
+        {
+            "topic": [-1, 2, 0],
+            "label": ["outliers", "two", "zero"],
+            "top_terms": [["x"], ["y"], ["z"]],
+            "representatives": [[7], [4], [0]],
+        }
+    )
+    table = topics_table(papers, info, KEYS)
+    # largest first; the outliers last although as large as topic 2
+    assert table["topic"].tolist() == [0, 2, -1]
+    owner = dict(zip(table["topic"], table["theme"], strict=True))
+    assert owner[0] == "fed"  # 3 of 4 papers
+    assert owner[2] == ""  # 1 of 3 papers in moe: under half
+    assert owner[-1] == ""  # every outlier in fed, but the outliers are no topic
+    assert topics_table(papers, info, KEYS, share=0.3).set_index("topic").loc[2, "theme"] == "moe"
+
+
+def test_themes_over_time_share_is_of_each_days_papers():
+    _, table, _ = build()
+    listings = pd.DataFrame({"listing": ["a", "b"], "listing_date": ["2024-03-11", "2024-03-17"]})
+    over_time = themes_over_time_table(table, listings, KEYS).set_index(["listing_date", "theme"])
+    # listing a holds p1, p2 (fed: p1); listing b holds p2, p3, p4 (fed: p3)
+    assert over_time.loc[("2024-03-11", "fed"), ["n_papers", "n_listed"]].tolist() == [1, 2]
+    assert over_time.loc[("2024-03-11", "fed"), "share"] == 0.5
+    assert over_time.loc[("2024-03-17", "fed"), "share"] == round(1 / 3, 4)

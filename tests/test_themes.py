@@ -919,3 +919,49 @@ def test_the_background_sample_is_fixed_and_moves_little_when_papers_are_added()
     # the order of the papers does not matter
     reordered = texts[::-1]
     assert {reordered[i] for i in background_sample(reordered, 50)} == kept
+
+
+def test_sense_check_takes_the_best_hit_sentence_not_the_first():
+    def sense(_paper, key, sentence):  # only the sentence about the server reads as the theme
+        return on_sense(_paper, key, sentence) if "server" in sentence else OTHER
+
+    papers = [
+        (
+            "A study",
+            "Federated search ranks databases, federated style. A federated server averages.",
+        ),
+        (
+            "A study",
+            "A federated server averages. Federated search ranks databases, federated style.",
+        ),
+    ]
+    vec = axis((0, 0.5), (6, 1.0))
+    res = run(papers, [vec, vec], sense)
+    key = "federated_learning"
+    assert res.scores.loc["p0", key] == pytest.approx(res.scores.loc["p1", key])
+    alone = run(papers[1:], [vec], lambda *a: on_sense(*a)).scores.loc["p0", key]
+    assert res.scores.loc["p0", key] == pytest.approx(alone)  # as if every hit read as the theme
+
+
+def test_topic_neighbours_weigh_as_configured():
+    fl = ("Federated Learning", "Federated clients train. Federated server aggregates.")
+    other = ("Private Training", "Hospitals train a model jointly. A server aggregates.")
+    vecs = [axis((0, 1.0))] * 3 + [axis((0, 0.5), (6, 1.0))]
+    key = "federated_learning"
+    own = run([fl, fl, fl, other], vecs, on_sense, settings=SETTINGS).scores[key]
+    weighted = ThemeSettings(neighbour_weight=0.1, neighbours=3)
+    got = run([fl, fl, fl, other], vecs, on_sense, topics=[1] * 4, settings=weighted).scores[key]
+    # 90 % the paper's own score, 10 % the mean of its three topic-mates'
+    assert got["p3"] == pytest.approx(0.9 * own["p3"] + 0.1 * own["p0"])
+
+
+def test_outliers_are_not_smoothed_towards_each_other():
+    fl = ("Federated Learning", "Federated clients train. Federated server aggregates.")
+    other = ("Private Training", "Hospitals train a model jointly. A server aggregates.")
+    vecs = [axis((0, 1.0)), axis((0, 0.9), (6, 0.5))]
+    key = "federated_learning"
+    own = run([fl, other], vecs, on_sense, settings=SETTINGS).scores[key]
+    smoothed = ThemeSettings(neighbour_weight=0.5, neighbours=3)
+    got = run([fl, other], vecs, on_sense, topics=[-1, -1], settings=smoothed).scores[key]
+    assert got.tolist() == pytest.approx(own.tolist())
+    assert own["p0"] - own["p1"] > 0.2  # different enough that smoothing would show
