@@ -5,6 +5,7 @@ stands in for what model2vec's distill saves (offline).
 """
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,11 @@ def test_packaged_model_is_found_offline():
 def test_paper_text_and_threads():
     assert paper_text("Title", "Abstract.") == "Title. Abstract."
     assert paper_text("Title", "") == "Title"
-    assert 1 <= set_threads(10_000) <= 10_000
+    cores = os.cpu_count() or 1
+    assert set_threads(10_000) == cores  # never more threads than cores
+    assert set_threads(0) == 1
+    assert set_threads(1) == 1
+    set_threads(cores)  # leave the session as it was
 
 
 def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path):

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from papertopics.topics import TopicModel, TopicSettings, exact_knn, readable_label, shared_terms
+from papertopics.topics import (
+    TopicModel,
+    TopicSettings,
+    exact_knn,
+    readable_label,
+    representatives,
+    shared_terms,
+)
 
 
 def test_readable_label_merges_overlapping_terms():
@@ -218,3 +225,12 @@ def test_bertopic_class_skips_bertopics_optional_model_backends():
     # already imported: used as it is, nothing blocked
     preloaded = _bertopic_in_fresh_process("import sentence_transformers")
     assert preloaded["vision"] == "type"
+
+
+def test_representatives_are_the_papers_closest_to_their_topics_centre():
+    angles = np.radians([0, 10, -10, 40, 5, 90])
+    embeddings = np.column_stack([np.cos(angles), np.sin(angles)])
+    topics = np.array([0, 0, 0, 0, 0, 1])
+    # the centre of topic 0 lies near 9 degrees: 10, 5, 0, -10 then 40 degrees away
+    assert representatives(embeddings, topics, 0, n=3) == [1, 4, 0]
+    assert representatives(embeddings, topics, 1) == [5]
