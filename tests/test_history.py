@@ -25,6 +25,7 @@ from papertopics.topics import (
     previous_layout,
     project_2d,
     renumber_topics,
+    topic_by,
 )
 
 
@@ -507,3 +508,28 @@ def test_snapshot_keeps_a_hash_of_each_papers_text(tmp_path, previous):
     hashes = load_snapshot(tmp_path).papers["text_hash"]
     assert hashes[0] == text_key(paper_text("T0", "first text"))
     assert hashes[1] == text_key(paper_text("T1", "x")) != hashes[0]
+
+
+def test_placed_papers_say_how_they_got_their_topic(previous):
+    snapshot, vectors, centres = previous
+    snapshot.papers["topic_by"] = ["nearest"] + ["cluster"] * 19  # p0 was an outlier
+    rng = np.random.default_rng(3)
+    near = blobs(rng, centres[:1], 2)
+    novel = blobs(rng, [np.eye(8)[5] * 3], 5)  # like no known topic: a new topic of their own
+    ids = [f"p{i}" for i in range(20)] + ["n0", "n1"] + [f"m{i}" for i in range(5)]
+    docs = [f"T{i}" for i in range(22)] + ["graph networks message passing"] * 5
+    result = place_new_papers(
+        snapshot, ids, np.vstack([vectors, near, novel]), TopicSettings(refit_share=0.5), docs
+    )
+    assert result.params["n_topics_new"] == 1
+    how = result.how().tolist()
+    assert how[:2] == ["nearest", "cluster"]  # known papers keep theirs
+    assert how[20:22] == ["placed", "placed"]  # joined the most similar topic
+    assert how[22:] == ["cluster"] * 5  # clustered into the new topic
+
+
+def test_topic_by_marks_the_clusterings_outliers():
+    how = topic_by(np.array([0, 0, 1, -1]), np.array([False, True, False, True]))
+    assert how.tolist() == ["cluster", "nearest", "cluster", "none"]
+    plain = TopicResult(np.array([0, -1]), pd.DataFrame(), np.zeros((1, 2)), np.zeros((2, 2)))
+    assert plain.how().tolist() == ["cluster", "none"]

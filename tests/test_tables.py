@@ -57,6 +57,7 @@ def build():
         {
             "paper_id": ["p4", "p3", "p2", "p1"],
             "topic": [1, 0, 0, 0],
+            "topic_by": ["cluster", "cluster", "nearest", "cluster"],
             "x": [4.0, 3.0, 2.0, 1.0],
             "y": [0.0] * 4,
         }
@@ -94,6 +95,14 @@ def test_papers_table_contract():
     assert by_id["borderline_themes"].tolist() == ["", "fed", "", ""]
     assert by_id.loc["p2", "borderline_evidence"] == "fed: terms: none"
     assert by_id.loc["p2", "theme_evidence"] == "moe: terms: experts"
+    assert by_id["topic_by"].tolist() == ["cluster", "nearest", "cluster", "cluster"]
+
+
+def test_topics_count_the_papers_the_clustering_put_there():
+    _, table, info = build()
+    topics = topics_table(table, info, KEYS).set_index("topic")
+    assert topics.loc[0, ["size", "n_clustered"]].tolist() == [3, 2]  # p2 came as an outlier
+    assert topics.loc[1, ["size", "n_clustered"]].tolist() == [1, 1]
 
 
 def test_papers_table_reads_a_theme_table_without_borderline_columns():

@@ -102,7 +102,13 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
     try:
         meta = json.loads((folder / "snapshot.json").read_text("utf-8"))
         # ids and hashes are text, whatever digits they happen to hold
-        text_columns = {"paper_id": str, "title": str, "themes": str, "text_hash": str}
+        text_columns = {
+            "paper_id": str,
+            "title": str,
+            "themes": str,
+            "topic_by": str,
+            "text_hash": str,
+        }
         papers = pd.read_csv(folder / "papers.csv", keep_default_na=False, dtype=text_columns)
         listings = pd.read_csv(folder / "listings.csv", keep_default_na=False)
         centroids = np.load(folder / "centroids.npy")
@@ -136,7 +142,7 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     if "abstract" in papers.columns:
         texts = map(paper_text, papers["title"], papers["abstract"])
         papers = papers.assign(text_hash=[text_key(text) for text in texts])
-    columns = ["paper_id", "title", "themes", "topic", "x", "y", "sources", "text_hash"]
+    columns = ["paper_id", "title", "themes", "topic", "topic_by", "x", "y", "sources", "text_hash"]
     columns = [c for c in columns if c in papers.columns]
     with atomic_open(folder / "papers.csv", encoding="utf-8", newline="") as out:
         papers[columns].to_csv(out, index=False)

@@ -115,6 +115,9 @@ CHANGE_UNITS = {
     "unchanged": None,
 }
 
+#: ``topic_by`` values the paper table explains (papers.csv; :data:`papertopics.topics.TOPIC_BY`).
+TOPIC_BY_CODES = {"nearest": 1, "placed": 2}
+
 #: Light-to-dark blue ramp for the similarity heatmap (sequential, colour-blind safe).
 _RAMP = ((247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107))
 
@@ -658,6 +661,12 @@ def report_context(
             "themes": [[theme_index[k] for k in held if k in theme_index] for held in members],
             "primary": [theme_index.get(k, -1) for k in papers["primary_theme"]],
             "topic": [int(t) for t in papers["topic"]],
+            # 1: an outlier of the clustering put in its most similar topic; 2: placed there on a
+            # rerun without a refit; 0: clustered (or no topic)
+            "topicBy": [
+                TOPIC_BY_CODES.get(str(how), 0)
+                for how in papers.get("topic_by", pd.Series("cluster", index=papers.index))
+            ],
             "evidence": _scored_evidence(members, papers["theme_evidence"], scores, theme_index),
             "borderline": _scored_evidence(
                 near, papers["borderline_evidence"], scores, theme_index

@@ -43,7 +43,15 @@ PAPER_COLUMNS = (
     "themes",
     "primary_theme",
 )
-TOPIC_COLUMNS = ("topic", "label", "size", "top_terms", "theme", "representative_titles")
+TOPIC_COLUMNS = (
+    "topic",
+    "label",
+    "size",
+    "n_clustered",
+    "top_terms",
+    "theme",
+    "representative_titles",
+)
 THEME_COLUMNS = ("theme", "label", "n_papers", "n_borderline", "top_terms", "representative_titles")
 BY_LISTING_COLUMNS = ("listing", "listing_date", "theme", "n_papers")
 OVER_TIME_COLUMNS = ("listing_date", "theme", "n_papers", "n_listed", "share")
@@ -103,7 +111,7 @@ def papers_table(
     Args:
         papers: Unique papers in pipeline order.
         themes: Output of :func:`theme_table_from_result` (indexed like ``papers``).
-        assignments: ``paper_id, topic, x, y`` per paper.
+        assignments: ``paper_id, topic, topic_by, x, y`` per paper.
         topic_info: ``topic, label`` per topic.
         theme_keys: Theme keys in config order.
 
@@ -140,6 +148,10 @@ def papers_table(
     labels = dict(zip(topic_info["topic"], topic_info["label"], strict=True))
     table["topic"] = placed["topic"].to_numpy(int)
     table["topic_label"] = [labels.get(t, "") for t in table["topic"]]
+    if "topic_by" in placed.columns:
+        table["topic_by"] = placed["topic_by"].to_numpy(object)
+    else:  # assignments written before the column existed
+        table["topic_by"] = np.where(table["topic"] == -1, "none", "cluster")
     table["x"] = placed["x"].to_numpy(float)
     table["y"] = placed["y"].to_numpy(float)
     return table
@@ -161,6 +173,11 @@ def topics_table(
     """
     rows = []
     member = theme_membership(papers["themes"], theme_keys)
+    by = (
+        papers["topic_by"].to_numpy()
+        if "topic_by" in papers.columns
+        else np.full(len(papers), "cluster")
+    )
     for info in topic_info.itertuples(index=False):
         in_topic = papers["topic"].to_numpy() == info.topic
         owner = ""
@@ -175,6 +192,8 @@ def topics_table(
                 "topic": info.topic,
                 "label": info.label,
                 "size": int(in_topic.sum()),
+                # the rest were outliers of the clustering or placed on a rerun (topic_by)
+                "n_clustered": int((in_topic & (by == "cluster")).sum()),
                 "top_terms": ", ".join(info.top_terms),
                 "theme": owner,
                 "representative_titles": TITLE_SEP.join(titles),

@@ -25,6 +25,7 @@ from papertopics.embed import text_key
 from papertopics.jit import cache_umap_kernels
 
 __all__ = [
+    "TOPIC_BY",
     "ConsensusClusterer",
     "TopicModel",
     "TopicResult",
@@ -42,6 +43,7 @@ __all__ = [
     "renumber_topics",
     "representatives",
     "save_topics",
+    "topic_by",
     "topic_terms",
 ]
 
@@ -143,6 +145,8 @@ class TopicResult:
         centroids: Mean embedding per topic, in the order of ``info``.
         coords: 2-D map coordinates per paper.
         params: The resolved parameters, for the report.
+        topic_by: How each paper got its topic (:data:`TOPIC_BY`); None: every paper not
+            in topic -1 by the clustering.
     """
 
     topics: np.ndarray
@@ -150,6 +154,27 @@ class TopicResult:
     centroids: np.ndarray
     coords: np.ndarray
     params: dict = field(default_factory=dict)
+    topic_by: np.ndarray | None = None
+
+    def how(self) -> np.ndarray:
+        """:attr:`topic_by`, filled in when None."""
+        if self.topic_by is not None:
+            return np.asarray(self.topic_by, dtype=object)
+        return np.where(np.asarray(self.topics) == -1, "none", "cluster").astype(object)
+
+
+#: How a paper got its topic (``topic_by`` in papers.csv): in a cluster of the fit; an
+#: outlier of the fit, reassigned to its most similar topic; added on a rerun without a
+#: refit, to its most similar topic (or a new topic's cluster); no topic (topic -1).
+TOPIC_BY = ("cluster", "nearest", "placed", "none")
+
+
+def topic_by(topics: np.ndarray, outliers: np.ndarray) -> np.ndarray:
+    """``topic_by`` of a fit: ``nearest`` for the clustering's ``outliers`` that got a topic."""
+    topics = np.asarray(topics)
+    how = np.where(np.asarray(outliers, dtype=bool), "nearest", "cluster").astype(object)
+    how[topics == -1] = "none"
+    return how
 
 
 def _singular(word: str) -> str:
@@ -622,6 +647,7 @@ class ConsensusClusterer:
             by_vector = (X[outliers] @ centroids.T).argmax(axis=1)
             labels[outliers] = np.where(affinity[outliers].max(axis=1) > 0, by_run, by_vector)
         self.labels_ = labels
+        self.outliers_ = outliers
         self.n_raw_outliers_ = int(outliers.sum())
         return self
 
@@ -720,10 +746,16 @@ class TopicModel:
             calculate_probabilities=False,
         )
         topics = np.asarray(model.fit_transform(docs, embeddings)[0])
-        n_raw_outliers = int((topics == -1).sum())
+        raw_outliers = topics == -1
         if isinstance(hdbscan_model, ConsensusClusterer):
-            n_raw_outliers = hdbscan_model.n_raw_outliers_  # reassigned inside the consensus
-        elif s.outliers == "reassign" and (topics == -1).any() and (topics != -1).any():
+            raw_outliers = hdbscan_model.outliers_  # reassigned inside the consensus
+        n_raw_outliers = int(raw_outliers.sum())
+        if (
+            not isinstance(hdbscan_model, ConsensusClusterer)
+            and s.outliers == "reassign"
+            and (topics == -1).any()
+            and (topics != -1).any()
+        ):
             topics = np.asarray(
                 model.reduce_outliers(
                     docs,
@@ -760,7 +792,7 @@ class TopicModel:
             "mode": "fit",
         }
         log.info("topics: %s", params)
-        return TopicResult(topics, info, centroids, coords, params)
+        return TopicResult(topics, info, centroids, coords, params, topic_by(topics, raw_outliers))
 
     def _topic_info(
         self, model, topics: np.ndarray, embeddings: np.ndarray, docs: Sequence[str]
@@ -799,6 +831,7 @@ def save_topics(result: TopicResult, paper_ids: Sequence[str], output) -> None:
         {
             "paper_id": list(paper_ids),
             "topic": result.topics,
+            "topic_by": result.how(),
             "x": np.round(result.coords[:, 0], 5),
             "y": np.round(result.coords[:, 1], 5),
         }
@@ -871,6 +904,7 @@ def renumber_topics(
         result.centroids[order],
         result.coords,
         params,
+        result.topic_by,
     )
 
 
@@ -956,6 +990,13 @@ def place_new_papers(
             created.append(next_id)
             next_id += 1
     topics[new_rows] = best
+    how = np.full(n, "placed", dtype=object)
+    if "topic_by" in old.columns:
+        how[known] = old.loc[np.asarray(paper_ids)[known], "topic_by"].to_numpy(object)
+    else:  # a snapshot of an older version
+        how[known] = "cluster"
+    how[new_rows[np.isin(best, created)]] = "cluster"
+    how[topics == -1] = "none"
     coords = np.zeros((n, 2), dtype=np.float32)
     coords[known] = old.loc[np.asarray(paper_ids)[known], ["x", "y"]].to_numpy(np.float32)
     coords[new_rows] = interpolate_positions(embeddings[new_rows], embeddings[known], coords[known])
@@ -1000,4 +1041,4 @@ def place_new_papers(
         "n_outliers_after": int((topics == -1).sum()),
     }
     log.info("topics: %s", params)
-    return TopicResult(topics, info, centroids.astype(np.float32), coords, params)
+    return TopicResult(topics, info, centroids.astype(np.float32), coords, params, how)
