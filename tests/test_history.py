@@ -1,5 +1,7 @@
 """Reruns: snapshots, topic matching, placing new papers, and the changes table."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -310,6 +312,7 @@ def test_changes_table(previous):
     assert got[("topic_removed", "7")] == ("beta", 10)  # the papers it held
     assert got[("theme_changed", "T1")] == ("A -> none", 1)  # theme labels
     assert got[("papers_removed", "all")][1] == 18
+    assert got[("papers_removed", "a")] == ("A", 8)  # per theme, as the new papers
     first = changes_table(papers, topics, listings, {"a": "A"}, None)
     assert first["kind"].tolist() == ["first_run"]
 
@@ -533,3 +536,22 @@ def test_topic_by_marks_the_clusterings_outliers():
     assert how.tolist() == ["cluster", "nearest", "cluster", "none"]
     plain = TopicResult(np.array([0, -1]), pd.DataFrame(), np.zeros((1, 2)), np.zeros((2, 2)))
     assert plain.how().tolist() == ["cluster", "none"]
+
+
+def test_a_paper_whose_text_changed_is_named_among_the_changes(previous):
+    snapshot, _, _ = previous
+    snapshot.papers["text_hash"] = [text_key(paper_text(f"T{i}", "old")) for i in range(20)]
+    papers = snapshot.papers.assign(sources="day1", abstract=["new"] + ["old"] * 19)
+    topics = snapshot.topics[["topic", "label", "size"]]
+    listings = snapshot.listings.assign(skipped="")
+    changes = changes_table(papers, topics, listings, {"a": "A"}, snapshot)
+    assert changes[["kind", "subject"]].values.tolist() == [["paper_edited", "T0"]]
+    # a snapshot from before text hashes were kept: nothing to compare
+    older = changes_table(
+        papers,
+        topics,
+        listings,
+        {"a": "A"},
+        dataclasses.replace(snapshot, papers=snapshot.papers.drop(columns="text_hash")),
+    )
+    assert older["kind"].tolist() == ["unchanged"]

@@ -318,8 +318,9 @@ def changes_table(
 
     Returns:
         Rows ``kind, subject, detail, n``: ``first_run``, ``listing_added`` and
-        ``listing_removed`` (n: the papers the listing holds or held), ``new_papers`` (per
-        theme, and in total), ``papers_removed``, ``new_topic`` and ``topic_removed`` (n: its
+        ``listing_removed`` (n: the papers the listing holds or held), ``new_papers`` and
+        ``papers_removed`` (in total, then per theme), ``paper_edited`` (a known paper whose
+        title or abstract changed), ``new_topic`` and ``topic_removed`` (n: its
         papers now or before), and ``theme_changed`` (per paper whose themes changed, theme
         labels before and after), ``theme_added`` and ``theme_removed`` (n: its papers now
         or before), ``settings_changed`` (subject ``topics`` or ``themes``),
@@ -371,8 +372,23 @@ def changes_table(
             if count:
                 add("new_papers", key, label, count)
     removed = sorted(set(old.index) - set(papers["paper_id"]))
+    label_of = {**keys_before, **theme_labels}  # a removed theme keeps its label
     if removed:
         add("papers_removed", "all", "papers no longer in any listing", len(removed))
+        held = old.loc[removed, "themes"].astype(str)
+        counts = theme_membership(held, list(label_of)).sum(axis=0)
+        for (key, label), count in zip(label_of.items(), counts.tolist(), strict=True):
+            if count:
+                add("papers_removed", key, label, count)
+    if "text_hash" in old.columns and "abstract" in papers.columns:
+        # a known paper whose title or abstract changed (its identity, the normalised title,
+        # did not): embedded and placed again
+        seen = papers[~is_new]
+        stored = old["text_hash"].reindex(seen["paper_id"]).astype(str).to_numpy()
+        now = [text_key(paper_text(t, a)) for t, a in zip(seen["title"], seen["abstract"])]
+        for title, before, after in zip(seen["title"], stored, now, strict=True):
+            if before and before != "nan" and before != after:
+                add("paper_edited", title, "its title or abstract changed: embedded again", 1)
     # changed topic settings: a fit from scratch, whose ids have nothing to do with the old ones
     renumbered = fingerprints is not None and previous.fingerprint != fingerprints[0]
     n_topics = int((topics["topic"] != -1).sum())
@@ -400,8 +416,6 @@ def changes_table(
     for topic in sorted(old_topics - set(topics["topic"]) - {-1}) if not renumbered else ():
         count = (previous.papers["topic"] == topic).sum()
         add("topic_removed", str(topic), old_labels[topic], count)
-
-    label_of = {**keys_before, **theme_labels}  # a removed theme keeps its label
 
     def named(themes: str) -> str:
         keys = [key for key in themes.split(";") if key]

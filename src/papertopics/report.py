@@ -77,6 +77,7 @@ CHANGE_KINDS = {
     "listing_added": "Listings added",
     "listing_removed": "Listings removed",
     "new_papers": "New papers",
+    "paper_edited": "Papers whose text changed",
     "topics_refitted": "Topics fitted afresh",
     "new_topic": "New topics",
     "topic_removed": "Topics no longer found",
@@ -103,6 +104,7 @@ COUNTED_KINDS = (
     "theme_added",
     "theme_removed",
     "theme_changed",
+    "paper_edited",
 )
 
 #: What a change row's ``n`` counts, per kind (papers unless named here); None: nothing the
@@ -110,6 +112,7 @@ COUNTED_KINDS = (
 CHANGE_UNITS = {
     "topics_refitted": "topic",
     "theme_changed": None,
+    "paper_edited": None,
     "settings_changed": None,
     "first_run": None,
     "unchanged": None,
