@@ -143,6 +143,28 @@ def test_merge_keeps_every_source_and_the_earliest_date():
     assert rows["a"]["n_duplicates"] == 1 and rows["b"]["n_duplicates"] == 0
 
 
+def test_merge_warns_when_the_same_paper_comes_with_another_abstract(tmp_path):
+    other = "A different abstract about tool-using agents that plan and call APIs in turn."
+    (tmp_path / "a_2024-03-11.txt").write_text(listing("Mar 11", ("Shared", ABSTRACT)))
+    (tmp_path / "b.txt").write_text(
+        listing("Mar 17", ("shared", other), ("Copy", ABSTRACT.upper() + " "))
+    )
+    (tmp_path / "c.txt").write_text(listing("Mar 18", ("Copy", ABSTRACT)))
+    a, b, c = (
+        parse_listing(tmp_path / f, year=2024) for f in ("a_2024-03-11.txt", "b.txt", "c.txt")
+    )
+    merged = merge_listings([c, b, a])
+    assert {p.title: p.abstract for p in merged}["Shared"] == ABSTRACT  # the earliest listing's
+    assert [w.message for w in b.warnings] == [
+        "same paper as in a_2024-03-11.txt with another abstract; the abstract of "
+        "a_2024-03-11.txt (listed first) is kept: 'shared'"
+    ]
+    assert b.warnings[0].file == "b.txt"
+    assert c.warnings == []  # the same abstract but for case and spacing: no warning
+    rows = {row["listing"]: row for row in listing_table([a, b, c], merged)}
+    assert rows["b"]["n_warnings"] == 1
+
+
 def test_json_round_trips(tmp_path):
     parsed = parse_listing_text(listing("Mar 11", ("T", ABSTRACT)), "x", year=2024)
     write_listing_json(parsed, tmp_path / "x.json")

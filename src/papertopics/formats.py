@@ -139,7 +139,7 @@ def read_listing(path: str | Path, *, year: int | None = None, name: str | None 
     except OSError as err:
         raise ListingError(path, f"cannot be read ({err.strerror or err})") from None
     try:
-        return parse_bytes(
+        listing = parse_bytes(
             raw,
             kind,
             name or path.stem,
@@ -150,6 +150,8 @@ def read_listing(path: str | Path, *, year: int | None = None, name: str | None 
         )
     except ListingError as err:
         raise ListingError(path, err.reason) from None
+    listing.file = path.name
+    return listing
 
 
 def parse_bytes(

@@ -155,6 +155,7 @@ class Listing:
     papers: list[Paper]
     warnings: list[ParseWarning]
     skipped: str = ""  # why the whole file was skipped, "" when it was read
+    file: str = ""  # the file's name ("" in a parse output written before it was kept)
 
 
 #: How the parse warning of a skipped file begins; the reason follows.
@@ -173,7 +174,7 @@ def skipped_listing(name: str, reason: str, *, file: str | None = None) -> Listi
         An empty listing whose ``skipped`` field holds ``reason``.
     """
     warning = ParseWarning(file or name, 0, f"{FILE_SKIPPED}{reason}")
-    return Listing(name, "", "none", [], [warning], reason)
+    return Listing(name, "", "none", [], [warning], reason, file or name)
 
 
 _INVISIBLE = {"Cf"}  # soft hyphens, zero-width spaces and joiners, byte-order marks
@@ -759,7 +760,9 @@ def merge_listings(listings: Iterable[Listing]) -> list[Paper]:
 
     Papers with the same :func:`paper_id` are one paper: it keeps the title and
     abstract of its earliest listing, every source listing, and the earliest date
-    (an entry's own date where the format gives one, else its listing's date).
+    (an entry's own date where the format gives one, else its listing's date). A later
+    entry whose abstract differs gets a warning in its listing's ``warnings``, naming the
+    file whose abstract is kept; a first entry without an abstract takes a later one's.
 
     Args:
         listings: Parsed listings, in any order.
@@ -769,7 +772,9 @@ def merge_listings(listings: Iterable[Listing]) -> list[Paper]:
     """
     ordered = sorted(listings, key=lambda listing: (listing.date or "9999", listing.name))
     merged: dict[str, Paper] = {}
+    kept_from: dict[str, str] = {}
     for listing in ordered:
+        file = listing.file or listing.name
         for paper in listing.papers:
             date = _entry_date(paper, listing)
             known = merged.get(paper.paper_id)
@@ -777,11 +782,29 @@ def merge_listings(listings: Iterable[Listing]) -> list[Paper]:
                 merged[paper.paper_id] = Paper(
                     paper.paper_id, paper.title, paper.abstract, [listing.name], date
                 )
+                kept_from[paper.paper_id] = file
                 continue
             if listing.name not in known.sources:
                 known.sources.append(listing.name)
             known.first_listed = earliest_date(known.first_listed, date)
+            if not known.abstract:  # a source without abstracts (a CSV export) listed it first
+                known.abstract = paper.abstract
+            elif paper.abstract and _words(paper.abstract) != _words(known.abstract):
+                listing.warnings.append(
+                    ParseWarning(
+                        file,
+                        0,
+                        f"same paper as in {kept_from[paper.paper_id]} with another abstract; "
+                        f"the abstract of {kept_from[paper.paper_id]} (listed first) is kept: "
+                        f"{paper.title[:60]!r}",
+                    )
+                )
     return list(merged.values())
+
+
+def _words(text: str) -> str:
+    """``text`` compared without case, spacing or punctuation (a copy's small differences)."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _umask() -> int:
@@ -839,6 +862,7 @@ def read_listing_json(path: str | Path) -> Listing:
         papers=[Paper(**paper) for paper in data["papers"]],
         warnings=[ParseWarning(**warning) for warning in data["warnings"]],
         skipped=data.get("skipped", ""),
+        file=data.get("file", ""),
     )
 
 
