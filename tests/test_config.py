@@ -62,12 +62,16 @@ def test_shipped_config_is_valid(config, schema, root, monkeypatch):
 
 def test_defaults_are_filled(schema):
     minimal = {
-        "themes": {"definitions": [{"key": "a", "label": "A", "description": "a theme, ten+"}]}
+        "themes": {
+            "definitions": [
+                {"key": "a", "label": "A", "description": "a theme, ten+", "keywords": ["a"]}
+            ]
+        }
     }
     validated = validate_config(minimal, schema, check_input=False)
     assert validated["topics"]["seed"] == 42
     assert validated["topics"]["umap"]["n_neighbors"] == 10
-    assert validated["themes"]["definitions"][0]["keywords"] == []
+    assert validated["themes"]["definitions"][0]["exclude"] == []
     assert validated["input"]["listings_dir"] == "data/seeds"
 
 
@@ -101,6 +105,14 @@ def test_defaults_are_filled(schema):
                 {**c["themes"]["definitions"][4], "key": "agents", "label": "tool-use"}
             ),
             r"themes\.definitions: themes 'tool_use' and 'agents' share the name 'tool-use'",
+        ),
+        (
+            lambda c: c["themes"]["definitions"][2].update(keywords=[]),
+            r"themes\.definitions\[2\] \(moe\): no keywords; a theme needs at least one",
+        ),
+        (
+            lambda c: c["themes"]["definitions"][2].pop("keywords"),
+            r"themes\.definitions\[2\] \(moe\): no keywords",
         ),
         (
             lambda c: c["themes"]["scoring"].update(review_threshold=0.9),

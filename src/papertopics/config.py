@@ -127,6 +127,14 @@ def validate_config(
                     f"{source}: themes.definitions: themes {other!r} and {theme['key']!r} share "
                     f"the name {name!r} (keys and labels name themes in label files)"
                 )
+    for i, theme in enumerate(config["themes"]["definitions"]):
+        if not theme.get("keywords") and not theme.get("specific"):
+            # the description alone cannot carry a paper over the threshold (the scorer's
+            # bias), and supporting terms count only beside a keyword
+            raise ConfigError(
+                f"{source}: themes.definitions[{i}] ({theme['key']}): no keywords; a theme "
+                "needs at least one keyword (or specific term) to find its papers"
+            )
     scoring = config["themes"]["scoring"]
     if scoring["review_threshold"] > scoring["threshold"]:
         raise ConfigError(
