@@ -345,7 +345,9 @@ def test_a_date_in_the_file_name_gives_the_year_before_the_modification_time():
     configured = parse_listing_text(text, "x", year=2024, file="arxiv_2025-03-18.txt")
     assert (configured.date, configured.date_source) == ("2024-03-18", "config")
     other_day = parse_listing_text(text, "x", reference_date=later, file="arxiv_2025-03-17.txt")
-    assert (other_day.date, other_day.date_source) == ("2026-03-18", "mtime")
+    assert (other_day.date, other_day.date_source) == ("2025-03-18", "name")  # a day apart
+    far = parse_listing_text(text, "x", reference_date=later, file="arxiv_2025-04-18.txt")
+    assert (far.date, far.date_source) == ("2026-03-18", "mtime")
 
 
 @pytest.mark.parametrize(
@@ -356,16 +358,25 @@ def test_a_date_in_the_file_name_gives_the_year_before_the_modification_time():
         ("2023.03.18 ml.txt", 2023),
         ("day 18 of 2025.txt", None),
         ("v120250318999.txt", None),  # digits run on: not a date
-        ("arxiv_2025-04-18.txt", None),
+        ("arxiv_2025-04-18.txt", None),  # a month away: another date
+        ("arxiv_2025-03-19.txt", 2025),  # saved the day after
+        ("arxiv_2025-03-25.txt", 2025),
+        ("arxiv_2025-03-26.txt", None),  # eight days: too far
     ],
 )
 def test_year_in_name(name, year):
     assert year_in_name(name, 3, 18) == year
 
 
+def test_year_in_name_across_new_year():
+    assert year_in_name("listing_2025-01-02.txt", 12, 31) == 2024
+    assert year_in_name("listing_2024-12-30.txt", 1, 2) == 2025
+
+
 def test_year_in_name_is_never_an_impossible_date():
     assert year_in_name("arxiv_2025-02-29.txt", 2, 29) is None
     assert year_in_name("arxiv_2024-02-29.txt", 2, 29) == 2024
+    assert year_in_name("arxiv_2025-03-01.txt", 2, 29) is None  # 2025 has no Feb 29
 
 
 @pytest.mark.parametrize(("date", "year"), [("Feb 29", 2025), ("Feb 29, 2023", None)])

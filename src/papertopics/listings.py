@@ -275,14 +275,19 @@ def _parse_date(line: str) -> tuple[int, int, int | None] | None:
     return month, day, year
 
 
+#: How far (days) a date in a file's name may be from the listing's own to give its year.
+NAME_DATE_DAYS = 7
 _NAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.]?(\d\d)[-_.]?(\d\d)(?!\d)")
 
 
 def year_in_name(file: str, month: int, day: int) -> int | None:
-    """The year of a date in a file's name with this month and day, if there is one.
+    """The year of ``month``/``day`` after a date in a file's name, when that is near it.
 
     ``arxiv_2025-03-18.txt``, ``papers_20250318.txt`` or ``2025.03.18.txt`` saved with the
-    listing of ``Mar 18`` date it in 2025, whenever the file was copied.
+    listing of ``Mar 18`` date it in 2025, whenever the file was copied. A name's date may be
+    the day the listing was saved rather than its own (``2025-03-19`` for ``Mar 18``): a
+    listing date within :data:`NAME_DATE_DAYS` days of the name's takes the year that puts
+    it nearest (``Dec 31`` in ``2025-01-02.txt`` is of 2024).
 
     Args:
         file: The file's name.
@@ -290,14 +295,20 @@ def year_in_name(file: str, month: int, day: int) -> int | None:
         day: Its day.
 
     Returns:
-        The year, or None when the name holds no such date.
+        The year, or None when the name holds no date near this one.
     """
     for match in _NAME_DATE.finditer(Path(file).name):
-        if (int(match[2]), int(match[3])) == (month, day):
-            try:  # 2025-02-29 is no date: the modification time decides
-                return dt.date(int(match[1]), month, day).year
-            except ValueError:
+        try:  # 2025-02-29 is no date
+            named = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            continue
+        for year in (named.year, named.year - 1, named.year + 1):
+            try:
+                candidate = dt.date(year, month, day)
+            except ValueError:  # Feb 29 in a common year
                 continue
+            if abs((candidate - named).days) <= NAME_DATE_DAYS:
+                return year
     return None
 
 
