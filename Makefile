@@ -35,7 +35,7 @@ report: $(STAMP)
 
 # A cold start: every output, the embedding cache and the history (results/README.md stays).
 clean-results:
-	rm -rf results/interim results/tables results/figures results/benchmarks results/cache results/history results/report.html logs
+	rm -rf results/interim results/tables results/figures results/benchmarks results/cache results/history results/report.html results/snakemake_report.html logs
 
 # Re-pin requirements.lock and environment.yml from the current .venv.
 lock: $(STAMP)
