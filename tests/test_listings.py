@@ -25,6 +25,7 @@ from papertopics.listings import (
     resolve_year,
     title_key,
     warning_table,
+    warnings_summary,
     write_listing_json,
     write_papers,
     year_in_name,
@@ -514,3 +515,20 @@ def test_a_repeated_entry_keeps_the_earliest_date():
         ("p2", "2024-03-17"),
     ]
     assert [(w.line, w.message.split(";")[0]) for w in warnings] == [(14, "same paper as line 6")]
+
+
+def test_warnings_summary_is_one_line_for_the_terminal(tmp_path):
+    table = tmp_path / "parse_warnings.csv"
+    assert warnings_summary(table) is None  # no table yet
+    table.write_text("file,line,message\n")
+    assert warnings_summary(table) is None
+    table.write_text(
+        "file,line,message\n"
+        "a.txt,12,title without an abstract was skipped: 'X'\n"
+        "a.txt,30,same paper as line 4; merged: 'Y'\n"
+        "b.bin,0,file skipped: binary, not text\n"
+    )
+    assert warnings_summary(table) == (
+        f"3 problems reading the listings, in 2 files (1 skipped whole): see "
+        f"{table.as_posix()} or the top of the report"
+    )

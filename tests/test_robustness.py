@@ -127,11 +127,17 @@ def reference(tmp_path_factory):
     work = make_workdir(tmp_path_factory.mktemp("reference"))
     result = snakemake(work)
     assert result.returncode == 0, result.stderr[-4000:]
+    (work / "run.stderr").write_text(result.stderr)
     return work, outputs(work)
 
 
 def test_unusable_files_are_skipped_and_named_in_the_report(reference):
     work, _ = reference
+    # and on the terminal, in one line
+    assert (
+        "papertopics: 2 problems reading the listings, in 2 files (2 skipped whole): see "
+        "results/tables/parse_warnings.csv or the top of the report"
+    ) in (work / "run.stderr").read_text()
     listings = pd.read_csv(work / "results/interim/listings.csv", keep_default_na=False)
     assert listings.to_dict("records") == [
         {
@@ -177,8 +183,8 @@ def test_unusable_files_are_skipped_and_named_in_the_report(reference):
         {"file": "refs.bib", "line": 0, "message": "file skipped: the file is empty"},
     ]
     page = unescape((work / "results/report.html").read_text())
-    for name, reason in (("refs", "the file is empty"), ("export", CSV_REASON)):
-        assert re.search(f">{name}</[^:]*: {re.escape(reason)}", page), name
+    for name, reason in (("refs.bib", "the file is empty"), ("export.csv", CSV_REASON)):
+        assert re.search(f">{re.escape(name)}</[^:]*: {re.escape(reason)}", page), name
     papers = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
     assert len(papers) == 44
     shared = papers[papers["sources"] == "day1;day2"]

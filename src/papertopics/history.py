@@ -385,9 +385,9 @@ def changes_table(
         # did not): embedded and placed again
         seen = papers[~is_new]
         stored = old["text_hash"].reindex(seen["paper_id"]).astype(str).to_numpy()
-        now = [text_key(paper_text(t, a)) for t, a in zip(seen["title"], seen["abstract"])]
-        for title, before, after in zip(seen["title"], stored, now, strict=True):
-            if before and before != "nan" and before != after:
+        texts = map(paper_text, seen["title"], seen["abstract"])
+        for title, before, text in zip(seen["title"], stored, texts, strict=True):
+            if before and before != "nan" and before != text_key(text):
                 add("paper_edited", title, "its title or abstract changed: embedded again", 1)
     # changed topic settings: a fit from scratch, whose ids have nothing to do with the old ones
     renumbered = fingerprints is not None and previous.fingerprint != fingerprints[0]

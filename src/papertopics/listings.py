@@ -52,6 +52,7 @@ __all__ = [
     "sorted_warnings",
     "title_key",
     "warning_table",
+    "warnings_summary",
     "write_listing_json",
     "write_papers",
     "write_rows",
@@ -927,6 +928,29 @@ def warning_table(listings: Iterable[Listing]) -> list[dict]:
         for listing in sorted(listings, key=lambda item: item.name)
         for warning in listing.warnings
     ]
+
+
+def warnings_summary(path: str | Path) -> str | None:
+    """One line for the terminal about a ``parse_warnings.csv``; None when it has no rows.
+
+    Args:
+        path: The table (``file, line, message``); a missing file counts as empty.
+    """
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        return None
+    if not rows:
+        return None
+    files = {row["file"] for row in rows}
+    skipped = sum(row["message"].startswith(FILE_SKIPPED) for row in rows)
+    return (
+        f"{len(rows)} problem{'s' if len(rows) != 1 else ''} reading the listings, in "
+        f"{len(files)} file{'s' if len(files) != 1 else ''}"
+        + (f" ({skipped} skipped whole)" if skipped else "")
+        + f": see {Path(path).as_posix()} or the top of the report"
+    )
 
 
 def write_rows(rows: list[dict], path: str | Path, columns: Sequence[str]) -> None:

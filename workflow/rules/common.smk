@@ -14,6 +14,7 @@ from papertopics.config import (
 )
 from papertopics.embed import resolve_model
 from papertopics.labels import LabelError, read_labels
+from papertopics.listings import warnings_summary
 from snakemake.logging import logger
 
 
@@ -145,4 +146,8 @@ def cancel_scheduler_timers():
 # finished run alive for up to a second. Nothing is left to schedule after a successful run.
 onsuccess:
     remove_stale_evaluation()
+    # problems with the listings are in a table and the report; say so where the user looks
+    problems = warnings_summary("results/tables/parse_warnings.csv")
+    if problems:
+        logger.warning(f"papertopics: {problems}")
     cancel_scheduler_timers()
