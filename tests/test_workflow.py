@@ -77,10 +77,12 @@ def test_output_contract(run):
         "borderline_evidence",
         "topic",
         "topic_label",
+        "topic_by",
         "x",
         "y",
     ]:
         assert column in papers.columns
+    assert set(papers["topic_by"]) <= {"cluster", "nearest", "none"}  # a fit places nothing
     assert [c for c in papers.columns if c.startswith("score_")] == [f"score_{k}" for k in keys]
     shared = papers[papers["sources"] == "day1;day2"]
     assert len(shared) == 4 and set(shared["first_listed"]) == {"2024-03-11"}
@@ -92,11 +94,13 @@ def test_output_contract(run):
         "topic",
         "label",
         "size",
+        "n_clustered",
         "top_terms",
         "theme",
         "representative_titles",
     ]
     assert topics["size"].sum() == len(papers)
+    assert topics["n_clustered"].sum() == (papers["topic_by"] == "cluster").sum()
     themes = pd.read_csv(work / "results/tables/themes.csv", keep_default_na=False)
     assert themes["theme"].tolist() == keys
     by_listing = pd.read_csv(work / "results/tables/themes_by_listing.csv", keep_default_na=False)
@@ -183,6 +187,9 @@ def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):
     assert len(after) == len(before) + len(new_ids)
     old = after.set_index("paper_id").loc[before["paper_id"]]
     assert (old["topic"].to_numpy() == before["topic"].to_numpy()).all()
+    assert (old["topic_by"].to_numpy() == before["topic_by"].to_numpy()).all()  # kept
+    placed = after.set_index("paper_id").loc[sorted(new_ids), "topic_by"]
+    assert set(placed) <= {"placed", "cluster"}  # "cluster": a new topic of the new papers
     same_themes = (old["themes"].to_numpy() == before["themes"].to_numpy()).mean()
     assert same_themes >= 0.95
     changes = pd.read_csv(work / "results/tables/changes.csv", keep_default_na=False)
@@ -208,6 +215,10 @@ def test_removing_a_listing_removes_its_papers(run):
     params = json.loads((work / "results/history/snapshot.json").read_text())["params"]
     # the papers placed by the previous rerun and those removed now, towards a refit
     assert params["n_placed_since_fit"] == params["n_removed_since_fit"] > 0
+    # its parse output and log went with it; the other listings' stay
+    assert not (work / "results/interim/parsed/day3.json").exists()
+    assert not (work / "logs/parse/day3.log").exists()
+    assert (work / "results/interim/parsed/day2.json").exists()
 
 
 def test_a_listing_replaced_by_an_older_edited_copy_is_parsed_and_placed_again(run):

@@ -134,6 +134,21 @@ def remove_stale_evaluation():
         logger.info(f"{stale} removed: evaluation.labels is not set, so it described an earlier run")
 
 
+def remove_stale_listing_files():
+    """Per-listing outputs and logs of listings no longer in the folder (the papers they held
+    are gone from the results already; the files only clutter)."""
+    patterns = {
+        "results/interim/parsed": ".json",
+        "results/interim/embedded": ".json",
+        "logs/parse": ".log",
+        "logs/embed_listing": ".log",
+    }
+    for folder, suffix in patterns.items():
+        for path in Path(folder).glob(f"*{suffix}"):
+            if path.name[: -len(suffix)] not in LISTINGS:
+                path.unlink()
+
+
 def cancel_scheduler_timers():
     """Cancel Snakemake's pending job-rate-limiter timers (see ``onsuccess`` below)."""
     for thread in threading.enumerate():
@@ -146,6 +161,7 @@ def cancel_scheduler_timers():
 # finished run alive for up to a second. Nothing is left to schedule after a successful run.
 onsuccess:
     remove_stale_evaluation()
+    remove_stale_listing_files()
     # problems with the listings are in a table and the report; say so where the user looks
     problems = warnings_summary("results/tables/parse_warnings.csv")
     if problems:
