@@ -69,6 +69,12 @@ def test_themes_over_time_names_the_month_of_its_days_and_the_year_apart():
     assert fig.axes[0].get_xlabel() == "Listing date (2025)"
 
 
+def test_themes_over_time_ticks_name_a_year_or_month_date_as_such_and_new_years():
+    fig = over_time_figure(["2024", "2024-03", "2024-12-30", "2025-01-02"])
+    ticks = [t.get_text() for t in fig.axes[0].xaxis.get_ticklabels()]
+    assert ticks == ["2024", "Mar 2024", "Dec 30", "Jan 02\n2025"]
+
+
 def test_themes_over_time_across_new_year_names_both_years():
     fig = over_time_figure(["2024-12-27", "2024-12-30", "2025-01-02", "2025-01-06"])
     assert fig.axes[0].xaxis.get_major_formatter().get_offset() == ""

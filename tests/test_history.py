@@ -525,7 +525,7 @@ def test_placed_papers_say_how_they_got_their_topic(previous):
         snapshot, ids, np.vstack([vectors, near, novel]), TopicSettings(refit_share=0.5), docs
     )
     assert result.params["n_topics_new"] == 1
-    how = result.how().tolist()
+    how = result.topic_by.tolist()
     assert how[:2] == ["nearest", "cluster"]  # known papers keep theirs
     assert how[20:22] == ["placed", "placed"]  # joined the most similar topic
     assert how[22:] == ["cluster"] * 5  # clustered into the new topic
@@ -535,7 +535,7 @@ def test_topic_by_marks_the_clusterings_outliers():
     how = topic_by(np.array([0, 0, 1, -1]), np.array([False, True, False, True]))
     assert how.tolist() == ["cluster", "nearest", "cluster", "none"]
     plain = TopicResult(np.array([0, -1]), pd.DataFrame(), np.zeros((1, 2)), np.zeros((2, 2)))
-    assert plain.how().tolist() == ["cluster", "none"]
+    assert plain.topic_by.tolist() == ["cluster", "none"]
 
 
 def test_a_paper_whose_text_changed_is_named_among_the_changes(previous):

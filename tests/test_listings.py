@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from papertopics.listings import (
+    Listing,
     ListingError,
     Paper,
     ParseWarning,
@@ -164,6 +165,29 @@ def test_merge_warns_when_the_same_paper_comes_with_another_abstract(tmp_path):
     assert c.warnings == []  # the same abstract but for case and spacing: no warning
     rows = {row["listing"]: row for row in listing_table([a, b, c], merged)}
     assert rows["b"]["n_warnings"] == 1
+    merge_listings([a, b, c])
+    assert len(b.warnings) == 1  # merged again: no second warning
+
+
+def test_merge_takes_a_later_abstract_when_the_first_entry_has_none():
+    def one(name, abstract):
+        return Listing(
+            name,
+            "2024-03-11",
+            "config",
+            [Paper(paper_id("T"), "T", abstract)],
+            [],
+            file=f"{name}.csv",
+        )
+
+    first, second, third = one("a", ""), one("b", ABSTRACT), one("c", "Another abstract.")
+    merged = merge_listings([first, second, third])
+    assert merged[0].abstract == ABSTRACT and merged[0].sources == ["a", "b", "c"]
+    assert [w.message.split(";")[0] for w in third.warnings] == [
+        "same paper as in b.csv with another abstract"
+    ]
+    assert "the abstract of b.csv (listed first) is kept" in third.warnings[0].message
+    assert first.warnings == second.warnings == []
 
 
 def test_json_round_trips(tmp_path):
@@ -520,15 +544,16 @@ def test_a_repeated_entry_keeps_the_earliest_date():
 def test_warnings_summary_is_one_line_for_the_terminal(tmp_path):
     table = tmp_path / "parse_warnings.csv"
     assert warnings_summary(table) is None  # no table yet
-    table.write_text("file,line,message\n")
+    table.write_text("file,line,message\nREADME.md,0,not a listing file (.md); not read\n")
     assert warnings_summary(table) is None
     table.write_text(
         "file,line,message\n"
         "a.txt,12,title without an abstract was skipped: 'X'\n"
         "a.txt,30,same paper as line 4; merged: 'Y'\n"
         "b.bin,0,file skipped: binary, not text\n"
+        "notes.md,0,not a listing file (.md is no listing format); not read\n"
     )
-    assert warnings_summary(table) == (
+    assert warnings_summary(table) == (  # the other file of the folder is no listing's problem
         f"3 problems reading the listings, in 2 files (1 skipped whole): see "
         f"{table.as_posix()} or the top of the report"
     )

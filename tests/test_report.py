@@ -177,7 +177,7 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
     assert "Federated &lt;learning&gt;</th>" in section  # one F1 column per theme
     assert '<td>keyword search</td><td class="num">0.420</td>' in section
     # a method with no precision row put no labelled paper in any theme, and says so
-    assert section.count("put no labelled paper in any theme") == 1
+    assert section.count("assigned none of the labelled papers to these themes") == 1
     assert "<td>zero-shot <span" in section
     assert "Stability: adjusted Rand index" in section and "0.905" in section
     assert "<svg" in html and "<?xml" not in html

@@ -14,6 +14,7 @@ import yaml
 
 from papertopics.formats import FORMATS
 from papertopics.labels import theme_name
+from papertopics.listings import NOT_A_LISTING
 
 __all__ = [
     "LISTING_SUFFIXES",
@@ -179,10 +180,6 @@ def listing_files(folder: str | Path) -> list[Path]:
         and path.suffix.lower() in LISTING_SUFFIXES
         and not path.name.startswith((".", "~$"))
     )
-
-
-#: How a parse warning about a file that is no listing begins (the report groups them).
-NOT_A_LISTING = "not a listing file"
 
 
 def other_files(folder: str | Path) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -300,6 +301,24 @@ def plot_themes_by_listing(by_listing: pd.DataFrame, themes: pd.DataFrame, colou
 FEW_DATES = 12
 
 
+def _date_ticks(dates: Sequence[str]) -> list[str]:
+    """Tick labels of ISO dates in order: ``Mar 11``, the year under the first of each year
+    when they span several; a date of a month (``2024-03``) or a year (``2024``) as such."""
+    years = {date[:4] for date in dates}
+    labels, seen = [], set()
+    for date in dates:
+        if len(date) == 4:
+            label = date
+        else:
+            day = dt.date.fromisoformat(date if len(date) == 10 else f"{date}-01")
+            label = day.strftime("%b %d" if len(date) == 10 else "%b %Y")
+            if len(years) > 1 and date[:4] not in seen and len(date) == 10:
+                label += f"\n{date[:4]}"
+        seen.add(date[:4])
+        labels.append(label)
+    return labels
+
+
 def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours: dict[str, str]):
     """Share of each listing date's papers in each theme, as lines (markers for few dates)."""
     plt = _pyplot()
@@ -325,11 +344,14 @@ def plot_themes_over_time(over_time: pd.DataFrame, themes: pd.DataFrame, colours
                 linewidth=1.8,
                 clip_on=False,  # a share of 0 sits on the axis, not half under it
             )
-        unique = dates.drop_duplicates().sort_values()
+        unique = (
+            pd.DataFrame({"date": dates, "text": over_time["listing_date"].astype(str)})
+            .drop_duplicates("date")
+            .sort_values("date")
+        )
         if len(unique) <= FEW_DATES:
             # ticks at the listings' own dates, not a daily axis with days no listing has
-            ax.set_xticks(unique)
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+            ax.set_xticks(unique["date"], _date_ticks(unique["text"].tolist()))
             ax.tick_params(axis="x", labelrotation=30 if len(unique) > 6 else 0)
         else:
             locator = mdates.AutoDateLocator(maxticks=10)

@@ -32,6 +32,7 @@ __all__ = [
     "match_topics",
     "paper_overlap",
     "save_snapshot",
+    "text_hashes",
     "topic_fingerprint",
 ]
 
@@ -75,9 +76,10 @@ class Snapshot:
 
     Attributes:
         fingerprint: :func:`topic_fingerprint` of that run.
-        papers: ``paper_id, title, themes, topic, x, y``, ``sources`` (the listings that
-            hold each paper, ``;``-joined) and ``text_hash`` (``embed.text_key`` of its
-            text as embedded); the last two are absent from older snapshots.
+        papers: ``paper_id, title, themes, topic, x, y``, ``topic_by`` (how it got its
+            topic, as in papers.csv), ``sources`` (the listings that hold each paper,
+            ``;``-joined) and ``text_hash`` (:func:`text_hashes`); the last three are absent
+            from older snapshots.
         topics: ``topic, label, top_terms`` (list), ``term_weights`` (list).
         centroids: One row per topic, in the order of ``topics``.
         listings: ``listing, listing_date``.
@@ -134,14 +136,21 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
     )
 
 
+def text_hashes(papers: pd.DataFrame) -> list[str]:
+    """Each paper's text hash (``title``, ``abstract``), as the embedding cache keys it: what
+    tells an edited paper (:func:`papertopics.topics.place_new_papers` hashes its docs)."""
+    return [
+        text_key(paper_text(t, a)) for t, a in zip(papers["title"], papers["abstract"], strict=True)
+    ]
+
+
 def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     """Write a snapshot; each file is replaced atomically, the metadata last."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     papers = snapshot.papers
     if "abstract" in papers.columns:
-        texts = map(paper_text, papers["title"], papers["abstract"])
-        papers = papers.assign(text_hash=[text_key(text) for text in texts])
+        papers = papers.assign(text_hash=text_hashes(papers))
     columns = ["paper_id", "title", "themes", "topic", "topic_by", "x", "y", "sources", "text_hash"]
     columns = [c for c in columns if c in papers.columns]
     with atomic_open(folder / "papers.csv", encoding="utf-8", newline="") as out:
@@ -385,9 +394,8 @@ def changes_table(
         # did not): embedded and placed again
         seen = papers[~is_new]
         stored = old["text_hash"].reindex(seen["paper_id"]).astype(str).to_numpy()
-        texts = map(paper_text, seen["title"], seen["abstract"])
-        for title, before, text in zip(seen["title"], stored, texts, strict=True):
-            if before and before != "nan" and before != text_key(text):
+        for title, before, now in zip(seen["title"], stored, text_hashes(seen), strict=True):
+            if before and before != "nan" and before != now:
                 add("paper_edited", title, "its title or abstract changed: embedded again", 1)
     # changed topic settings: a fit from scratch, whose ids have nothing to do with the old ones
     renumbered = fingerprints is not None and previous.fingerprint != fingerprints[0]

@@ -29,6 +29,8 @@ from typing import IO
 __all__ = [
     "FILE_SKIPPED",
     "LISTING_COLUMNS",
+    "NAME_DATE_DAYS",
+    "NOT_A_LISTING",
     "WARNING_COLUMNS",
     "Listing",
     "ListingError",
@@ -161,6 +163,8 @@ class Listing:
 
 #: How the parse warning of a skipped file begins; the reason follows.
 FILE_SKIPPED = "file skipped: "
+#: How a parse warning about a file that is no listing begins (the report groups them).
+NOT_A_LISTING = "not a listing file"
 
 
 def skipped_listing(name: str, reason: str, *, file: str | None = None) -> Listing:
@@ -801,22 +805,19 @@ def merge_listings(listings: Iterable[Listing]) -> list[Paper]:
             known.first_listed = earliest_date(known.first_listed, date)
             if not known.abstract:  # a source without abstracts (a CSV export) listed it first
                 known.abstract = paper.abstract
-            elif paper.abstract and _words(paper.abstract) != _words(known.abstract):
-                listing.warnings.append(
-                    ParseWarning(
-                        file,
-                        0,
-                        f"same paper as in {kept_from[paper.paper_id]} with another abstract; "
-                        f"the abstract of {kept_from[paper.paper_id]} (listed first) is kept: "
-                        f"{paper.title[:60]!r}",
-                    )
+                kept_from[paper.paper_id] = file
+            elif paper.abstract and title_key(paper.abstract) != title_key(known.abstract):
+                # compared as titles are: a copy's case, accents, markup and spacing do not count
+                kept = kept_from[paper.paper_id]
+                warning = ParseWarning(
+                    file,
+                    0,
+                    f"same paper as in {kept} with another abstract; the abstract of {kept} "
+                    f"(listed first) is kept: {paper.title[:60]!r}",
                 )
+                if warning not in listing.warnings:  # merging the same listings again
+                    listing.warnings.append(warning)
     return list(merged.values())
-
-
-def _words(text: str) -> str:
-    """``text`` compared without case, spacing or punctuation (a copy's small differences)."""
-    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _umask() -> int:
@@ -941,6 +942,8 @@ def warnings_summary(path: str | Path) -> str | None:
             rows = list(csv.DictReader(handle))
     except FileNotFoundError:
         return None
+    # other files of the folder (a README, a subfolder) are noted, but are no listing's problem
+    rows = [row for row in rows if not row["message"].startswith(NOT_A_LISTING)]
     if not rows:
         return None
     files = {row["file"] for row in rows}

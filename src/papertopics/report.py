@@ -521,6 +521,11 @@ def report_context(
     near = papers["borderline_themes"].map(_split)
     member_of = theme_membership(papers["themes"], theme_keys)
     near_of = theme_membership(papers["borderline_themes"], theme_keys)
+    theme_labels = dict(zip(theme_keys, themes["label"], strict=True))
+    # papers of each theme (columns) in each topic (rows)
+    per_topic = (
+        pd.DataFrame(member_of, columns=theme_keys).groupby(papers["topic"].to_numpy()).sum()
+    )
     topic_labels = {
         int(t): str(lab) for t, lab in zip(topics["topic"], topics["label"], strict=True)
     }
@@ -552,8 +557,8 @@ def report_context(
                 "n": int(count),
                 "owned": int(topic) in owned,
             }
-            for topic, count in ranked["topic"].value_counts(sort=False).items()
-            if int(topic) != -1
+            for topic, count in per_topic[row.theme].items()
+            if int(topic) != -1 and count > 0
         ]
         related.sort(key=lambda t: (not t["owned"], -t["n"], t["topic"]))
         theme = definitions.get(row.theme)  # None for a theme no longer in the config
@@ -587,26 +592,21 @@ def report_context(
 
     if similarity:
         owner = dict(zip(topics["topic"].astype(int), topics["theme"], strict=True))
-        labels = dict(zip(themes["theme"], themes["label"], strict=True))
         for t in similarity["topics"]:
             t["colour"] = colours.get(owner.get(t["topic"], ""), "")
-            t["theme_label"] = labels.get(owner.get(t["topic"], ""), "")
+            t["theme_label"] = theme_labels.get(owner.get(t["topic"], ""), "")
     other_topics = (
         topics[(topics["theme"] == "") & (topics["topic"] != -1)]
         .sort_values(["size", "topic"], ascending=[False, True], kind="stable")
         .to_dict("records")
     )
-    theme_labels = dict(zip(theme_keys, themes["label"], strict=True))
-    per_topic = (
-        pd.DataFrame(member_of, columns=theme_keys).groupby(papers["topic"].to_numpy()).sum()
-    )
     for topic in other_topics:
-        held = per_topic.loc[topic["topic"]] if topic["topic"] in per_topic.index else None
         # the theme papers a topic holds, though fewer than half its papers are in any theme
+        held = per_topic.loc[topic["topic"]] if topic["topic"] in per_topic.index else {}
         topic["in_themes"] = [
             {"label": theme_labels[key], "colour": colours[key], "n": int(held[key])}
-            for key in sorted(theme_keys, key=lambda k: -held[k])
-            if held is not None and held[key] > 0
+            for key in sorted(held.keys(), key=lambda k: -held[k])
+            if held[key] > 0
         ]
         topic["titles"] = _split(topic["representative_titles"], " | ")
         topic["nearest"] = [
@@ -705,7 +705,7 @@ def report_context(
         "changes": _changes(changes),
         "listings": listings.to_dict("records"),
         "themes": theme_sections,
-        "theme_labels": dict(zip(theme_keys, themes["label"], strict=True)),
+        "theme_labels": theme_labels,
         "thresholds": {"member": settings.threshold, "borderline": settings.review_threshold},
         "theme_peak": max([t["n_papers"] for t in theme_sections] + [1]),
         "other_topics": other_topics,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from papertopics.listings import Paper
-from papertopics.topics import TopicSettings, class_terms, shared_terms
+from papertopics.topics import TopicSettings, class_terms, shared_terms, topic_by
 
 __all__ = [
     "BY_LISTING_COLUMNS",
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: Candidate terms per theme, as a multiple of ``top_n_words`` (see :func:`theme_terms`).
-CANDIDATES = 3
+THEME_TERM_CANDIDATES = 3
 
 PAPER_COLUMNS = (
     "paper_id",
@@ -151,7 +151,7 @@ def papers_table(
     if "topic_by" in placed.columns:
         table["topic_by"] = placed["topic_by"].to_numpy(object)
     else:  # assignments written before the column existed
-        table["topic_by"] = np.where(table["topic"] == -1, "none", "cluster")
+        table["topic_by"] = topic_by(table["topic"])
     table["x"] = placed["x"].to_numpy(float)
     table["y"] = placed["y"].to_numpy(float)
     return table
@@ -174,9 +174,7 @@ def topics_table(
     rows = []
     member = theme_membership(papers["themes"], theme_keys)
     by = (
-        papers["topic_by"].to_numpy()
-        if "topic_by" in papers.columns
-        else np.full(len(papers), "cluster")
+        papers["topic_by"].to_numpy() if "topic_by" in papers.columns else topic_by(papers["topic"])
     )
     for info in topic_info.itertuples(index=False):
         in_topic = papers["topic"].to_numpy() == info.topic
@@ -232,7 +230,9 @@ def theme_terms(
     settings = settings or TopicSettings()
     n = settings.top_n_words
     # candidates beyond the top n, so that shared terms can replace one paper's own words
-    terms = class_terms(classes, dataclasses.replace(settings, top_n_words=CANDIDATES * n))
+    terms = class_terms(
+        classes, dataclasses.replace(settings, top_n_words=THEME_TERM_CANDIDATES * n)
+    )
     return [
         shared_terms(
             [word for word, _ in pairs],

@@ -156,11 +156,10 @@ class TopicResult:
     params: dict = field(default_factory=dict)
     topic_by: np.ndarray | None = None
 
-    def how(self) -> np.ndarray:
-        """:attr:`topic_by`, filled in when None."""
-        if self.topic_by is not None:
-            return np.asarray(self.topic_by, dtype=object)
-        return np.where(np.asarray(self.topics) == -1, "none", "cluster").astype(object)
+    def __post_init__(self):
+        if self.topic_by is None:
+            self.topic_by = topic_by(self.topics)
+        self.topic_by = np.asarray(self.topic_by, dtype=object)
 
 
 #: How a paper got its topic (``topic_by`` in papers.csv): in a cluster of the fit; an
@@ -169,10 +168,12 @@ class TopicResult:
 TOPIC_BY = ("cluster", "nearest", "placed", "none")
 
 
-def topic_by(topics: np.ndarray, outliers: np.ndarray) -> np.ndarray:
-    """``topic_by`` of a fit: ``nearest`` for the clustering's ``outliers`` that got a topic."""
+def topic_by(topics: Sequence[int], outliers: Sequence[bool] | None = None) -> np.ndarray:
+    """``topic_by`` of a fit: ``nearest`` for the clustering's ``outliers`` that got a topic,
+    ``none`` for topic -1, ``cluster`` for the others (all of them without ``outliers``)."""
     topics = np.asarray(topics)
-    how = np.where(np.asarray(outliers, dtype=bool), "nearest", "cluster").astype(object)
+    outliers = np.zeros(len(topics), bool) if outliers is None else np.asarray(outliers, bool)
+    how = np.where(outliers, "nearest", "cluster").astype(object)
     how[topics == -1] = "none"
     return how
 
@@ -831,7 +832,7 @@ def save_topics(result: TopicResult, paper_ids: Sequence[str], output) -> None:
         {
             "paper_id": list(paper_ids),
             "topic": result.topics,
-            "topic_by": result.how(),
+            "topic_by": result.topic_by,
             "x": np.round(result.coords[:, 0], 5),
             "y": np.round(result.coords[:, 1], 5),
         }
@@ -994,7 +995,7 @@ def place_new_papers(
     if "topic_by" in old.columns:
         how[known] = old.loc[np.asarray(paper_ids)[known], "topic_by"].to_numpy(object)
     else:  # a snapshot of an older version
-        how[known] = "cluster"
+        how[known] = topic_by(topics[known])
     how[new_rows[np.isin(best, created)]] = "cluster"
     how[topics == -1] = "none"
     coords = np.zeros((n, 2), dtype=np.float32)

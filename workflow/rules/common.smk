@@ -1,4 +1,5 @@
 # Configuration checks and the workflow's only helper functions.
+import re
 import sys
 import threading
 from pathlib import Path
@@ -137,16 +138,14 @@ def remove_stale_evaluation():
 def remove_stale_listing_files():
     """Per-listing outputs and logs of listings no longer in the folder (the papers they held
     are gone from the results already; the files only clutter)."""
-    patterns = {
-        "results/interim/parsed": ".json",
-        "results/interim/embedded": ".json",
-        "logs/parse": ".log",
-        "logs/embed_listing": ".log",
-    }
-    for folder, suffix in patterns.items():
-        for path in Path(folder).glob(f"*{suffix}"):
-            if path.name[: -len(suffix)] not in LISTINGS:
-                path.unlink()
+    for producer in map(workflow.get_rule, ("parse_listing", "embed_listing")):
+        for pattern in (*producer.output, *producer.log):
+            # the pattern carries the wildcard's constraint: "parsed/{listing,[^/]+}.json"
+            pattern = Path(re.sub(r"\{listing[^}]*\}", "{listing}", str(pattern)))
+            folder, (prefix, suffix) = pattern.parent, pattern.name.split("{listing}")
+            for path in folder.glob(f"{prefix}*{suffix}"):
+                if path.name[len(prefix) : len(path.name) - len(suffix)] not in LISTINGS:
+                    path.unlink()
 
 
 def cancel_scheduler_timers():

@@ -14,7 +14,11 @@ from papertopics.logs import setup_logging
 
 log = setup_logging(snakemake.log[0])
 listings = [read_listing_json(path) for path in snakemake.input]
+read_before = [len(item.warnings) for item in listings]
 papers = merge_listings(listings)
+for item, n in zip(listings, read_before, strict=True):
+    for warning in item.warnings[n:]:  # found while merging (another abstract, same paper)
+        log.warning("%s: %s", warning.file, warning.message)
 if not papers:
     skipped = "; ".join(f"{item.name}: {item.skipped}" for item in listings if item.skipped)
     raise SystemExit(
