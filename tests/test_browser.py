@@ -463,8 +463,9 @@ def test_hostile_input_shows_as_text_and_runs_nothing(page):
     page.page.wait_for_function("document.querySelectorAll('#paper-rows tr.paper').length === 1")
     page.page.locator("#paper-rows button.row-toggle").first.click()
     assert FLAG_ABSTRACT in page.page.inner_text("#detail-p013")
-    assert "(an outlier of the clustering, put in its most similar topic)" in page.page.inner_text(
-        "#detail-p013"
+    assert (
+        "(an outlier of the clustering, assigned to this topic afterwards)"
+        in page.page.inner_text("#detail-p013")
     )
     # the tooltip and the theme section show them as text too
     page.page.mouse.move(*page.paper_point("p009"))

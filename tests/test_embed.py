@@ -6,6 +6,7 @@ stands in for what model2vec's distill saves (offline).
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -70,14 +71,20 @@ def test_packaged_model_is_found_offline():
     assert resolve_model("some-org/some-model") == "some-org/some-model"
 
 
-def test_paper_text_and_threads():
+def test_paper_text_and_threads(monkeypatch):
     assert paper_text("Title", "Abstract.") == "Title. Abstract."
     assert paper_text("Title", "") == "Title"
+    import papertopics.embed
+
+    # the threads of the session stay as they were, whatever is asserted
+    monkeypatch.setattr(papertopics.embed, "_THREADS", papertopics.embed._THREADS)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
     cores = os.cpu_count() or 1
     assert set_threads(10_000) == cores  # never more threads than cores
     assert set_threads(0) == 1
     assert set_threads(1) == 1
-    set_threads(cores)  # leave the session as it was
 
 
 def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path):

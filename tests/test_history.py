@@ -504,6 +504,17 @@ def test_a_refit_keeps_the_ids_of_topics_with_the_same_papers_under_new_terms(pr
     assert kept.topics.tolist() == [4] * 10 + [7] * 10
 
 
+def test_snapshot_keeps_how_each_paper_got_its_topic(tmp_path, previous):
+    snapshot, _, _ = previous
+    snapshot.papers["topic_by"] = ["nearest", "placed"] + ["cluster"] * 18
+    save_snapshot(snapshot, tmp_path)
+    assert load_snapshot(tmp_path).papers["topic_by"].tolist()[:3] == [
+        "nearest",
+        "placed",
+        "cluster",
+    ]
+
+
 def test_snapshot_keeps_a_hash_of_each_papers_text(tmp_path, previous):
     snapshot, _, _ = previous
     snapshot.papers["abstract"] = ["first text"] + ["x"] * 19

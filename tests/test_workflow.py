@@ -101,6 +101,9 @@ def test_output_contract(run):
     ]
     assert topics["size"].sum() == len(papers)
     assert topics["n_clustered"].sum() == (papers["topic_by"] == "cluster").sum()
+    params = json.loads((work / "results/interim/topics/topics.json").read_text())["params"]
+    reassigned = params["n_outliers_before"] - params["n_outliers_after"]
+    assert (papers["topic_by"] == "nearest").sum() == reassigned > 0
     themes = pd.read_csv(work / "results/tables/themes.csv", keep_default_na=False)
     assert themes["theme"].tolist() == keys
     by_listing = pd.read_csv(work / "results/tables/themes_by_listing.csv", keep_default_na=False)
@@ -189,7 +192,7 @@ def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):
     assert (old["topic"].to_numpy() == before["topic"].to_numpy()).all()
     assert (old["topic_by"].to_numpy() == before["topic_by"].to_numpy()).all()  # kept
     placed = after.set_index("paper_id").loc[sorted(new_ids), "topic_by"]
-    assert set(placed) <= {"placed", "cluster"}  # "cluster": a new topic of the new papers
+    assert set(placed) == {"placed"}  # too few to form a topic of their own
     same_themes = (old["themes"].to_numpy() == before["themes"].to_numpy()).mean()
     assert same_themes >= 0.95
     changes = pd.read_csv(work / "results/tables/changes.csv", keep_default_na=False)

@@ -121,7 +121,8 @@ def read_listing(path: str | Path, *, year: int | None = None, name: str | None 
     Args:
         path: The file; its extension picks the format (see :data:`FORMATS`).
         year: The year of dates that give none (``Mar 11``); when None, a text listing
-            takes it from the file's modification time.
+            takes it from a date in the file's name near its own, else from the file's
+            modification time.
         name: The listing's name (the papers' source); defaults to the file's stem.
 
     Returns:

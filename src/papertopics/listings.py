@@ -534,7 +534,7 @@ def parse_listing_text(
         year: The year of the listing date, when known (from the config).
         reference_date: A date on or after the listing (the file's modification day),
             used to infer the year when ``year`` is None and the file's name holds no date
-            of the same month and day (:func:`year_in_name`).
+            within a week of the listing's (:func:`year_in_name`).
         file: The file named in warnings and errors; defaults to ``name``.
 
     Returns:

@@ -664,7 +664,7 @@ def report_context(
             "themes": [[theme_index[k] for k in held if k in theme_index] for held in members],
             "primary": [theme_index.get(k, -1) for k in papers["primary_theme"]],
             "topic": [int(t) for t in papers["topic"]],
-            # 1: an outlier of the clustering put in its most similar topic; 2: placed there on a
+            # 1: an outlier of the clustering assigned to a topic afterwards; 2: placed on a
             # rerun without a refit; 0: clustered (or no topic)
             "topicBy": [
                 TOPIC_BY_CODES.get(str(how), 0)

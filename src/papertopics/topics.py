@@ -163,8 +163,9 @@ class TopicResult:
 
 
 #: How a paper got its topic (``topic_by`` in papers.csv): in a cluster of the fit; an
-#: outlier of the fit, reassigned to its most similar topic; added on a rerun without a
-#: refit, to its most similar topic (or a new topic's cluster); no topic (topic -1).
+#: outlier of the fit, assigned to a topic afterwards (``topics.outliers: reassign``); new or
+#: edited on a rerun without a refit, put in its most similar topic (``cluster`` when it is in
+#: a new topic of the new papers); no topic (topic -1).
 TOPIC_BY = ("cluster", "nearest", "placed", "none")
 
 

@@ -556,7 +556,7 @@
       const src = P.sources[i].map((k) => data.listings[k]).join(", ");
       const onMap = el("button", { type: "button", class: "small", text: "Show on the map" });
       onMap.addEventListener("click", () => MapView && MapView.focus(i));
-      const how = ["", " (an outlier of the clustering, put in its most similar topic)", " (added on a rerun, put in its most similar topic)"][P.topicBy[i]] || "";
+      const how = ["", " (an outlier of the clustering, assigned to this topic afterwards)", " (new or edited on a rerun without a refit: put in its most similar topic)"][P.topicBy[i]] || "";
       td.append(el("p", { class: "evidence" }, "Listed in: " + (src || "—") + " · topic " + topicText(P.topic[i]) + how + " · id " + P.id[i] + " ", onMap));
       return el("tr", { class: "detail", id: "detail-" + P.id[i] }, td);
     }
