@@ -60,25 +60,26 @@ def theme_colours(keys: Sequence[str]) -> dict[str, str]:
 
 
 def text_colour(colour: str, contrast: float = 4.5) -> str:
-    """``colour`` darkened until text in it reads on white (WCAG contrast ratio ``contrast``).
+    """``colour`` (``#RRGGBB``) darkened until text in it reads on white (WCAG contrast ratio
+    ``contrast``).
 
     The theme colours suit points and bars; as text several are too light (orange
     ``#E69F00`` has a contrast of 2.2 on white). Colours dark enough already are returned
     as they are.
     """
-    from matplotlib.colors import to_hex, to_rgb
 
     def luminance(rgb):
         linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
-    rgb = np.array(to_rgb(colour))
+    # "#RRGGBB", as the palette's (no matplotlib import for this: the report job is light)
+    rgb = np.array([int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
     shade = rgb
     for factor in np.arange(1.0, 0.0, -0.05):
         shade = rgb * factor
         if 1.05 / (luminance(shade) + 0.05) >= contrast:
             break
-    return to_hex(shade)
+    return "#" + "".join(f"{round(c * 255):02x}" for c in shade)
 
 
 def save(figure, stem: str | Path) -> list[Path]:
