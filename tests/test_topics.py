@@ -6,6 +6,7 @@ import pytest
 from papertopics.topics import (
     TopicModel,
     TopicSettings,
+    common_terms,
     exact_knn,
     readable_label,
     representatives,
@@ -119,6 +120,27 @@ def test_shared_terms_put_one_papers_own_words_last():
     ]
     assert shared_terms(["rek", "rag"], docs[:1]) == ["rek", "rag"]  # one paper: all shared
     assert readable_label(shared_terms(terms, docs)) == "rag, retrieval, rek"
+
+
+def test_labels_pass_over_words_most_papers_of_the_corpus_use():
+    corpus = [f"We {'train' if i % 2 else 'fit'} models on data about {i}." for i in range(8)] + [
+        "Retrieval for question answering with RAG: models trained on data.",
+        "Evaluating retrieval and generation (RAG) models on data.",
+    ]
+    common = common_terms(["models", "data", "rag", "retrieval", "train"], corpus)
+    assert common == {"models", "data"}  # in all 10 papers; "train" in 4: not over half
+    assert common_terms(["models", "rag"], corpus, sample=5) == {"models"}  # counted on 5
+    terms = ["models", "data", "rag", "retrieval", "question answering"]
+    topic = corpus[8:]
+    assert shared_terms(terms, topic, common=common) == [
+        "rag",
+        "retrieval",
+        "models",
+        "data",
+        "question answering",  # one paper's: last, as before
+    ]
+    assert readable_label(shared_terms(terms, topic, common=common)) == "rag, retrieval, models"
+    assert common_terms(["models"], []) == set()
 
 
 def test_readable_label_prefers_bigrams_that_cover_top_words():

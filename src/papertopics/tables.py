@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from papertopics.listings import Paper
-from papertopics.topics import TopicSettings, class_terms, shared_terms, topic_by
+from papertopics.topics import TopicSettings, class_terms, common_terms, shared_terms, topic_by
 
 __all__ = [
     "BY_LISTING_COLUMNS",
@@ -209,9 +209,11 @@ def theme_terms(
 
     Each theme is one class (a paper may be in several); the papers in no theme form
     one more class, so that terms common to the whole corpus are weighted down. Terms
-    that at least two of the theme's papers use come first: c-TF-IDF weighs a term by its
-    count in the whole class, so one abstract repeating its own method's name would
-    otherwise head the list (as for topic labels, :func:`papertopics.topics.shared_terms`).
+    that at least two of the theme's papers use come first, and words most papers of the
+    corpus use ("models", "data") after them: c-TF-IDF weighs a term by its count in the
+    whole class, so one abstract repeating its own method's name, or a word every abstract
+    uses, would otherwise head the list (as for topic labels,
+    :func:`papertopics.topics.shared_terms`).
 
     Args:
         docs: Paper texts.
@@ -233,10 +235,12 @@ def theme_terms(
     terms = class_terms(
         classes, dataclasses.replace(settings, top_n_words=THEME_TERM_CANDIDATES * n)
     )
+    common = common_terms([word for pairs in terms for word, _ in pairs], docs)
     return [
         shared_terms(
             [word for word, _ in pairs],
             [d for d, m in zip(docs, membership[:, j], strict=True) if m],
+            common=common,
         )[:n]
         for j, pairs in enumerate(terms[:-1])
     ]

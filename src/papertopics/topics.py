@@ -14,7 +14,7 @@ import math
 import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ __all__ = [
     "TopicSettings",
     "bertopic_class",
     "class_terms",
+    "common_terms",
     "count_vectorizer",
     "exact_knn",
     "interpolate_positions",
@@ -43,6 +44,7 @@ __all__ = [
     "renumber_topics",
     "representatives",
     "save_topics",
+    "shared_terms",
     "topic_by",
     "topic_terms",
 ]
@@ -241,24 +243,65 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
     return ", ".join(chosen[:n])
 
 
-def shared_terms(terms: Sequence[str], docs: Sequence[str], min_papers: int = 2) -> list[str]:
-    """The terms, those found in fewer than ``min_papers`` of ``docs`` moved to the end.
+def shared_terms(
+    terms: Sequence[str],
+    docs: Sequence[str],
+    min_papers: int = 2,
+    common: Collection[str] = (),
+) -> list[str]:
+    """The terms, those found in fewer than ``min_papers`` of ``docs`` moved to the end,
+    and the ``common`` ones (:func:`common_terms`) just before them.
 
     c-TF-IDF weighs a term by its count in the whole topic, so one abstract that repeats
-    its own acronym can put it first; a label should name what the topic's papers share.
+    its own acronym can put it first, and words most papers of any topic use ("models",
+    "training") rank high in a topic of many papers; a label should name what the topic's
+    papers share and what sets them apart.
 
     Args:
         terms: A topic's terms by decreasing weight.
         docs: The texts of its papers.
         min_papers: Papers a term must occur in (at most all of them).
+        common: Terms that most papers of the corpus use.
 
     Returns:
         The same terms, stably reordered.
     """
     need = min(min_papers, len(docs))
-    texts = [f" {' '.join(_LABEL_TEXT.sub(' ', doc.lower()).split())} " for doc in docs]
+    texts = _term_texts(docs)
     shared = {t for t in terms if sum(f" {t.lower()} " in text for text in texts) >= need}
-    return [t for t in terms if t in shared] + [t for t in terms if t not in shared]
+    order = {t: (t not in shared, t in common) for t in terms}
+    return sorted(terms, key=lambda t: order[t])
+
+
+def common_terms(
+    terms: Iterable[str], corpus: Sequence[str], max_share: float = 0.5, sample: int = 2000
+) -> set[str]:
+    """The terms that more than ``max_share`` of the corpus's papers use ("models", "data").
+
+    Counted on up to ``sample`` papers spread evenly over the corpus (a share, not a count:
+    2,000 papers tell it within a few points).
+
+    Args:
+        terms: Candidate terms.
+        corpus: Every paper's text.
+        max_share: Largest share of papers a term may be in without being common.
+        sample: Papers counted at most.
+
+    Returns:
+        The common terms.
+    """
+    picked = np.unique(np.linspace(0, len(corpus) - 1, min(sample, len(corpus))).astype(int))
+    texts = _term_texts([corpus[i] for i in picked]) if len(corpus) else []
+    return {
+        t
+        for t in set(terms)
+        if texts and sum(f" {t.lower()} " in text for text in texts) > max_share * len(texts)
+    }
+
+
+def _term_texts(docs: Sequence[str]) -> list[str]:
+    """Texts as a term is looked up in them: lowercase words between single spaces."""
+    return [f" {' '.join(_LABEL_TEXT.sub(' ', doc.lower()).split())} " for doc in docs]
 
 
 #: What separates words when testing whether a text holds a term (the terms keep hyphens).
@@ -800,14 +843,19 @@ class TopicModel:
         self, model, topics: np.ndarray, embeddings: np.ndarray, docs: Sequence[str]
     ) -> pd.DataFrame:
         rows = []
-        for topic in sorted(set(topics.tolist())):
+        ids = sorted(set(topics.tolist()))
+        found = {t: [(w, float(v)) for w, v in (model.get_topic(t) or []) if w] for t in ids}
+        common = common_terms([w for terms in found.values() for w, _ in terms], docs)
+        for topic in ids:
             members = np.flatnonzero(topics == topic)
-            terms = [(w, float(v)) for w, v in (model.get_topic(topic) or []) if w]
+            terms = found[topic]
             label_terms = [w for w, _ in terms]
             if topic == -1:
                 label = "outliers"
             else:
-                label = readable_label(shared_terms(label_terms, [docs[i] for i in members]))
+                label = readable_label(
+                    shared_terms(label_terms, [docs[i] for i in members], common=common)
+                )
             rows.append(
                 {
                     "topic": topic,
@@ -1005,13 +1053,16 @@ def place_new_papers(
     info = previous.topics.copy()
     if created:
         terms = topic_terms(docs, topics, settings)
+        common = common_terms([w for t in created for w, _ in terms[t]], docs)
         new_info = pd.DataFrame(
             {
                 "topic": created,
                 "label": [
                     readable_label(
                         shared_terms(
-                            [w for w, _ in terms[t]], [docs[i] for i in np.flatnonzero(topics == t)]
+                            [w for w, _ in terms[t]],
+                            [docs[i] for i in np.flatnonzero(topics == t)],
+                            common=common,
                         )
                     )
                     for t in created
