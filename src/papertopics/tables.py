@@ -235,7 +235,7 @@ def theme_terms(
     terms = class_terms(
         classes, dataclasses.replace(settings, top_n_words=THEME_TERM_CANDIDATES * n)
     )
-    common = common_terms([word for pairs in terms for word, _ in pairs], docs)
+    common = common_terms([word for pairs in terms for word, _ in pairs], docs, settings)
     return [
         shared_terms(
             [word for word, _ in pairs],

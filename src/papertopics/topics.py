@@ -267,41 +267,45 @@ def shared_terms(
         The same terms, stably reordered.
     """
     need = min(min_papers, len(docs))
-    texts = _term_texts(docs)
+    texts = [f" {' '.join(_LABEL_TEXT.sub(' ', doc.lower()).split())} " for doc in docs]
     shared = {t for t in terms if sum(f" {t.lower()} " in text for text in texts) >= need}
     order = {t: (t not in shared, t in common) for t in terms}
     return sorted(terms, key=lambda t: order[t])
 
 
 def common_terms(
-    terms: Iterable[str], corpus: Sequence[str], max_share: float = 0.5, sample: int = 2000
+    terms: Iterable[str],
+    corpus: Sequence[str],
+    settings: TopicSettings | None = None,
+    max_share: float = 0.5,
+    sample: int = 2000,
 ) -> set[str]:
     """The terms that more than ``max_share`` of the corpus's papers use ("models", "data").
 
-    Counted on up to ``sample`` papers spread evenly over the corpus (a share, not a count:
-    2,000 papers tell it within a few points).
+    Counted as the topic terms are (:func:`count_vectorizer`), on up to ``sample`` papers
+    spread evenly over the corpus (a share, not a count: 2,000 papers tell it within a few
+    points).
 
     Args:
         terms: Candidate terms.
         corpus: Every paper's text.
+        settings: Term settings (stop words, n-grams); defaults when None.
         max_share: Largest share of papers a term may be in without being common.
         sample: Papers counted at most.
 
     Returns:
         The common terms.
     """
+    vocabulary = sorted(set(terms))
+    if not vocabulary or not len(corpus):
+        return set()
     picked = np.unique(np.linspace(0, len(corpus) - 1, min(sample, len(corpus))).astype(int))
-    texts = _term_texts([corpus[i] for i in picked]) if len(corpus) else []
-    return {
-        t
-        for t in set(terms)
-        if texts and sum(f" {t.lower()} " in text for text in texts) > max_share * len(texts)
-    }
-
-
-def _term_texts(docs: Sequence[str]) -> list[str]:
-    """Texts as a term is looked up in them: lowercase words between single spaces."""
-    return [f" {' '.join(_LABEL_TEXT.sub(' ', doc.lower()).split())} " for doc in docs]
+    longest = max(len(term.split()) for term in vocabulary)
+    vectorizer = count_vectorizer(settings or TopicSettings()).set_params(
+        vocabulary=vocabulary, ngram_range=(1, longest), binary=True
+    )
+    used = np.asarray(vectorizer.transform([corpus[i] for i in picked]).sum(axis=0)).ravel()
+    return {term for term, n in zip(vocabulary, used, strict=True) if n > max_share * len(picked)}
 
 
 #: What separates words when testing whether a text holds a term (the terms keep hyphens).
@@ -845,7 +849,9 @@ class TopicModel:
         rows = []
         ids = sorted(set(topics.tolist()))
         found = {t: [(w, float(v)) for w, v in (model.get_topic(t) or []) if w] for t in ids}
-        common = common_terms([w for terms in found.values() for w, _ in terms], docs)
+        common = common_terms(
+            [w for terms in found.values() for w, _ in terms], docs, self.settings
+        )
         for topic in ids:
             members = np.flatnonzero(topics == topic)
             terms = found[topic]
@@ -1053,7 +1059,7 @@ def place_new_papers(
     info = previous.topics.copy()
     if created:
         terms = topic_terms(docs, topics, settings)
-        common = common_terms([w for t in created for w, _ in terms[t]], docs)
+        common = common_terms([w for t in created for w, _ in terms[t]], docs, settings)
         new_info = pd.DataFrame(
             {
                 "topic": created,
