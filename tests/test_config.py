@@ -111,6 +111,10 @@ def test_defaults_are_filled(schema):
             r"themes\.definitions\[2\] \(moe\): no keywords; a theme needs at least one",
         ),
         (
+            lambda c: c["themes"]["definitions"][2]["keywords"].append("  "),
+            r"themes\.definitions\[2\] \(moe\)\.keywords\[4\]: '  ' is blank",
+        ),
+        (
             lambda c: c["themes"]["definitions"][2].pop("keywords"),
             r"themes\.definitions\[2\] \(moe\): no keywords",
         ),

@@ -85,6 +85,8 @@ def _message(error: jsonschema.ValidationError) -> str:
             else:
                 options.append(str(option.get("type", "a value")))
         return f"{error.instance!r} is not one of: {', '.join(options)}"
+    if error.validator == "pattern" and error.validator_value == r"\S":
+        return f"{error.instance!r} is blank"
     return " ".join(error.message.split())
 
 

@@ -108,9 +108,10 @@ COUNTED_KINDS = (
 )
 
 #: What a change row's ``n`` counts, per kind (papers unless named here); None: nothing the
-#: row does not already say (a paper whose themes changed is 1; settings have no count).
+#: row does not already say (a paper whose themes changed is 1; settings have no count; a
+#: refit's detail counts the topics that kept their id).
 CHANGE_UNITS = {
-    "topics_refitted": "topic",
+    "topics_refitted": None,  # its detail says how many topics kept their id
     "theme_changed": None,
     "paper_edited": None,
     "settings_changed": None,
