@@ -515,6 +515,11 @@ def test_atomic_open_gives_the_permissions_open_would(tmp_path, umask, mode):
     assert stat.S_IMODE((tmp_path / "plain.csv").stat().st_mode) == mode
 
 
+def test_feb_29_is_dated_in_the_last_leap_year():
+    assert resolve_year(2, 29, dt.date(2026, 3, 1)) == dt.date(2024, 2, 29)
+    assert resolve_year(2, 29, dt.date(2024, 2, 28)) == dt.date(2020, 2, 29)
+
+
 def test_a_listing_saved_on_its_own_day_is_of_that_year():
     assert resolve_year(3, 11, dt.date(2025, 3, 11)) == dt.date(2025, 3, 11)
     assert resolve_year(3, 12, dt.date(2025, 3, 11)) == dt.date(2024, 3, 12)  # a day later

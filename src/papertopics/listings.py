@@ -330,14 +330,15 @@ def resolve_year(month: int, day: int, reference: dt.date) -> dt.date:
     Returns:
         The resolved date.
     """
-    for year in (reference.year, reference.year - 1):
+    # Feb 29 exists in leap years only: up to eight years back to find one
+    for year in range(reference.year, reference.year - 9, -1):
         try:
             candidate = dt.date(year, month, day)
         except ValueError:  # Feb 29 in a common year
             continue
         if candidate <= reference:
             return candidate
-    return dt.date(reference.year - 1, month, min(day, 28))
+    return dt.date(reference.year - 1, month, min(day, 28))  # no such day (Feb 30)
 
 
 #: Byte-order marks of the wide encodings (UTF-32 first: its little-endian mark begins with

@@ -704,7 +704,11 @@ def report_context(
         },
         "problems": _problems(listings, warnings),
         "changes": _changes(changes),
-        "listings": listings.to_dict("records"),
+        # by date, undated (and skipped) ones last, as the reader follows them in time
+        "listings": listings.assign(_undated=listings["listing_date"] == "")
+        .sort_values(["_undated", "listing_date", "listing"], kind="stable")
+        .drop(columns="_undated")
+        .to_dict("records"),
         "themes": theme_sections,
         "theme_labels": theme_labels,
         "thresholds": {"member": settings.threshold, "borderline": settings.review_threshold},
