@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -138,6 +139,7 @@ def test_every_rule_logged(run):
         "day1",
         "day2",
         "merge_papers",
+        "parse_warnings",
         "embed",
         "embed_themes",
         "fit_topics",
@@ -166,6 +168,18 @@ def test_snakemake_report_and_lint(run):
     lint = snakemake(root, work, "--lint")
     assert lint.returncode == 0, lint.stderr[-4000:]
     assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr
+
+
+def test_a_file_that_is_no_listing_reruns_only_the_warnings_and_the_report(run):
+    root, work, _ = run
+    note = work / "listings" / "README.md"  # beside the fixture's notes.md
+    note.write_text("my reading notes\n")
+    try:
+        dry = snakemake(root, work, "-n")
+    finally:
+        note.unlink()
+    jobs = set(re.findall(r"^(?:local)?rule (\w+):", dry.stdout + dry.stderr, re.M))
+    assert jobs == {"parse_warnings", "html_report", "all"}, (dry.stdout + dry.stderr)[-3000:]
 
 
 def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):

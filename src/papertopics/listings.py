@@ -48,6 +48,7 @@ __all__ = [
     "parse_listing_text",
     "read_listing_json",
     "read_papers",
+    "read_rows",
     "resolve_year",
     "shorten",
     "skipped_listing",
@@ -932,6 +933,12 @@ def warning_table(listings: Iterable[Listing]) -> list[dict]:
     ]
 
 
+def read_rows(path: str | Path) -> list[dict]:
+    """The rows of a CSV file written by :func:`write_rows`, as dicts of text."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def warnings_summary(path: str | Path) -> str | None:
     """One line for the terminal about a ``parse_warnings.csv``; None when it has no rows.
 
@@ -939,8 +946,7 @@ def warnings_summary(path: str | Path) -> str | None:
         path: The table (``file, line, message``); a missing file counts as empty.
     """
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = read_rows(path)
     except FileNotFoundError:
         return None
     # other files of the folder (a README, a subfolder) are noted, but are no listing's problem

@@ -38,6 +38,7 @@ localrules:
     all,
     parse_listing,
     merge_papers,
+    parse_warnings,
     changes,
 
 

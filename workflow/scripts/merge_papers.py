@@ -27,8 +27,7 @@ if not papers:
     )
 write_papers(papers, snakemake.output.papers)
 write_rows(listing_table(listings, papers), snakemake.output.listings, LISTING_COLUMNS)
-warnings = warning_table(listings) + list(snakemake.params.other_files)
-write_rows(warnings, snakemake.output.warnings, WARNING_COLUMNS)
+write_rows(warning_table(listings), snakemake.output.warnings, WARNING_COLUMNS)
 log.info(
     "%d listings, %d entries, %d unique papers",
     len(listings),
