@@ -24,6 +24,8 @@ from papertopics.listings import (
     read_listing_json,
     read_papers,
     resolve_year,
+    skipped_listing,
+    skipped_reason,
     title_key,
     warning_table,
     warnings_summary,
@@ -562,3 +564,14 @@ def test_warnings_summary_is_one_line_for_the_terminal(tmp_path):
         f"3 problems reading the listings, in 2 files (1 skipped whole): see "
         f"{table.as_posix()} or the top of the report"
     )
+
+
+def test_skipped_reason_reads_a_skipped_listings_parse_output(tmp_path):
+    write_listing_json(
+        skipped_listing("bad", "the file is empty", file="bad.txt"), tmp_path / "b.json"
+    )
+    assert skipped_reason(tmp_path / "b.json") == "the file is empty"
+    read = parse_listing_text(listing("Mar 11", ("T", ABSTRACT)), "x", year=2024)
+    write_listing_json(read, tmp_path / "x.json")
+    assert skipped_reason(tmp_path / "x.json") == ""
+    assert skipped_reason(tmp_path / "missing.json") == ""

@@ -243,3 +243,17 @@ def test_strict_mode_stops_with_one_line_and_keeps_earlier_results(tmp_path):
     assert f"{line} (input.strict is true)\n" in result.stderr
     assert (work / target).read_bytes() == before
     assert not list((work / "results").rglob(".*.tmp"))
+    # lenient, the file is skipped; strict again, it stops the run before any job, and
+    # switching back and forth parses nothing again
+    parsed = work / "results/interim/parsed/day1.json"
+    stamp = parsed.stat().st_mtime_ns
+    config = work / "config.yaml"
+    strict_config = config.read_text()
+    config.write_text(strict_config.replace("strict: true", "strict: false"))
+    lenient = snakemake(work, target)
+    config.write_text(strict_config)
+    assert lenient.returncode == 0, lenient.stderr[-4000:]
+    again = snakemake(work, target)
+    assert again.returncode != 0 and f"{line} (input.strict is true)\n" in again.stderr
+    assert "Building DAG" not in again.stderr + again.stdout  # stopped before any job
+    assert parsed.stat().st_mtime_ns == stamp

@@ -52,6 +52,7 @@ __all__ = [
     "resolve_year",
     "shorten",
     "skipped_listing",
+    "skipped_reason",
     "sorted_warnings",
     "title_key",
     "warning_table",
@@ -859,6 +860,21 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs) -> Iterator[IO]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def skipped_reason(path: str | Path) -> str:
+    """Why the parse output at ``path`` is a skipped listing; "" when it was read, or is missing.
+
+    Cheap for every listing on every run: the output of a skipped listing holds no paper, so
+    only small files are read.
+    """
+    path = Path(path)
+    try:
+        if path.stat().st_size > 4096:
+            return ""
+        return json.loads(path.read_text("utf-8")).get("skipped", "")
+    except (OSError, ValueError):
+        return ""
 
 
 def write_listing_json(listing: Listing, path: str | Path) -> None:

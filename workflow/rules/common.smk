@@ -15,7 +15,7 @@ from papertopics.config import (
 )
 from papertopics.embed import resolve_model
 from papertopics.labels import LabelError, read_labels
-from papertopics.listings import warnings_summary
+from papertopics.listings import skipped_reason, warnings_summary
 from snakemake.logging import logger
 
 
@@ -44,6 +44,17 @@ localrules:
 
 #: Listing name -> file: the file's stem, or its whole name when two files share a stem.
 LISTINGS = listing_names(listing_files(config["input"]["listings_dir"]))
+# input.strict is no param of the parse jobs (turning it on or off would parse every listing
+# again and rerun everything after): a listing that an earlier, lenient run skipped, and that
+# has not changed since (else its parse job runs again and decides), stops a strict run here
+# with the line its parse job would have written.
+if config["input"]["strict"]:
+    for name, path in sorted(LISTINGS.items()):
+        parsed = Path("results/interim/parsed") / f"{name}.json"
+        reason = skipped_reason(parsed)
+        if reason and parsed.stat().st_mtime >= Path(path).stat().st_mtime:
+            raise SystemExit(f"papertopics: {path}: {reason} (input.strict is true)")
+
 #: The folder's other files, reported (as parse warnings) rather than silently passed over.
 OTHER_FILES = other_files(config["input"]["listings_dir"])
 #: One embedding job per listing before the embed job (a cluster; see profiles/slurm). It is

@@ -14,7 +14,6 @@ rule parse_listing:
     params:
         file_stat=listing_stat,
         year=config["input"]["year"],
-        strict=config["input"]["strict"],
     conda:
         CONDA_ENV
     log:

@@ -17,7 +17,9 @@ except Exception as err:  # one odd file must not stop the run (unless strict)
     else:
         log.exception("unexpected error while reading %s", source)
         reason = f"could not be read ({type(err).__name__}: {' '.join(str(err).split())[:200]})"
-    if snakemake.params.strict:
+    # from the config, not params: a readable listing's output does not depend on it, and
+    # a listing skipped before stops a strict run at start-up (workflow/rules/common.smk)
+    if snakemake.config["input"]["strict"]:
         raise SystemExit(f"papertopics: {source}: {reason} (input.strict is true)") from None
     log.warning("%s: %s; skipped", source, reason)
     listing = skipped_listing(name, reason, file=source.name)
