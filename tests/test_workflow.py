@@ -13,6 +13,7 @@ import yaml
 from helpers import snakemake as run_snakemake
 
 from papertopics.listings import parse_listing
+from papertopics.tables import TOPIC_COLUMNS
 
 pytestmark = pytest.mark.slow
 HEADER = (
@@ -91,15 +92,7 @@ def test_output_contract(run):
     assert assigned <= set(keys)
 
     topics = pd.read_csv(work / "results/tables/topics.csv", keep_default_na=False)
-    assert list(topics.columns) == [
-        "topic",
-        "label",
-        "size",
-        "n_clustered",
-        "top_terms",
-        "theme",
-        "representative_titles",
-    ]
+    assert list(topics.columns) == list(TOPIC_COLUMNS)  # the contract results/README.md lists
     assert topics["size"].sum() == len(papers)
     assert topics["n_clustered"].sum() == (papers["topic_by"] == "cluster").sum()
     params = json.loads((work / "results/interim/topics/topics.json").read_text())["params"]
