@@ -373,22 +373,31 @@ def changes_table(
         add("listing_removed", name, "", holding(previous.papers, name))
     old = previous.papers.set_index("paper_id")
     is_new = ~papers["paper_id"].isin(old.index)
-    new = papers[is_new]
-    if len(new):
-        add("new_papers", "all", "papers not in the previous run", len(new))
-        counts = theme_membership(new["themes"], list(theme_labels)).sum(axis=0)
-        for (key, label), count in zip(theme_labels.items(), counts.tolist(), strict=True):
-            if count:
-                add("new_papers", key, label, count)
     removed = sorted(set(old.index) - set(papers["paper_id"]))
     label_of = {**keys_before, **theme_labels}  # a removed theme keeps its label
-    if removed:
-        add("papers_removed", "all", "papers no longer in any listing", len(removed))
-        held = old.loc[removed, "themes"].astype(str)
-        counts = theme_membership(held, list(label_of)).sum(axis=0)
-        for (key, label), count in zip(label_of.items(), counts.tolist(), strict=True):
+
+    def per_theme(kind: str, detail: str, themes: pd.Series, labels: Mapping[str, str]):
+        """A total row, then one row per theme that holds some of these papers."""
+        add(kind, "all", detail, len(themes))
+        counts = theme_membership(themes.astype(str), list(labels)).sum(axis=0)
+        for (key, label), count in zip(labels.items(), counts.tolist(), strict=True):
             if count:
-                add("papers_removed", key, label, count)
+                add(kind, key, label, count)
+
+    if is_new.any():
+        per_theme(
+            "new_papers",
+            "papers not in the previous run",
+            papers.loc[is_new, "themes"],
+            theme_labels,
+        )
+    if removed:
+        per_theme(
+            "papers_removed",
+            "papers no longer in any listing",
+            old.loc[removed, "themes"],
+            label_of,
+        )
     if "text_hash" in old.columns and "abstract" in papers.columns:
         # a known paper whose title or abstract changed (its identity, the normalised title,
         # did not): embedded and placed again

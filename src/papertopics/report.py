@@ -26,10 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from papertopics.config import NOT_A_LISTING
 from papertopics.evaluate import BORDERLINE_METHOD
 from papertopics.figures import NO_THEME, term_papers, text_colour, theme_colours
-from papertopics.listings import FILE_SKIPPED
+from papertopics.listings import FILE_SKIPPED, NOT_A_LISTING
 from papertopics.tables import theme_membership
 from papertopics.themes import themes_from_config
 

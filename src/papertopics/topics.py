@@ -14,7 +14,7 @@ import math
 import re
 import sys
 import warnings
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +46,7 @@ __all__ = [
     "save_topics",
     "shared_terms",
     "topic_by",
+    "topic_labels",
     "topic_terms",
 ]
 
@@ -306,6 +307,33 @@ def common_terms(
     )
     used = np.asarray(vectorizer.transform([corpus[i] for i in picked]).sum(axis=0)).ravel()
     return {term for term, n in zip(vocabulary, used, strict=True) if n > max_share * len(picked)}
+
+
+def topic_labels(
+    terms: Mapping[int, Sequence[str]],
+    topics: np.ndarray,
+    docs: Sequence[str],
+    settings: TopicSettings,
+) -> dict[int, str]:
+    """A label for each topic of ``terms``: its top terms that two or more of its papers use
+    (:func:`shared_terms`), words most papers of the corpus use (:func:`common_terms`) last.
+
+    Args:
+        terms: Topic id -> its top terms, best first.
+        topics: Topic id per paper.
+        docs: Every paper's text (the corpus).
+        settings: Term settings.
+
+    Returns:
+        Topic id -> label (:func:`readable_label`).
+    """
+    common = common_terms([w for words in terms.values() for w in words], docs, settings)
+    return {
+        topic: readable_label(
+            shared_terms(words, [docs[i] for i in np.flatnonzero(topics == topic)], common=common)
+        )
+        for topic, words in terms.items()
+    }
 
 
 #: What separates words when testing whether a text holds a term (the terms keep hyphens).
@@ -697,7 +725,6 @@ class ConsensusClusterer:
             labels[outliers] = np.where(affinity[outliers].max(axis=1) > 0, by_run, by_vector)
         self.labels_ = labels
         self.outliers_ = outliers
-        self.n_raw_outliers_ = int(outliers.sum())
         return self
 
 
@@ -849,25 +876,21 @@ class TopicModel:
         rows = []
         ids = sorted(set(topics.tolist()))
         found = {t: [(w, float(v)) for w, v in (model.get_topic(t) or []) if w] for t in ids}
-        common = common_terms(
-            [w for terms in found.values() for w, _ in terms], docs, self.settings
+        labels = topic_labels(
+            {t: [w for w, _ in terms] for t, terms in found.items() if t != -1},
+            topics,
+            docs,
+            self.settings,
         )
         for topic in ids:
             members = np.flatnonzero(topics == topic)
             terms = found[topic]
-            label_terms = [w for w, _ in terms]
-            if topic == -1:
-                label = "outliers"
-            else:
-                label = readable_label(
-                    shared_terms(label_terms, [docs[i] for i in members], common=common)
-                )
             rows.append(
                 {
                     "topic": topic,
                     "size": len(members),
-                    "label": label,
-                    "top_terms": label_terms,
+                    "label": labels.get(topic, "outliers"),
+                    "top_terms": [w for w, _ in terms],
                     "term_weights": [round(v, 5) for _, v in terms],
                     "representatives": representatives(embeddings, topics, topic),
                 }
@@ -1059,20 +1082,13 @@ def place_new_papers(
     info = previous.topics.copy()
     if created:
         terms = topic_terms(docs, topics, settings)
-        common = common_terms([w for t in created for w, _ in terms[t]], docs, settings)
+        labels = topic_labels(
+            {t: [w for w, _ in terms[t]] for t in created}, topics, docs, settings
+        )
         new_info = pd.DataFrame(
             {
                 "topic": created,
-                "label": [
-                    readable_label(
-                        shared_terms(
-                            [w for w, _ in terms[t]],
-                            [docs[i] for i in np.flatnonzero(topics == t)],
-                            common=common,
-                        )
-                    )
-                    for t in created
-                ],
+                "label": [labels[t] for t in created],
                 "top_terms": [[w for w, _ in terms[t]] for t in created],
                 "term_weights": [[v for _, v in terms[t]] for t in created],
             }
