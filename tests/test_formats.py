@@ -19,7 +19,7 @@ from papertopics.listings import ListingError, merge_listings, paper_id
 
 DATA = Path(__file__).resolve().parent / "data" / "formats"
 TULU = "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training"
-MOE = "MoE$^2$: Optimizing Collaborative Inference for Edge Large Language Models"
+MOE = "MoE²: Optimizing Collaborative Inference for Edge Large Language Models"
 SMALL = "Small LLMs Are Weak Tool Learners: A Multi-LLM Agent"
 TULU_ABSTRACT = (
     "Language model post-training is applied to refine behaviors and unlock new skills across "

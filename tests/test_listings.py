@@ -70,16 +70,20 @@ def test_year_from_reference_date_rolls_back_over_new_year():
     assert parsed.date_source == "mtime"
 
 
-def test_unicode_latex_and_whitespace_are_kept_as_text():
+def test_unicode_is_kept_latex_becomes_text_and_whitespace_is_collapsed():
     text = listing(
         "Mar 11",
         ("TÜLU 3:   Pushing  Frontiers", ABSTRACT),
         ("MoE$^2$: Optimizing Inference", ABSTRACT.replace(" ", "  \t", 3)),
+        ("\\textbf{DDO}: Dual-Decision", "We are 4.6$\\times$ faster at 5% cost. " + ABSTRACT),
     )
     papers = parse_listing_text(text, "x", year=2024).papers
     assert papers[0].title == "TÜLU 3: Pushing Frontiers"
-    assert papers[1].title == "MoE$^2$: Optimizing Inference"
+    assert papers[1].title == "MoE²: Optimizing Inference"
+    assert papers[1].paper_id == paper_id("MoE$^2$: Optimizing Inference")
     assert "  " not in papers[1].abstract and "\t" not in papers[1].abstract
+    assert papers[2].title == "DDO: Dual-Decision"
+    assert papers[2].abstract == "We are 4.6× faster at 5% cost. " + ABSTRACT
 
 
 def test_question_mark_titles_pair_with_their_abstract():
@@ -211,7 +215,7 @@ def test_bundled_seeds_hold_181_entries_and_165_unique_papers():
     assert sum(len(p.sources) == 2 for p in merged) == 16
     titles = {p.title for p in merged}
     assert "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training" in titles
-    assert "MoE$^2$: Optimizing Collaborative Inference for Edge Large Language Models" in titles
+    assert "MoE²: Optimizing Collaborative Inference for Edge Large Language Models" in titles
 
 
 # Messy listing text: what copy-pasting a web page produces.
@@ -306,7 +310,7 @@ def test_page_text_is_skipped_with_warnings_naming_file_and_line():
     parsed = parse_listing(PAGE_COPY, year=2024)
     assert [p.title for p in parsed.papers] == [
         "TÜLU 3: Pushing Frontiers in Open Language Model Post-Training",
-        "MoE$^2$: Optimizing Collaborative Inference for Edge Large Language Models",
+        "MoE²: Optimizing Collaborative Inference for Edge Large Language Models",
         "Small LLMs Are Weak Tool Learners: A Multi-LLM Agent",
     ]
     assert parsed.papers[0].abstract.endswith("so that others can reproduce it.")

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from papertopics.formats import parse_bytes
+from papertopics.latex import plain_text
 from papertopics.listings import ListingError, normalise_text, title_key
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789éüÜßøçñÅ"
@@ -112,9 +113,9 @@ def render_atom(items) -> bytes:
 
 
 def plain(items, *, bibtex=False):
-    if bibtex:  # math mode: "MoE$^2$" is escaped to \$^2\$ and read back as "MoE$^2$"
+    if bibtex:  # escaped as a reference manager would: "MoE$^2$" as \$^2\$, read back as it was
         return [(normalise_text(t), normalise_text(a)) for t, a in items]
-    return [(normalise_text(t), normalise_text(a)) for t, a in items]
+    return [(plain_text(normalise_text(t)), plain_text(normalise_text(a))) for t, a in items]
 
 
 def parsed(raw: bytes, kind: str):
@@ -153,7 +154,7 @@ def test_csv_keeps_every_entry(items, delimiter, quoting):
 @PROPERTY
 @given(papers)
 def test_bibtex_keeps_every_entry(items):
-    assert parsed(render_bibtex(items), "bibtex") == plain(items)
+    assert parsed(render_bibtex(items), "bibtex") == plain(items, bibtex=True)
 
 
 @PROPERTY

@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import email.utils
-import functools
 import html
 import io
 import json
@@ -32,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from papertopics.latex import latex_to_text, plain_text
 from papertopics.listings import (
     MONTHS,
     Listing,
@@ -275,8 +275,14 @@ def _build(
     *,
     year: int | None,
     empty_reason: str,
+    latex: bool = True,
 ) -> Listing:
-    """A listing from structured entries: check each, date it, drop repeats."""
+    """A listing from structured entries: check each, date it, drop repeats.
+
+    With ``latex``, LaTeX markup in titles and abstracts becomes plain text
+    (:func:`papertopics.latex.plain_text`); BibTeX fields arrive converted already.
+    """
+    text = plain_text if latex else str
     papers, starts = [], []
     from_config = False  # some date took its year from the config
     for entry in entries:
@@ -296,7 +302,7 @@ def _build(
                 )
             )
             continue
-        title, abstract = normalise_text(entry.title), normalise_text(entry.abstract)
+        title, abstract = text(normalise_text(entry.title)), text(normalise_text(entry.abstract))
         if not title_key(title):
             warnings.append(ParseWarning(file, entry.line, f"title has no letters: {title[:60]!r}"))
             continue
@@ -577,47 +583,6 @@ def parse_csv(
     )
 
 
-# Citations and cross-references say nothing about a paper's topic: pylatexenc would write them
-# as "<cit.>" and "<ref>", words that end up among the topic terms.
-_REFERENCES = (
-    *("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "citenum"),
-    *("nocite", "ref", "eqref", "autoref", "cref", "Cref", "pageref"),
-)
-_DROPPED = "\x00"
-_AROUND_DROPPED = re.compile(r"\s*(?:[(\[]\s*\x00(?:\s*\x00)*\s*[)\]]|\x00(?:\s*\x00)*)")
-
-
-def _latex_to_text(value: str) -> str:
-    """LaTeX markup of a BibTeX field as plain text; math (``$^2$``) is kept verbatim.
-
-    Citations and references are dropped with their brackets (``as in~\\cite{x}, we`` reads
-    "as in, we"); ``\\href{url}{text}`` keeps its text.
-    """
-    value = re.sub(r"(?<!\\)%", r"\\%", value)  # a bare % would start a LaTeX comment
-    converter, parsing = _latex_converter()
-    text = converter.latex_to_text(value, latex_context=parsing)
-    return _AROUND_DROPPED.sub("", text)
-
-
-@functools.cache
-def _latex_converter():
-    from pylatexenc import latex2text, latexwalker, macrospec
-
-    parsing = latexwalker.get_default_latex_context_db()
-    parsing.add_context_category(
-        "papertopics", prepend=True, macros=[macrospec.MacroSpec("href", "{{")]
-    )
-    writing = latex2text.get_default_latex_context_db()
-    writing.add_context_category(
-        "papertopics",
-        prepend=True,
-        macros=[latex2text.MacroTextSpec(name, _DROPPED) for name in _REFERENCES]
-        + [latex2text.MacroTextSpec("href", "%(2)s")],
-    )
-    converter = latex2text.LatexNodes2Text(latex_context=writing, math_mode="verbatim")
-    return converter, parsing
-
-
 def _bib_date(fields: Mapping[str, str]) -> str | None:
     if fields.get("date"):
         return fields["date"]
@@ -641,9 +606,9 @@ def parse_bibtex(
 ) -> Listing:
     """Parse BibTeX entries that have ``title`` and ``abstract`` fields.
 
-    LaTeX markup (``{\\"u}``, ``\\&``, ``{BERT}``) is turned into plain text; math such as
-    ``$^2$`` is kept as it is.  An entry's date is its ``date`` field, or ``year`` with
-    ``month`` (and ``day``).
+    LaTeX markup (``{\\"u}``, ``\\&``, ``{BERT}``, ``$\\times$``) is turned into plain text
+    (:func:`papertopics.latex.latex_to_text`).  An entry's date is its ``date`` field, or
+    ``year`` with ``month`` (and ``day``).
 
     Args:
         text: The file's content.
@@ -700,7 +665,7 @@ def parse_bibtex(
             if value is None:
                 continue
             try:
-                decoded[what] = _latex_to_text(value)
+                decoded[what] = latex_to_text(value)
             except Exception as err:  # pylatexenc is tolerant; this is a safety net
                 decoded[what] = value.replace("{", "").replace("}", "")
                 warnings.append(
@@ -718,6 +683,7 @@ def parse_bibtex(
         warnings,
         year=year,
         empty_reason="no paper (an entry with title and abstract fields) found",
+        latex=False,
     )
 
 

@@ -6,7 +6,8 @@ that alternate title / abstract.  Copies from web pages are messy: page text suc
 ``Upvote 12`` or ``Submitted by …`` is skipped, an abstract split by a blank line is
 joined, and whatever cannot be read is skipped with a warning naming its line.  The
 other input formats (JSON lines, CSV, BibTeX, Atom) live in :mod:`papertopics.formats`.
-This module only depends on the standard library so that the parse step starts fast.
+This module only depends on the standard library (pylatexenc, for LaTeX markup, is imported only
+when a listing holds some) so that the parse step starts fast.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
+
+from papertopics.latex import plain_text
 
 __all__ = [
     "FILE_SKIPPED",
@@ -248,7 +251,7 @@ def title_key(title: str) -> str:
     Returns:
         A lowercase ASCII-ish key of words separated by single spaces.
     """
-    text = _LATEX_ACCENT.sub(lambda m: next(g for g in m.groups() if g), title)
+    text = _LATEX_ACCENT.sub(lambda m: next(g for g in m.groups() if g), plain_text(title))
     text = _LATEX_LETTER.sub(lambda m: m[1], text)
     text = _LATEX_MARKUP.sub("", _LATEX_CMD.sub(" ", text))
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
@@ -684,7 +687,8 @@ def parse_listing_text(
 
     starts = []
     for line_no, title, abstract in entries:
-        title, abstract = normalise_text(title), _clean_abstract(normalise_text(" ".join(abstract)))
+        title = plain_text(normalise_text(title))
+        abstract = plain_text(_clean_abstract(normalise_text(" ".join(abstract))))
         if not title_key(title):
             warnings.append(ParseWarning(file, line_no, f"title has no letters: {title[:60]!r}"))
             continue
