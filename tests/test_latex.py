@@ -29,6 +29,12 @@ from papertopics.listings import paper_id, title_key
         ("a ~50% gain in R&D #1 with \\LaTeX", "a ~50% gain in R&D #1 with LaTeX"),
         ("costs $5 and $10 per run, $\\beta$ fixed", "costs $5 and $10 per run, β fixed"),
         ("only $3 left and \\emph{x}", "only $3 left and x"),
+        ("between \\$48-\\$74 a vote, $48-$74 again", "between $48-$74 a vote, $48-$74 again"),
+        (
+            "on $3$ sets, $\\mathrm{100 \\times faster}$, $Param\\Delta$",
+            "on 3 sets, 100 × faster, ParamΔ",
+        ),
+        ("{\\color{blue}3)} LLM precision", "3) LLM precision"),
         # an unknown (author-defined) command is kept as written, with its space
         ("\\method beats \\ours on $\\Q$", "\\method beats \\ours on \\Q"),
     ],
@@ -55,7 +61,13 @@ def test_escaped_characters_count_as_markup():
 
 
 def test_conversion_is_stable():
-    for raw in ("MoE$^2$: x", "\\textbf{A} $\\alpha$", "\\method beats $\\Q$", "$5 and $6"):
+    for raw in (
+        "MoE$^2$: x",
+        "\\textbf{A} $\\alpha$",
+        "\\method beats $\\Q$",
+        "$5 and $6",
+        "\\$48-\\$74",
+    ):
         once = plain_text(raw)
         assert plain_text(once) == once
 

@@ -24,7 +24,7 @@ _MARKUP = re.compile(r"\\[a-zA-Z%&#$_{}\"'`^~=.]|\$")
 # as "<cit.>" and "<ref>", words that end up among the topic terms.
 _REFERENCES = (
     *("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "citenum"),
-    *("nocite", "ref", "eqref", "autoref", "cref", "Cref", "pageref"),
+    *("nocite", "ref", "eqref", "autoref", "cref", "Cref", "pageref", "label"),
 )
 _DROPPED = "\x00"
 # Commands pylatexenc does not know that only style their argument (kept), style what follows or
@@ -40,6 +40,7 @@ _DECLARATIONS = (
 )
 _WORDS = {"eg": "e.g.", "ie": "i.e.", "etal": "et al.", "deg": "deg", "pmod": "mod"}
 _WORDS |= {"LaTeX": "LaTeX", "TeX": "TeX", "checkmark": "✓", "textquotedbl": '"'}
+_WORDS |= {"xrightarrow": "→", "xleftarrow": "←"}
 _AROUND_DROPPED = re.compile(r"\s*(?:[(\[]\s*\x00(?:\s*\x00)*\s*[)\]]|\x00(?:\s*\x00)*)")
 
 # Characters that plain text uses in their everyday sense but LaTeX would not keep: a bare %
@@ -47,16 +48,16 @@ _AROUND_DROPPED = re.compile(r"\s*(?:[(\[]\s*\x00(?:\s*\x00)*\s*[)\]]|\x00(?:\s*
 # \cite, it stays a space).
 _BARE = re.compile(r"(?<!\\)([%&#])")
 _ABOUT = re.compile(r"(?<!\\)~(?=\d)")
-# Dollar signs pair up into math spans; a span with a plain word of two letters or more in it
-# ("costs $5 and $10") is money, not math ("$\alpha$", "$O(n \log n)$" and "$\text{x}$" have
-# none), and so is a dollar sign left without a partner.
+# Dollar signs pair up into math spans. A span that starts with a digit, holds no command and
+# has a plain word in it or ends like a phrase ("costs $5 and $10", "$48-$74") is money, not math
+# ("$10^{-3}$", "$3$", "$100 \times$" stay math), and so is a dollar sign without a partner.
 _DOLLAR = re.compile(r"(?<!\\)\$")
 # Exponents and indices of digits have Unicode forms: "MoE$^2$" reads "MoE²", "$10^{-3}$"
 # "10⁻³", "$\ell_2$" "ℓ₂"; others stay as pylatexenc writes them ("2^n").
 _SCRIPT = re.compile(r"([\^_])(?:\{\s*([-+−]?\d+)\s*\}|(\d))")
 _SUPERSCRIPT = str.maketrans("0123456789+-−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻")
 _SUBSCRIPT = str.maketrans("0123456789+-−", "₀₁₂₃₄₅₆₇₈₉₊₋₋")
-_PLAIN_WORD = re.compile(r"(?:^|[\s(])[A-Za-z]{2,}\b")
+_MONEY = re.compile(r"\d[^\\]*(?:(?:^|[\s(])[A-Za-z]{2,}\b[^\\]*|[\s,-])")
 
 
 def has_latex(text: str) -> bool:
@@ -82,7 +83,7 @@ def _math_and_money(text: str) -> str:
     out, done = [], 0
     for start, end in zip(at[0::2], at[1::2], strict=False):
         body = text[start + 1 : end]
-        if _PLAIN_WORD.search(body):
+        if _MONEY.fullmatch(body):
             out += [text[done:start], r"\$", body, r"\$"]
         else:
             out += [text[done:start], "$", _SCRIPT.sub(_script, body), "$"]
@@ -102,7 +103,7 @@ def latex_to_text(text: str) -> str:
     citations and references are dropped with their brackets (``as in~\\cite{x}, we`` reads
     "as in, we"), and a command pylatexenc does not know is kept as written (``$\\Q$``
     "\\Q"), so nothing of the author's text is lost.  ``%``, ``&``, ``#`` and ``~50`` keep their
-    plain-text sense, and a dollar span holding words ("$5 and $") stays money.
+    plain-text sense, and dollar signs of money ("$5 and $10") stay.
 
     Args:
         text: A title, an abstract or a BibTeX field.
@@ -152,7 +153,9 @@ def _converter():
     logging.getLogger("pylatexenc").setLevel(logging.WARNING)
     parsing = latexwalker.get_default_latex_context_db()
     parsing.add_context_category(
-        "papertopics", prepend=True, macros=[macrospec.MacroSpec("href", "{{")]
+        "papertopics",
+        prepend=True,
+        macros=[macrospec.MacroSpec("href", "{{"), macrospec.MacroSpec("color", "{")],
     )
     writing = latex2text.get_default_latex_context_db()
     writing.add_context_category(
@@ -160,8 +163,8 @@ def _converter():
         prepend=True,
         macros=[latex2text.MacroTextSpec(name, _DROPPED) for name in _REFERENCES]
         + [latex2text.MacroTextSpec("href", "%(2)s")]
-        + [latex2text.MacroTextSpec(name, discard=False) for name in _STYLING]
-        + [latex2text.MacroTextSpec(name, "") for name in _DECLARATIONS]
+        + [latex2text.MacroTextSpec(name, discard=False) for name in (*_STYLING, "verb")]
+        + [latex2text.MacroTextSpec(name, "") for name in (*_DECLARATIONS, "color")]
         + [latex2text.MacroTextSpec(name, _word) for name in _WORDS],
     )
     writing.set_unknown_macro_spec(latex2text.MacroTextSpec("", simplify_repl=_unknown))
