@@ -52,12 +52,12 @@ _ABOUT = re.compile(r"(?<!\\)~(?=\d)")
 # has a plain word in it or ends like a phrase ("costs $5 and $10", "$48-$74") is money, not math
 # ("$10^{-3}$", "$3$", "$100 \times$" stay math), and so is a dollar sign without a partner.
 _DOLLAR = re.compile(r"(?<!\\)\$")
+_MONEY = re.compile(r"\d[^\\]*(?:(?:^|[\s(])[A-Za-z]{2,}\b[^\\]*|[\s,-])")
 # Exponents and indices of digits have Unicode forms: "MoE$^2$" reads "MoE²", "$10^{-3}$"
 # "10⁻³", "$\ell_2$" "ℓ₂"; others stay as pylatexenc writes them ("2^n").
 _SCRIPT = re.compile(r"([\^_])(?:\{\s*([-+−]?\d+)\s*\}|(\d))")
 _SUPERSCRIPT = str.maketrans("0123456789+-−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻")
 _SUBSCRIPT = str.maketrans("0123456789+-−", "₀₁₂₃₄₅₆₇₈₉₊₋₋")
-_MONEY = re.compile(r"\d[^\\]*(?:(?:^|[\s(])[A-Za-z]{2,}\b[^\\]*|[\s,-])")
 
 
 def has_latex(text: str) -> bool:
