@@ -27,6 +27,7 @@ _REFERENCES = (
     *("nocite", "ref", "eqref", "autoref", "cref", "Cref", "pageref", "label"),
 )
 _DROPPED = "\x00"
+_AROUND_DROPPED = re.compile(r"\s*(?:[(\[]\s*\x00(?:\s*\x00)*\s*[)\]]|\x00(?:\s*\x00)*)")
 # Commands pylatexenc does not know that only style their argument (kept), style what follows or
 # size delimiters (dropped), or stand for a word.
 _STYLING = (
@@ -41,7 +42,6 @@ _DECLARATIONS = (
 _WORDS = {"eg": "e.g.", "ie": "i.e.", "etal": "et al.", "deg": "deg", "pmod": "mod"}
 _WORDS |= {"LaTeX": "LaTeX", "TeX": "TeX", "checkmark": "✓", "textquotedbl": '"'}
 _WORDS |= {"xrightarrow": "→", "xleftarrow": "←"}
-_AROUND_DROPPED = re.compile(r"\s*(?:[(\[]\s*\x00(?:\s*\x00)*\s*[)\]]|\x00(?:\s*\x00)*)")
 
 # Characters that plain text uses in their everyday sense but LaTeX would not keep: a bare %
 # starts a comment, & aligns, # is a parameter, ~ before a number means "about" (as a tie, before

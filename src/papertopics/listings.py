@@ -227,11 +227,6 @@ def normalise_text(text: str) -> str:
     return " ".join(text.split())
 
 
-_LATEX_ACCENT = re.compile(
-    r"""\\[`'^"~=.](?:\{\s*([a-zA-Z])\s*\}|\s*([a-zA-Z]))"""
-    r"|\\[uvHckbdrt](?:\{\s*\\?([a-zA-Z])\s*\}|\s+([a-zA-Z]))"
-)
-_LATEX_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i|j)(?![a-zA-Z])\s*(?:\{\})?")
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?")
 _LATEX_MARKUP = re.compile(r"[$^_{}]")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -251,9 +246,9 @@ def title_key(title: str) -> str:
     Returns:
         A lowercase ASCII-ish key of words separated by single spaces.
     """
-    text = _LATEX_ACCENT.sub(lambda m: next(g for g in m.groups() if g), plain_text(title))
-    text = _LATEX_LETTER.sub(lambda m: m[1], text)
-    text = _LATEX_MARKUP.sub("", _LATEX_CMD.sub(" ", text))
+    # LaTeX read as text (accents, letters, math); what is left of it (an author's own
+    # command, a dollar sign of money, "2^n") does not count either
+    text = _LATEX_MARKUP.sub("", _LATEX_CMD.sub(" ", plain_text(title)))
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold()
