@@ -1,15 +1,20 @@
 """Evaluation measures."""
 
+import copy
+import json
+import logging
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from papertopics.embed import Embedder, EmbeddingSettings
 from papertopics.evaluate import (
     BORDERLINE_METHOD,
     _theme_rows,
     evaluation_table,
+    fit_stability,
     label_matrix,
     label_rows,
     load_labels,
@@ -18,6 +23,7 @@ from papertopics.evaluate import (
     stability_ari,
     top_words,
     topic_diversity,
+    zero_shot_baseline,
 )
 from papertopics.listings import paper_id
 
@@ -144,7 +150,7 @@ def test_theme_rows_score_members_and_borderline_papers_of_the_labelled_papers(c
         "papertopics.evaluate.zero_shot_baseline",
         lambda docs, *a, **kw: np.zeros((len(docs), len(keys)), dtype=bool),
     )
-    monkeypatch.setattr("papertopics.embed.Embedder", lambda settings: SimpleNamespace(model=None))
+    monkeypatch.setattr("papertopics.evaluate.Embedder", lambda settings, cache: None)
     papers = pd.DataFrame(
         {
             "title": ["A", "D", "B", "C"],
@@ -162,3 +168,96 @@ def test_theme_rows_score_members_and_borderline_papers_of_the_labelled_papers(c
     assert got["papertopics", "recall", "moe"] == 0.5
     assert got[BORDERLINE_METHOD, "recall", "moe"] == 1.0  # B is borderline
     assert (BORDERLINE_METHOD, "precision", "moe") not in got
+
+
+class _CountingFit:
+    """Stands in for TopicModel in the stability refits: counts them; seed 3 splits differently."""
+
+    fits = 0
+
+    def __init__(self, settings):
+        self.seed = settings.seed
+
+    def fit(self, docs, embeddings, with_map=True):
+        type(self).fits += 1
+        topics = [i % 2 for i in range(len(docs))] if self.seed != 3 else [0] * len(docs)
+        return SimpleNamespace(topics=topics)
+
+
+@pytest.fixture
+def counting_fit(monkeypatch):
+    _CountingFit.fits = 0
+    monkeypatch.setattr("papertopics.evaluate.TopicModel", _CountingFit)
+    return _CountingFit
+
+
+def test_stability_is_stored_by_fit_and_reused_where_new_papers_were_placed(
+    config, tmp_path, counting_fit
+):
+    docs, vectors = ["a", "b", "c", "d"], np.zeros((4, 3))
+    fitted = {"mode": "fit", "fit_id": "f1"}
+    value, scope = fit_stability(docs, vectors, config, fitted, tmp_path)
+    assert counting_fit.fits == 3 and scope == "seeds 1, 2, 3"
+    assert value == pytest.approx(stability_ari([[0, 1, 0, 1], [0, 1, 0, 1], [0, 0, 0, 0]]))
+    stored = json.loads((tmp_path / "f1.json").read_text())
+    assert stored["n_papers"] == 4 and stored["seeds"] == [1, 2, 3]
+    # a rerun that placed two new papers into those topics: the same fit, nothing refitted
+    placed = {"mode": "incremental", "fit_id": "f1"}
+    again = fit_stability([*docs, "e", "f"], np.zeros((6, 3)), config, placed, tmp_path)
+    assert counting_fit.fits == 3
+    assert again == (value, "seeds 1, 2, 3; the 4 papers of the last topic fit")
+    # other seeds are another measurement: refitted on this run's papers, not stored
+    other = copy.deepcopy(config)
+    other["evaluation"]["stability_seeds"] = [1, 3]
+    value, scope = fit_stability([*docs, "e", "f"], np.zeros((6, 3)), other, placed, tmp_path)
+    assert counting_fit.fits == 5 and scope == "seeds 1, 3" and value < 0.5
+    assert json.loads((tmp_path / "f1.json").read_text()) == stored
+    # a new fit (a refit, other settings) is measured and stored under its own id
+    fit_stability(docs, vectors, config, {"mode": "fit", "fit_id": "f2"}, tmp_path)
+    assert counting_fit.fits == 8 and (tmp_path / "f2.json").is_file()
+
+
+def test_stability_without_a_stored_fit_refits_this_runs_papers_and_stores_nothing(
+    config, tmp_path, counting_fit
+):
+    docs, vectors = ["a", "b", "c"], np.zeros((3, 3))
+    # placed papers but no stored measurement (evaluation switched on since the fit)
+    placed = {"mode": "incremental", "fit_id": "f1"}
+    assert fit_stability(docs, vectors, config, placed, tmp_path)[1] == "seeds 1, 2, 3"
+    # topics of an older version (no fit_id), or no cache at all
+    fit_stability(docs, vectors, config, {"mode": "fit"}, tmp_path)
+    fit_stability(docs, vectors, config, {"mode": "fit", "fit_id": "f1"}, None)
+    assert counting_fit.fits == 9 and not list(tmp_path.iterdir())
+
+
+def test_an_unreadable_stored_stability_is_measured_again(config, tmp_path, counting_fit, caplog):
+    (tmp_path / "f1.json").write_text('{"seeds": [1, 2, 3], "value": ')
+    with caplog.at_level(logging.WARNING, logger="papertopics.evaluate"):
+        fit_stability(
+            ["a", "b"], np.zeros((2, 3)), config, {"mode": "fit", "fit_id": "f1"}, tmp_path
+        )
+    assert counting_fit.fits == 3 and "unreadable" in caplog.text
+    assert json.loads((tmp_path / "f1.json").read_text())["n_papers"] == 2
+
+
+def _unit(vectors):
+    return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
+
+
+def test_zero_shot_baseline_puts_papers_near_a_theme_name_in_it_from_cached_names(
+    config, tmp_path, monkeypatch
+):
+    embedder = Embedder(EmbeddingSettings.from_config(config["embedding"]), tmp_path)
+    rng = np.random.default_rng(0)
+    names = ["Alpha", "Beta"]
+    named = _unit(rng.normal(size=(2, 16)))
+    embedder.cache.add(names, named)
+    # the names are cached: BERTopic embeds them without loading the model
+    monkeypatch.setattr(Embedder, "_encode", lambda self, texts: pytest.fail("model loaded"))
+    near = _unit(named[0] + 0.1 * rng.normal(size=(20, 16)))  # cosine about 0.9 with Alpha
+    far = _unit(rng.normal(size=(40, 16)))
+    docs = [f"paper {i}" for i in range(60)]
+    predicted = zero_shot_baseline(docs, np.vstack([near, far]), names, embedder, seed=1)
+    assert predicted.shape == (60, 2)
+    assert predicted[:20, 0].all() and not predicted[20:, 0].any()
+    assert not predicted[:, 1].any()

@@ -10,6 +10,7 @@ from papertopics.embed import paper_text, text_key
 from papertopics.history import (
     Snapshot,
     changes_table,
+    fit_key,
     keep_topic_ids,
     load_snapshot,
     match_topics,
@@ -566,3 +567,12 @@ def test_a_paper_whose_text_changed_is_named_among_the_changes(previous):
         dataclasses.replace(snapshot, papers=snapshot.papers.drop(columns="text_hash")),
     )
     assert older["kind"].tolist() == ["unchanged"]
+
+
+def test_fit_key_names_the_vectors_and_settings_of_a_fit():
+    vectors = np.arange(12, dtype=np.float64).reshape(4, 3)
+    key = fit_key(vectors, "fp")
+    assert len(key) == 16 and key == fit_key(vectors.astype(np.float32), "fp")
+    assert key != fit_key(vectors, "other settings")
+    assert key != fit_key(vectors[:3], "fp")  # a paper fewer
+    assert key != fit_key(vectors[[1, 0, 2, 3]], "fp")  # another order fits otherwise

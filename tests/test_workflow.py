@@ -178,6 +178,9 @@ def test_a_file_that_is_no_listing_reruns_only_the_warnings_and_the_report(run):
 def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):
     root, work, _ = run
     before = pd.read_csv(work / "results/tables/papers.csv", keep_default_na=False)
+    stability = (
+        pd.read_csv(work / "results/tables/evaluation.csv").set_index("metric").loc["stability_ari"]
+    )
     seeds = sorted((root / "data" / "seeds").glob("*.txt"))
     fresh = parse_listing(seeds[1], year=2024).papers[30:35]
     new_ids = {p.paper_id for p in fresh} - set(before["paper_id"])
@@ -209,6 +212,15 @@ def test_adding_a_listing_embeds_only_its_papers_and_keeps_topics(run):
     snapshot = json.loads((work / "results/history/snapshot.json").read_text())
     assert snapshot["params"]["mode"] == "incremental"  # what the next rerun counts on
     assert snapshot["params"]["n_placed_since_fit"] == len(new_ids)
+    # the topics are the fit's: so is their stability, measured by the cold run, not refitted;
+    # the zero-shot baseline's theme names come from the embedding cache, no model is loaded
+    evaluation = pd.read_csv(work / "results/tables/evaluation.csv").set_index("metric")
+    assert evaluation.at["stability_ari", "value"] == stability["value"]
+    scope = f"{stability['scope']}; the {len(before)} papers of the last topic fit"
+    assert evaluation.at["stability_ari", "scope"] == scope
+    evaluate_log = (work / "logs" / "evaluate.log").read_text()
+    assert "stability of topic fit" in evaluate_log
+    assert "papertopics.topics: topics:" not in evaluate_log and "encoded" not in evaluate_log
     dry = snakemake(root, work, "-n")
     assert "Nothing to be done" in dry.stdout + dry.stderr
 

@@ -8,6 +8,7 @@ assignments between refits with different random seeds.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,15 +16,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.embed import Embedder, EmbeddingSettings, paper_text
 from papertopics.labels import LabelError, read_labels
+from papertopics.listings import atomic_open
 from papertopics.tables import theme_membership
 from papertopics.themes import keyword_baseline, theme_metrics, themes_from_config
-from papertopics.topics import TopicModel, TopicSettings, count_vectorizer, umap_class
+from papertopics.topics import (
+    TopicModel,
+    TopicSettings,
+    bertopic_class,
+    count_vectorizer,
+    umap_class,
+)
 
 __all__ = [
     "BORDERLINE_METHOD",
     "LabelError",
     "evaluation_table",
+    "fit_stability",
     "label_matrix",
     "label_rows",
     "load_labels",
@@ -165,7 +175,7 @@ def zero_shot_baseline(
     docs: Sequence[str],
     embeddings: np.ndarray,
     theme_names: Sequence[str],
-    embedding_model,
+    embedder: Embedder,
     *,
     min_similarity: float = 0.7,
     seed: int = 42,
@@ -176,20 +186,26 @@ def zero_shot_baseline(
 
     Args:
         docs: Paper texts.
-        embeddings: Their embeddings (same model as ``embedding_model``).
+        embeddings: Their embeddings (by ``embedder``'s model).
         theme_names: One name per theme (its label).
-        embedding_model: The sentence-transformers model BERTopic embeds the names with.
+        embedder: What BERTopic embeds the names with; with a cache that holds them, no
+            model is loaded.
         min_similarity: BERTopic's ``zeroshot_min_similarity`` (its default is 0.7).
         seed: UMAP seed.
 
     Returns:
         Boolean ``(n_papers, n_themes)`` predictions.
     """
-    from bertopic import BERTopic
+    BERTopic = bertopic_class()
+    from bertopic.backend import BaseEmbedder
+
+    class Backend(BaseEmbedder):
+        def embed(self, documents, verbose=False):
+            return embedder.embed(documents)
 
     UMAP = umap_class()
     model = BERTopic(
-        embedding_model=embedding_model,
+        embedding_model=Backend(),
         zeroshot_topic_list=list(theme_names),
         zeroshot_min_similarity=min_similarity,
         umap_model=UMAP(
@@ -231,11 +247,14 @@ def metric_rows(method: str, metrics: pd.DataFrame) -> list[dict]:
 
 
 def _theme_rows(
-    papers: pd.DataFrame, embeddings: np.ndarray, truth: np.ndarray, labelled, config: Mapping
+    papers: pd.DataFrame,
+    embeddings: np.ndarray,
+    truth: np.ndarray,
+    labelled,
+    config: Mapping,
+    embedding_cache: str | Path | None = None,
 ) -> list[dict]:
     """Theme F1 of papertopics (and its recall with borderline papers) and the baselines."""
-    from papertopics.embed import Embedder, EmbeddingSettings, paper_text
-
     definitions = config["themes"]["definitions"]
     keys = [d["key"] for d in definitions]
     true = pd.DataFrame(truth, columns=keys)
@@ -253,35 +272,95 @@ def _theme_rows(
     titles, abstracts = papers["title"].tolist(), papers["abstract"].tolist()
     rows += score("keyword search", keyword_baseline(titles, abstracts, themes)[keys])
     docs = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
-    model = Embedder(EmbeddingSettings.from_config(config["embedding"])).model
+    embedder = Embedder(EmbeddingSettings.from_config(config["embedding"]), embedding_cache)
     names = [d["label"] for d in definitions]
     for threshold in (0.7, 0.5):
         predicted = zero_shot_baseline(
-            docs, embeddings, names, model, min_similarity=threshold, seed=config["topics"]["seed"]
+            docs,
+            embeddings,
+            names,
+            embedder,
+            min_similarity=threshold,
+            seed=config["topics"]["seed"],
         )
         rows += score(f"BERTopic zero-shot (min_similarity {threshold})", predicted)
     return rows
 
 
-def _topic_rows(
-    papers: pd.DataFrame, embeddings: np.ndarray, topics: pd.DataFrame, config: Mapping
-) -> list[dict]:
-    """NPMI and diversity of the topics' top-10 words, and stability across seeds."""
-    from papertopics.embed import paper_text
+def fit_stability(
+    docs: Sequence[str],
+    embeddings: np.ndarray,
+    config: Mapping,
+    topic_params: Mapping | None = None,
+    cache_dir: str | Path | None = None,
+) -> tuple[float, str]:
+    """Stability of the topic fit: the mean ARI of refits with ``evaluation.stability_seeds``.
 
-    docs = [paper_text(t, a) for t, a in zip(papers["title"], papers["abstract"], strict=True)]
-    words = [top_words(t.split(", ")) for t in topics.loc[topics["topic"] != -1, "top_terms"]]
-    seeds = config["evaluation"]["stability_seeds"]
+    The refits cost what as many cold fits do, so the measurement is stored in ``cache_dir``
+    under the fit's identity (``fit_id`` of the topic parameters,
+    :func:`papertopics.history.fit_key`). A rerun that placed new papers into the known topics
+    (``mode`` incremental) fitted nothing: its topics are that fit's, and so is its stability,
+    which is reused. Without a stored measurement the papers of this run are refitted.
+
+    Args:
+        docs: Paper texts.
+        embeddings: Their embeddings, in the same order.
+        config: The validated config.
+        topic_params: ``params`` of the topic step (``topics.json``), or None.
+        cache_dir: Folder of stored measurements; None measures every time.
+
+    Returns:
+        The mean ARI, and its scope: the seeds, and the number of papers of the fit when it
+        had fewer or other papers than this run.
+    """
+    seeds = [int(seed) for seed in config["evaluation"]["stability_seeds"]]
+    scope = "seeds " + ", ".join(map(str, seeds))
+    params = topic_params or {}
+    fit_id = params.get("fit_id")
+    stored = Path(cache_dir) / f"{fit_id}.json" if cache_dir and fit_id else None
+    if stored is not None and stored.is_file():
+        try:
+            kept = json.loads(stored.read_text("utf-8"))
+            value, n_fitted = float(kept["value"]), int(kept["n_papers"])
+            same_seeds = kept["seeds"] == seeds
+        except (ValueError, KeyError, TypeError):
+            log.warning("%s: unreadable, stability measured again", stored)
+        else:
+            if same_seeds:
+                log.info("stability of topic fit %s (%d papers) from %s", fit_id, n_fitted, stored)
+                if n_fitted != len(docs):
+                    scope += f"; the {n_fitted} papers of the last topic fit"
+                return value, scope
     runs = [
         TopicModel(TopicSettings.from_config(config, seed=seed))
         .fit(docs, embeddings, with_map=False)
         .topics
         for seed in seeds
     ]
+    value = stability_ari(runs)
+    if stored is not None and params.get("mode") == "fit":  # these papers are the fit's
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(stored) as out:
+            json.dump({"seeds": seeds, "n_papers": len(docs), "value": value}, out)
+    return value, scope
+
+
+def _topic_rows(
+    papers: pd.DataFrame,
+    embeddings: np.ndarray,
+    topics: pd.DataFrame,
+    config: Mapping,
+    topic_params: Mapping | None,
+    cache_dir: str | Path | None,
+) -> list[dict]:
+    """NPMI and diversity of the topics' top-10 words, and stability across seeds."""
+    docs = [paper_text(t, a) for t, a in zip(papers["title"], papers["abstract"], strict=True)]
+    words = [top_words(t.split(", ")) for t in topics.loc[topics["topic"] != -1, "top_terms"]]
+    stability, scope = fit_stability(docs, embeddings, config, topic_params, cache_dir)
     measures = [
         ("npmi", "topics (top-10 words)", npmi_coherence(words, docs)),
         ("topic_diversity", "topics (top-10 words)", topic_diversity(words)),
-        ("stability_ari", "seeds " + ", ".join(map(str, seeds)), stability_ari(runs)),
+        ("stability_ari", scope, stability),
     ]
     return [
         {"method": "papertopics", "metric": metric, "scope": scope, "value": round(value, 4)}
@@ -295,6 +374,10 @@ def evaluation_table(
     topics: pd.DataFrame,
     labels: pd.DataFrame,
     config: Mapping,
+    topic_params: Mapping | None = None,
+    *,
+    embedding_cache: str | Path | None = None,
+    stability_cache: str | Path | None = None,
 ) -> pd.DataFrame:
     """Everything ``evaluation.csv`` holds (the evaluate rule).
 
@@ -310,6 +393,11 @@ def evaluation_table(
         topics: ``topics.csv`` (``topic, top_terms``).
         labels: :func:`load_labels` of ``evaluation.labels``.
         config: The validated config.
+        topic_params: ``params`` of the topic step (``topics.json``): whose fit's stability
+            to measure or reuse (:func:`fit_stability`).
+        embedding_cache: The embedding cache (the embed jobs'): the zero-shot baseline's theme
+            names are embedded once. None: the model is loaded on every run.
+        stability_cache: Folder of stored stability measurements; None measures every time.
 
     Returns:
         Rows ``method, metric, scope, value``.
@@ -332,7 +420,7 @@ def evaluation_table(
         unlabelled = [key for key, n in zip(keys, truth.sum(axis=0), strict=True) if n == 0]
         if unlabelled:
             log.warning("no labelled paper carries %s: not measured", ", ".join(unlabelled))
-        rows += _theme_rows(papers, embeddings, truth, labelled, config)
-        rows += _topic_rows(papers, embeddings, topics, config)
+        rows += _theme_rows(papers, embeddings, truth, labelled, config, embedding_cache)
+        rows += _topic_rows(papers, embeddings, topics, config, topic_params, stability_cache)
     # counts stay integers in the CSV ("165", not "165.0") beside the rounded measures
     return pd.DataFrame(rows, columns=["method", "metric", "scope", "value"], dtype=object)

@@ -27,6 +27,7 @@ __all__ = [
     "CHANGE_COLUMNS",
     "Snapshot",
     "changes_table",
+    "fit_key",
     "keep_topic_ids",
     "load_snapshot",
     "match_topics",
@@ -58,6 +59,25 @@ def topic_fingerprint(embedding: Mapping, topics: Mapping, terms: Mapping) -> st
     """
     vectors = EmbeddingSettings.from_config(embedding).fingerprint()
     return settings_fingerprint([vectors, topics, terms])
+
+
+def fit_key(embeddings: np.ndarray, fingerprint: str) -> str:
+    """The identity of one topic fit: the vectors it was fitted on and its settings.
+
+    A run that fits the topics stores it in their parameters (``fit_id``), and a run that
+    places new papers into those topics keeps it, so what was measured of the fit (the
+    evaluation's stability across seeds) is reused instead of refitted.
+
+    Args:
+        embeddings: The papers' vectors, in the order they were fitted.
+        fingerprint: :func:`topic_fingerprint` of the run's settings.
+
+    Returns:
+        16 hexadecimal digits.
+    """
+    digest = hashlib.sha1(fingerprint.encode())
+    digest.update(np.ascontiguousarray(embeddings, dtype=np.float32).tobytes())
+    return digest.hexdigest()[:16]
 
 
 def settings_fingerprint(settings) -> str:

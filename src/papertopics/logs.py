@@ -39,7 +39,7 @@ def setup_logging(path: str | Path | None, level: int = logging.INFO) -> logging
     )
     logging.captureWarnings(True)
     warnings.simplefilter("default")
-    for noisy in ("numba", "httpx", "urllib3", "filelock", "matplotlib", "PIL"):
+    for noisy in ("numba", "httpx", "urllib3", "filelock", "matplotlib", "PIL", "gensim"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logger = logging.getLogger("papertopics")
 

@@ -7,6 +7,8 @@ rule evaluate:
         papers="results/tables/papers.csv",
         topics="results/tables/topics.csv",
         embeddings="results/interim/embeddings.npy",
+        # the topic step's parameters: whose fit the stability measures (fit_id)
+        info="results/interim/topics/topics.json",
         labels=config["evaluation"]["labels"] or [],
     output:
         report(
@@ -16,6 +18,10 @@ rule evaluate:
         ),
     params:
         config=config,
+        # the zero-shot baseline's theme names: embedded once, no model loaded on a rerun
+        embedding_cache="results/cache/embeddings",
+        # stability by topic fit: a rerun that placed new papers into known topics reuses it
+        stability_cache="results/cache/stability",
     threads: 2
     resources:
         mem_mb=8192,

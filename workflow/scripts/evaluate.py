@@ -6,6 +6,7 @@ import pandas as pd
 from papertopics.embed import set_threads
 from papertopics.evaluate import evaluation_table, load_labels
 from papertopics.logs import setup_logging
+from papertopics.topics import load_topic_info
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
@@ -20,6 +21,9 @@ table = evaluation_table(
     pd.read_csv(snakemake.input.topics, keep_default_na=False),
     load_labels(snakemake.input.labels, config["themes"]["definitions"]),
     config,
+    topic_params=load_topic_info(snakemake.input.info)[1],
+    embedding_cache=snakemake.params.embedding_cache,
+    stability_cache=snakemake.params.stability_cache,
 )
 table.to_csv(snakemake.output[0], index=False)
 log.info("\n%s", table.to_string())

@@ -3,7 +3,7 @@
 import numpy as np
 
 from papertopics.embed import paper_text
-from papertopics.history import keep_topic_ids, load_snapshot, topic_fingerprint
+from papertopics.history import fit_key, keep_topic_ids, load_snapshot, topic_fingerprint
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
 from papertopics.topics import (
@@ -39,4 +39,6 @@ if result is None:
             result.params["n_topics_new"],
         )
 result.params["fingerprint"] = fingerprint
+if result.params["mode"] == "fit":  # placed papers keep the fit's id (place_new_papers)
+    result.params["fit_id"] = fit_key(embeddings, fingerprint)
 save_topics(result, ids, snakemake.output)
