@@ -329,7 +329,7 @@ def fit_stability(
             if same_seeds:
                 log.info("stability of topic fit %s (%d papers) from %s", fit_id, n_fitted, stored)
                 if n_fitted != len(docs):
-                    scope += f"; the {n_fitted} papers of the last topic fit"
+                    scope += f"; the {n_fitted:,} papers of the last topic fit"
                 return value, scope
     runs = [
         TopicModel(TopicSettings.from_config(config, seed=seed))
