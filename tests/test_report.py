@@ -462,3 +462,13 @@ def test_listing_trend_names_the_year_when_listings_span_years(tmp_path):
     one_year = render(tmp_path, by_listing=by_listing.iloc[:2])
     trend = re.search(r'<svg class="trend".*?</svg>', one_year, re.S).group(0)
     assert re.findall(r'class="axis">([^<]*)<', trend) == ["Dec 30", "Dec 31"]
+
+
+def test_paper_counts_have_thousands_separators_as_in_the_table(tmp_path):
+    ctx = context(tmp_path)
+    ctx["summary"] = {**ctx["summary"], "n_papers": 74728, "n_themed": 1234}
+    html = render_report(ctx, TEMPLATE)
+    assert "<h1>A themed map of 74,728 machine-learning papers</h1>" in html
+    assert "<b>74,728</b><span>unique papers" in html
+    assert "<b>1,234</b><span>papers in a theme" in html
+    assert "73,494 papers are in none" in html

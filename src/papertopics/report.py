@@ -813,6 +813,8 @@ def render_report(context: Mapping, template: str | Path) -> str:
         lstrip_blocks=True,
     )
     env.filters["slug"] = lambda text: re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+    # counts as the paper table's script writes them: 74,728
+    env.filters["thousands"] = lambda n: f"{int(n):,}"
     script = (template.parent / "report.js").read_text("utf-8")
     style = (template.parent / "report.css").read_text("utf-8")
     for name, text in (("report.js", script), ("report.css", style)):
