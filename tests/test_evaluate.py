@@ -199,7 +199,7 @@ def test_stability_is_stored_by_fit_and_reused_where_new_papers_were_placed(
     value, scope = fit_stability(docs, vectors, config, fitted, tmp_path)
     assert counting_fit.fits == 3 and scope == "seeds 1, 2, 3"
     assert value == pytest.approx(stability_ari([[0, 1, 0, 1], [0, 1, 0, 1], [0, 0, 0, 0]]))
-    stored = json.loads((tmp_path / "f1.json").read_text())
+    stored = json.loads((tmp_path / "stability-f1.json").read_text())
     assert stored["n_papers"] == 4 and stored["seeds"] == [1, 2, 3]
     # a rerun that placed two new papers into those topics: the same fit, nothing refitted
     placed = {"mode": "incremental", "fit_id": "f1"}
@@ -211,10 +211,10 @@ def test_stability_is_stored_by_fit_and_reused_where_new_papers_were_placed(
     other["evaluation"]["stability_seeds"] = [1, 3]
     value, scope = fit_stability([*docs, "e", "f"], np.zeros((6, 3)), other, placed, tmp_path)
     assert counting_fit.fits == 5 and scope == "seeds 1, 3" and value < 0.5
-    assert json.loads((tmp_path / "f1.json").read_text()) == stored
+    assert json.loads((tmp_path / "stability-f1.json").read_text()) == stored
     # a new fit (a refit, other settings) is measured and stored under its own id
     fit_stability(docs, vectors, config, {"mode": "fit", "fit_id": "f2"}, tmp_path)
-    assert counting_fit.fits == 8 and (tmp_path / "f2.json").is_file()
+    assert counting_fit.fits == 8 and (tmp_path / "stability-f2.json").is_file()
 
 
 def test_stability_without_a_stored_fit_refits_this_runs_papers_and_stores_nothing(
@@ -231,13 +231,13 @@ def test_stability_without_a_stored_fit_refits_this_runs_papers_and_stores_nothi
 
 
 def test_an_unreadable_stored_stability_is_measured_again(config, tmp_path, counting_fit, caplog):
-    (tmp_path / "f1.json").write_text('{"seeds": [1, 2, 3], "value": ')
+    (tmp_path / "stability-f1.json").write_text('{"seeds": [1, 2, 3], "value": ')
     with caplog.at_level(logging.WARNING, logger="papertopics.evaluate"):
         fit_stability(
             ["a", "b"], np.zeros((2, 3)), config, {"mode": "fit", "fit_id": "f1"}, tmp_path
         )
     assert counting_fit.fits == 3 and "unreadable" in caplog.text
-    assert json.loads((tmp_path / "f1.json").read_text())["n_papers"] == 2
+    assert json.loads((tmp_path / "stability-f1.json").read_text())["n_papers"] == 2
 
 
 def _unit(vectors):
@@ -257,7 +257,24 @@ def test_zero_shot_baseline_puts_papers_near_a_theme_name_in_it_from_cached_name
     near = _unit(named[0] + 0.1 * rng.normal(size=(20, 16)))  # cosine about 0.9 with Alpha
     far = _unit(rng.normal(size=(40, 16)))
     docs = [f"paper {i}" for i in range(60)]
-    predicted = zero_shot_baseline(docs, np.vstack([near, far]), names, embedder, seed=1)
+    vectors = np.vstack([near, far])
+    cache = tmp_path / "evaluation"
+    predicted = zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
     assert predicted.shape == (60, 2)
     assert predicted[:20, 0].all() and not predicted[20:, 0].any()
     assert not predicted[:, 1].any()
+    # the same papers and names again (a theme's keywords edited): stored, not fitted again
+    fits = []
+
+    def fit(*args):
+        fits.append(args)
+        return np.zeros((60, 2), bool)
+
+    monkeypatch.setattr("papertopics.evaluate._fit_zero_shot", fit)
+    again = zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
+    assert (again == predicted).all() and not fits
+    # another paper, threshold or name is another fit
+    zero_shot_baseline(docs, vectors[::-1], names, embedder, seed=1, cache_dir=cache)
+    zero_shot_baseline(docs, vectors, names, embedder, min_similarity=0.5, seed=1, cache_dir=cache)
+    zero_shot_baseline(docs, vectors, ["Alpha", "Gamma"], embedder, seed=1, cache_dir=cache)
+    assert len(fits) == 3

@@ -7,10 +7,12 @@ assignments between refits with different random seeds.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -179,10 +181,14 @@ def zero_shot_baseline(
     *,
     min_similarity: float = 0.7,
     seed: int = 42,
+    cache_dir: str | Path | None = None,
 ) -> np.ndarray:
     """Plain BERTopic zero-shot topic modelling with the theme names as the topic list.
 
-    A paper is in a theme when BERTopic assigns it to that zero-shot topic.
+    A paper is in a theme when BERTopic assigns it to that zero-shot topic. The predictions
+    depend only on the arguments (and the versions of BERTopic, UMAP and HDBSCAN), so with a
+    ``cache_dir`` they are stored under a hash of them: a rerun that changed no paper (a
+    theme's keywords or thresholds edited) does not fit BERTopic again.
 
     Args:
         docs: Paper texts.
@@ -192,10 +198,32 @@ def zero_shot_baseline(
             model is loaded.
         min_similarity: BERTopic's ``zeroshot_min_similarity`` (its default is 0.7).
         seed: UMAP seed.
+        cache_dir: Folder of stored predictions; None fits every time.
 
     Returns:
         Boolean ``(n_papers, n_themes)`` predictions.
     """
+    stored = None
+    if cache_dir is not None:
+        versions = [metadata.version(name) for name in ("bertopic", "umap-learn", "hdbscan")]
+        setup = [list(theme_names), min_similarity, seed, embedder.fingerprint, versions]
+        digest = hashlib.sha1(json.dumps(setup).encode())
+        digest.update(np.ascontiguousarray(embeddings, dtype=np.float32).tobytes())
+        digest.update("\0".join(docs).encode("utf-8"))
+        stored = Path(cache_dir) / f"zero-shot-{digest.hexdigest()[:16]}.npy"
+        if stored.is_file():
+            log.info("zero-shot predictions (min_similarity %s) from %s", min_similarity, stored)
+            return np.load(stored)
+    predicted = _fit_zero_shot(docs, embeddings, theme_names, embedder, min_similarity, seed)
+    if stored is not None:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(stored, "wb") as out:
+            np.save(out, predicted)
+    return predicted
+
+
+def _fit_zero_shot(docs, embeddings, theme_names, embedder, min_similarity, seed) -> np.ndarray:
+    """:func:`zero_shot_baseline`'s fit, without its cache."""
     BERTopic = bertopic_class()
     from bertopic.backend import BaseEmbedder
 
@@ -253,6 +281,7 @@ def _theme_rows(
     labelled,
     config: Mapping,
     embedding_cache: str | Path | None = None,
+    evaluation_cache: str | Path | None = None,
 ) -> list[dict]:
     """Theme F1 of papertopics (and its recall with borderline papers) and the baselines."""
     definitions = config["themes"]["definitions"]
@@ -282,6 +311,7 @@ def _theme_rows(
             embedder,
             min_similarity=threshold,
             seed=config["topics"]["seed"],
+            cache_dir=evaluation_cache,
         )
         rows += score(f"BERTopic zero-shot (min_similarity {threshold})", predicted)
     return rows
@@ -317,7 +347,7 @@ def fit_stability(
     scope = "seeds " + ", ".join(map(str, seeds))
     params = topic_params or {}
     fit_id = params.get("fit_id")
-    stored = Path(cache_dir) / f"{fit_id}.json" if cache_dir and fit_id else None
+    stored = Path(cache_dir) / f"stability-{fit_id}.json" if cache_dir and fit_id else None
     if stored is not None and stored.is_file():
         try:
             kept = json.loads(stored.read_text("utf-8"))
@@ -377,7 +407,7 @@ def evaluation_table(
     topic_params: Mapping | None = None,
     *,
     embedding_cache: str | Path | None = None,
-    stability_cache: str | Path | None = None,
+    evaluation_cache: str | Path | None = None,
 ) -> pd.DataFrame:
     """Everything ``evaluation.csv`` holds (the evaluate rule).
 
@@ -397,7 +427,9 @@ def evaluation_table(
             to measure or reuse (:func:`fit_stability`).
         embedding_cache: The embedding cache (the embed jobs'): the zero-shot baseline's theme
             names are embedded once. None: the model is loaded on every run.
-        stability_cache: Folder of stored stability measurements; None measures every time.
+        evaluation_cache: Folder of stored measurements: the stability by topic fit
+            (:func:`fit_stability`) and the zero-shot predictions by their inputs
+            (:func:`zero_shot_baseline`). None measures everything every time.
 
     Returns:
         Rows ``method, metric, scope, value``.
@@ -420,7 +452,8 @@ def evaluation_table(
         unlabelled = [key for key, n in zip(keys, truth.sum(axis=0), strict=True) if n == 0]
         if unlabelled:
             log.warning("no labelled paper carries %s: not measured", ", ".join(unlabelled))
-        rows += _theme_rows(papers, embeddings, truth, labelled, config, embedding_cache)
-        rows += _topic_rows(papers, embeddings, topics, config, topic_params, stability_cache)
+        caches = (embedding_cache, evaluation_cache)
+        rows += _theme_rows(papers, embeddings, truth, labelled, config, *caches)
+        rows += _topic_rows(papers, embeddings, topics, config, topic_params, evaluation_cache)
     # counts stay integers in the CSV ("165", not "165.0") beside the rounded measures
     return pd.DataFrame(rows, columns=["method", "metric", "scope", "value"], dtype=object)

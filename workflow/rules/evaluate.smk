@@ -20,8 +20,9 @@ rule evaluate:
         config=config,
         # the zero-shot baseline's theme names: embedded once, no model loaded on a rerun
         embedding_cache="results/cache/embeddings",
-        # stability by topic fit: a rerun that placed new papers into known topics reuses it
-        stability_cache="results/cache/stability",
+        # the stability by topic fit (a rerun that placed new papers into known topics reuses
+        # it) and the zero-shot predictions by their inputs (kept while no paper changes)
+        evaluation_cache="results/cache/evaluation",
     threads: 2
     resources:
         mem_mb=8192,

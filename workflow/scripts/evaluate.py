@@ -23,7 +23,7 @@ table = evaluation_table(
     config,
     topic_params=load_topic_info(snakemake.input.info)[1],
     embedding_cache=snakemake.params.embedding_cache,
-    stability_cache=snakemake.params.stability_cache,
+    evaluation_cache=snakemake.params.evaluation_cache,
 )
 table.to_csv(snakemake.output[0], index=False)
 log.info("\n%s", table.to_string())
