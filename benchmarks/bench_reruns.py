@@ -1,4 +1,5 @@
-"""Cold run on the bundled listings, no-op rerun, and rerun after adding one real listing.
+"""Cold run on the bundled listings, no-op rerun, rerun after adding one real listing, and
+rerun after editing a theme setting.
 
 Usage:
     python3 ../shared/tools/make_listings.py /tmp/one_day --days 1 --first 2025-03-18 \\
@@ -6,7 +7,8 @@ Usage:
     .venv/bin/python benchmarks/bench_reruns.py --add /tmp/one_day/arxiv_2025-03-18.txt \\
         --repeat 3 [--with-evaluation] [--out benchmarks/results/reruns.json]
 
-``--base DIR`` runs the cold run on the listings in DIR instead of data/seeds.
+``--base DIR`` runs the cold run on the listings in DIR instead of data/seeds. The last rerun
+edits ``themes.scoring.threshold`` (0.5 -> 0.45 or back), as a user tuning a theme does.
 
 Each repetition starts from an empty scratch folder (cold: no results, no embedding cache).
 Prints a Markdown table of medians and writes every measurement as JSON.
@@ -18,8 +20,10 @@ import argparse
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
+import yaml
 from common import (
     ROOT,
     make_workdir,
@@ -74,20 +78,28 @@ def main() -> None:
         added_rules = rule_benchmarks(folder)
         mode = topic_mode(folder)
         noop_after = run_workflow(folder, args.cores)
+        config = yaml.safe_load((folder / "config.yaml").read_text())
+        scoring = config["themes"]["scoring"]
+        scoring["threshold"] = 0.45 if scoring["threshold"] != 0.45 else 0.5
+        (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+        started = time.time()
+        edited = run_workflow(folder, args.cores)
         runs.append(
             {
                 "cold_s": cold,
                 "noop_s": noop,
                 "add_listing_s": added,
                 "noop_after_add_s": noop_after,
+                "theme_edit_s": edited,
                 "topic_mode_after_add": mode,
                 "cold_rules": cold_rules,
                 "add_rules": added_rules,
+                "theme_edit_rules": rule_benchmarks(folder, since=started),
             }
         )
         print(
             f"run {i + 1}: cold {cold:.1f} s, no-op {noop:.1f} s, add listing {added:.1f} s "
-            f"({mode}), no-op {noop_after:.1f} s",
+            f"({mode}), no-op {noop_after:.1f} s, theme threshold edited {edited:.1f} s",
             flush=True,
         )
         shutil.rmtree(folder)
@@ -99,6 +111,9 @@ def main() -> None:
     print(f"| no-op rerun | {median([r['noop_s'] for r in runs])} |")
     print(f"| rerun after adding {args.add.name} | {added} ({100 * added / cold:.0f}% of cold) |")
     print(f"| no-op rerun after that | {median([r['noop_after_add_s'] for r in runs])} |")
+    print(
+        f"| rerun after editing a theme threshold | {median([r['theme_edit_s'] for r in runs])} |"
+    )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(

@@ -86,10 +86,15 @@ def run_workflow(folder: Path, cores: int = 4, *targets: str) -> float:
     return time.perf_counter() - start
 
 
-def rule_benchmarks(folder: Path) -> dict[str, dict[str, float]]:
-    """Seconds and peak RSS (MB) of each rule with a ``benchmark:`` file."""
+def rule_benchmarks(folder: Path, since: float | None = None) -> dict[str, dict[str, float]]:
+    """Seconds and peak RSS (MB) of each rule with a ``benchmark:`` file.
+
+    ``since``: only the files written after this time (``time.time()``), the rules that ran.
+    """
     out = {}
     for path in sorted((folder / "results" / "benchmarks").glob("*.tsv")):
+        if since is not None and path.stat().st_mtime < since:
+            continue
         with path.open() as f:
             row = next(csv.DictReader(f, delimiter="\t"))
         out[path.stem] = {"s": float(row["s"]), "max_rss_mb": float(row["max_rss"])}
