@@ -278,3 +278,8 @@ def test_zero_shot_baseline_puts_papers_near_a_theme_name_in_it_from_cached_name
     zero_shot_baseline(docs, vectors, names, embedder, min_similarity=0.5, seed=1, cache_dir=cache)
     zero_shot_baseline(docs, vectors, ["Alpha", "Gamma"], embedder, seed=1, cache_dir=cache)
     assert len(fits) == 3
+    # a stored file that cannot be read is fitted again, not an error
+    for path in cache.glob("zero-shot-*.npy"):
+        path.write_bytes(b"not numpy")
+    zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
+    assert len(fits) == 4

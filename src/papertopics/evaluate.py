@@ -212,8 +212,15 @@ def zero_shot_baseline(
         digest.update("\0".join(docs).encode("utf-8"))
         stored = Path(cache_dir) / f"zero-shot-{digest.hexdigest()[:16]}.npy"
         if stored.is_file():
-            log.info("zero-shot predictions (min_similarity %s) from %s", min_similarity, stored)
-            return np.load(stored)
+            try:
+                predicted = np.load(stored)
+            except (OSError, ValueError):
+                log.warning("%s: unreadable, zero-shot baseline fitted again", stored)
+            else:
+                log.info(
+                    "zero-shot predictions (min_similarity %s) from %s", min_similarity, stored
+                )
+                return predicted
     predicted = _fit_zero_shot(docs, embeddings, theme_names, embedder, min_similarity, seed)
     if stored is not None:
         stored.parent.mkdir(parents=True, exist_ok=True)
@@ -452,8 +459,9 @@ def evaluation_table(
         unlabelled = [key for key, n in zip(keys, truth.sum(axis=0), strict=True) if n == 0]
         if unlabelled:
             log.warning("no labelled paper carries %s: not measured", ", ".join(unlabelled))
-        caches = (embedding_cache, evaluation_cache)
-        rows += _theme_rows(papers, embeddings, truth, labelled, config, *caches)
+        rows += _theme_rows(
+            papers, embeddings, truth, labelled, config, embedding_cache, evaluation_cache
+        )
         rows += _topic_rows(papers, embeddings, topics, config, topic_params, evaluation_cache)
     # counts stay integers in the CSV ("165", not "165.0") beside the rounded measures
     return pd.DataFrame(rows, columns=["method", "metric", "scope", "value"], dtype=object)
