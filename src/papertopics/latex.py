@@ -129,6 +129,13 @@ def plain_text(text: str) -> str:
     """
     if not has_latex(text):
         return text
+    return _converted(text)
+
+
+# A title is read at parse time, then again by title_key for its key and its paper id: one
+# that keeps markup after conversion (an author's own command, money) would be parsed 3 times.
+@functools.lru_cache(maxsize=4096)
+def _converted(text: str) -> str:
     try:
         return latex_to_text(text)
     except Exception:  # pylatexenc is tolerant; a text it cannot read stays as it was
