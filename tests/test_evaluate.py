@@ -148,7 +148,9 @@ def test_theme_rows_score_members_and_borderline_papers_of_the_labelled_papers(c
     k = keys.index("moe")
     monkeypatch.setattr(
         "papertopics.evaluate.zero_shot_baseline",
-        lambda docs, *a, **kw: np.zeros((len(docs), len(keys)), dtype=bool),
+        lambda docs, *a, min_similarities, **kw: (
+            [np.zeros((len(docs), len(keys)), bool)] * len(min_similarities)
+        ),
     )
     monkeypatch.setattr("papertopics.evaluate.Embedder", lambda settings, cache: None)
     papers = pd.DataFrame(
@@ -250,8 +252,8 @@ def test_zero_shot_baseline_puts_papers_near_a_theme_name_in_it_from_cached_name
     embedder = Embedder(EmbeddingSettings.from_config(config["embedding"]), tmp_path)
     rng = np.random.default_rng(0)
     names = ["Alpha", "Beta"]
-    named = _unit(rng.normal(size=(2, 16)))
-    embedder.cache.add(names, named)
+    named = _unit(rng.normal(size=(3, 16)))
+    embedder.cache.add([*names, "Gamma"], named)
     # the names are cached: BERTopic embeds them without loading the model
     monkeypatch.setattr(Embedder, "_encode", lambda self, texts: pytest.fail("model loaded"))
     near = _unit(named[0] + 0.1 * rng.normal(size=(20, 16)))  # cosine about 0.9 with Alpha
@@ -259,10 +261,15 @@ def test_zero_shot_baseline_puts_papers_near_a_theme_name_in_it_from_cached_name
     docs = [f"paper {i}" for i in range(60)]
     vectors = np.vstack([near, far])
     cache = tmp_path / "evaluation"
-    predicted = zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
+    (predicted,) = zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
     assert predicted.shape == (60, 2)
     assert predicted[:20, 0].all() and not predicted[20:, 0].any()
     assert not predicted[:, 1].any()
+    # the same fits in two processes (a threshold at which no paper is near a name beside it)
+    both = zero_shot_baseline(
+        docs, vectors, names, embedder, min_similarities=(0.7, 0.99), seed=1, n_jobs=2
+    )
+    assert (both[0] == predicted).all() and not both[1].any()
     # the same papers and names again (a theme's keywords edited): stored, not fitted again
     fits = []
 
@@ -271,15 +278,32 @@ def test_zero_shot_baseline_puts_papers_near_a_theme_name_in_it_from_cached_name
         return np.zeros((60, 2), bool)
 
     monkeypatch.setattr("papertopics.evaluate._fit_zero_shot", fit)
-    again = zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
+    (again,) = zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
     assert (again == predicted).all() and not fits
-    # another paper, threshold or name is another fit
+    # another paper, threshold or name is another fit; a stored threshold beside a new one
+    # is not fitted again
     zero_shot_baseline(docs, vectors[::-1], names, embedder, seed=1, cache_dir=cache)
-    zero_shot_baseline(docs, vectors, names, embedder, min_similarity=0.5, seed=1, cache_dir=cache)
+    zero_shot_baseline(
+        docs, vectors, names, embedder, min_similarities=(0.7, 0.5), seed=1, cache_dir=cache
+    )
     zero_shot_baseline(docs, vectors, ["Alpha", "Gamma"], embedder, seed=1, cache_dir=cache)
-    assert len(fits) == 3
+    assert [args[4] for args in fits] == [0.7, 0.5, 0.7]
     # a stored file that cannot be read is fitted again, not an error
     for path in cache.glob("zero-shot-*.npy"):
         path.write_bytes(b"not numpy")
     zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
     assert len(fits) == 4
+
+
+@pytest.mark.slow
+def test_stability_refits_in_other_processes_measure_the_same(config):
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(3, 16))
+    vectors = _unit(np.repeat(centres, 20, axis=0) + 0.6 * rng.normal(size=(60, 16)))
+    docs = [f"{('alpha', 'beta', 'gamma')[i % 3]} paper {i}" for i in range(60)]
+    quick = copy.deepcopy(config)
+    quick["topics"]["ensemble"] = 4
+    here = fit_stability(docs, vectors.astype(np.float32), quick)
+    there = fit_stability(docs, vectors.astype(np.float32), quick, n_jobs=2)
+    assert here == there
+    assert 0 < here[0] <= 1

@@ -179,64 +179,113 @@ def zero_shot_baseline(
     theme_names: Sequence[str],
     embedder: Embedder,
     *,
-    min_similarity: float = 0.7,
+    min_similarities: Sequence[float] = (0.7,),
     seed: int = 42,
     cache_dir: str | Path | None = None,
-) -> np.ndarray:
+    n_jobs: int = 1,
+) -> list[np.ndarray]:
     """Plain BERTopic zero-shot topic modelling with the theme names as the topic list.
 
     A paper is in a theme when BERTopic assigns it to that zero-shot topic. The predictions
     depend only on the arguments (and the versions of BERTopic, UMAP and HDBSCAN), so with a
     ``cache_dir`` they are stored under a hash of them: a rerun that changed no paper (a
-    theme's keywords or thresholds edited) does not fit BERTopic again.
+    theme's keywords or thresholds edited) does not fit BERTopic again. The fits that are not
+    stored run in up to ``n_jobs`` processes.
 
     Args:
         docs: Paper texts.
         embeddings: Their embeddings (by ``embedder``'s model).
         theme_names: One name per theme (its label).
-        embedder: What BERTopic embeds the names with; with a cache that holds them, no
-            model is loaded.
-        min_similarity: BERTopic's ``zeroshot_min_similarity`` (its default is 0.7).
+        embedder: What embeds the names; with a cache that holds them, no model is loaded.
+        min_similarities: BERTopic's ``zeroshot_min_similarity`` (its default is 0.7): one
+            fit for each.
         seed: UMAP seed.
         cache_dir: Folder of stored predictions; None fits every time.
+        n_jobs: Processes for the fits (joblib).
 
     Returns:
-        Boolean ``(n_papers, n_themes)`` predictions.
+        Boolean ``(n_papers, n_themes)`` predictions, one per ``min_similarities``.
     """
-    stored = None
-    if cache_dir is not None:
-        versions = [metadata.version(name) for name in ("bertopic", "umap-learn", "hdbscan")]
-        setup = [list(theme_names), min_similarity, seed, embedder.fingerprint, versions]
-        digest = hashlib.sha1(json.dumps(setup).encode())
-        digest.update(np.ascontiguousarray(embeddings, dtype=np.float32).tobytes())
-        digest.update("\0".join(docs).encode("utf-8"))
-        stored = Path(cache_dir) / f"zero-shot-{digest.hexdigest()[:16]}.npy"
-        if stored.is_file():
-            try:
-                predicted = np.load(stored)
-            except (OSError, ValueError):
-                log.warning("%s: unreadable, zero-shot baseline fitted again", stored)
-            else:
-                log.info(
-                    "zero-shot predictions (min_similarity %s) from %s", min_similarity, stored
-                )
-                return predicted
-    predicted = _fit_zero_shot(docs, embeddings, theme_names, embedder, min_similarity, seed)
-    if stored is not None:
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_open(stored, "wb") as out:
-            np.save(out, predicted)
+    predictions: list[np.ndarray | None] = []
+    stored: list[Path | None] = []
+    if cache_dir is not None:  # the papers are hashed once, then each fit's settings
+        papers = hashlib.sha1(np.ascontiguousarray(embeddings, dtype=np.float32).tobytes())
+        papers.update("\0".join(docs).encode("utf-8"))
+        versions = [metadata.version(n) for n in ("bertopic", "umap-learn", "hdbscan")]
+    for min_similarity in min_similarities:
+        path = None
+        if cache_dir is not None:
+            setup = [list(theme_names), min_similarity, seed, embedder.fingerprint, versions]
+            digest = papers.copy()
+            digest.update(json.dumps(setup).encode())
+            path = Path(cache_dir) / f"zero-shot-{digest.hexdigest()[:16]}.npy"
+        stored.append(path)
+        predictions.append(_stored_prediction(path, min_similarity))
+    missing = [i for i, predicted in enumerate(predictions) if predicted is None]
+    if missing:
+        # embedded here, so that the fits need no model (and can run in other processes)
+        name_vectors = embedder.embed(list(theme_names))
+        fitted = _parallel(
+            "zero-shot baseline: fitting BERTopic at min_similarity "
+            + ", ".join(str(min_similarities[i]) for i in missing),
+            n_jobs,
+            _fit_zero_shot,
+            [
+                (docs, embeddings, theme_names, name_vectors, min_similarities[i], seed)
+                for i in missing
+            ],
+        )
+        for i, predicted in zip(missing, fitted, strict=True):
+            predictions[i] = predicted
+            if stored[i] is not None:
+                stored[i].parent.mkdir(parents=True, exist_ok=True)
+                with atomic_open(stored[i], "wb") as out:
+                    np.save(out, predicted)
+    return predictions
+
+
+def _stored_prediction(path: Path | None, min_similarity: float) -> np.ndarray | None:
+    """The stored zero-shot prediction at ``path``, or None (none stored, or unreadable)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        predicted = np.load(path)
+    except (OSError, ValueError):
+        log.warning("%s: unreadable, zero-shot baseline fitted again", path)
+        return None
+    log.info("zero-shot predictions (min_similarity %s) from %s", min_similarity, path)
     return predicted
 
 
-def _fit_zero_shot(docs, embeddings, theme_names, embedder, min_similarity, seed) -> np.ndarray:
-    """:func:`zero_shot_baseline`'s fit, without its cache."""
+def _parallel(what: str, n_jobs: int, function, arguments: Sequence[tuple]) -> list:
+    """``function`` over ``arguments`` in up to ``n_jobs`` processes (in this one for 1).
+
+    Args:
+        what: What the calls do, for the log.
+        n_jobs: Most processes (joblib's, started once per job and reused).
+        function: A module-level function (the processes import it).
+        arguments: One tuple of positional arguments per call.
+
+    Returns:
+        The results, in the order of ``arguments``.
+    """
+    from joblib import Parallel, delayed
+
+    n_jobs = max(1, min(int(n_jobs), len(arguments)))
+    log.info("%s%s", what, f" in {n_jobs} processes" if n_jobs > 1 else "")
+    return Parallel(n_jobs=n_jobs)(delayed(function)(*args) for args in arguments)
+
+
+def _fit_zero_shot(docs, embeddings, theme_names, name_vectors, min_similarity, seed) -> np.ndarray:
+    """One fit of :func:`zero_shot_baseline`, without its cache."""
     BERTopic = bertopic_class()
     from bertopic.backend import BaseEmbedder
 
-    class Backend(BaseEmbedder):
+    known = dict(zip(theme_names, np.asarray(name_vectors), strict=True))
+
+    class Backend(BaseEmbedder):  # BERTopic embeds the theme names only
         def embed(self, documents, verbose=False):
-            return embedder.embed(documents)
+            return np.vstack([known[text] for text in documents])
 
     UMAP = umap_class()
     model = BERTopic(
@@ -289,6 +338,7 @@ def _theme_rows(
     config: Mapping,
     embedding_cache: str | Path | None = None,
     evaluation_cache: str | Path | None = None,
+    n_jobs: int = 1,
 ) -> list[dict]:
     """Theme F1 of papertopics (and its recall with borderline papers) and the baselines."""
     definitions = config["themes"]["definitions"]
@@ -310,16 +360,18 @@ def _theme_rows(
     docs = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
     embedder = Embedder(EmbeddingSettings.from_config(config["embedding"]), embedding_cache)
     names = [d["label"] for d in definitions]
-    for threshold in (0.7, 0.5):
-        predicted = zero_shot_baseline(
-            docs,
-            embeddings,
-            names,
-            embedder,
-            min_similarity=threshold,
-            seed=config["topics"]["seed"],
-            cache_dir=evaluation_cache,
-        )
+    thresholds = (0.7, 0.5)
+    predictions = zero_shot_baseline(
+        docs,
+        embeddings,
+        names,
+        embedder,
+        min_similarities=thresholds,
+        seed=config["topics"]["seed"],
+        cache_dir=evaluation_cache,
+        n_jobs=n_jobs,
+    )
+    for threshold, predicted in zip(thresholds, predictions, strict=True):
         rows += score(f"BERTopic zero-shot (min_similarity {threshold})", predicted)
     return rows
 
@@ -330,6 +382,7 @@ def fit_stability(
     config: Mapping,
     topic_params: Mapping | None = None,
     cache_dir: str | Path | None = None,
+    n_jobs: int = 1,
 ) -> tuple[float, str]:
     """Stability of the topic fit: the mean ARI of refits with ``evaluation.stability_seeds``.
 
@@ -345,6 +398,7 @@ def fit_stability(
         config: The validated config.
         topic_params: ``params`` of the topic step (``topics.json``), or None.
         cache_dir: Folder of stored measurements; None measures every time.
+        n_jobs: Processes for the refits (joblib).
 
     Returns:
         The mean ARI, and its scope: the seeds, and the number of papers of the fit when it
@@ -368,18 +422,24 @@ def fit_stability(
                 if n_fitted != len(docs):
                     scope += f"; the {n_fitted:,} papers of the last topic fit"
                 return value, scope
-    runs = [
-        TopicModel(TopicSettings.from_config(config, seed=seed))
-        .fit(docs, embeddings, with_map=False)
-        .topics
-        for seed in seeds
-    ]
+    runs = _parallel(
+        f"stability: refitting the {len(docs):,} papers with {scope}",
+        n_jobs,
+        _seed_topics,
+        [(docs, embeddings, config, seed) for seed in seeds],
+    )
     value = stability_ari(runs)
     if stored is not None and params.get("mode") == "fit":  # these papers are the fit's
         stored.parent.mkdir(parents=True, exist_ok=True)
         with atomic_open(stored) as out:
             json.dump({"seeds": seeds, "n_papers": len(docs), "value": value}, out)
     return value, scope
+
+
+def _seed_topics(docs, embeddings, config, seed) -> list[int]:
+    """The topic of each paper in a fit with ``seed`` (one of :func:`fit_stability`'s refits)."""
+    settings = TopicSettings.from_config(config, seed=seed)
+    return list(TopicModel(settings).fit(docs, embeddings, with_map=False).topics)
 
 
 def _topic_rows(
@@ -389,11 +449,12 @@ def _topic_rows(
     config: Mapping,
     topic_params: Mapping | None,
     cache_dir: str | Path | None,
+    n_jobs: int = 1,
 ) -> list[dict]:
     """NPMI and diversity of the topics' top-10 words, and stability across seeds."""
     docs = [paper_text(t, a) for t, a in zip(papers["title"], papers["abstract"], strict=True)]
     words = [top_words(t.split(", ")) for t in topics.loc[topics["topic"] != -1, "top_terms"]]
-    stability, scope = fit_stability(docs, embeddings, config, topic_params, cache_dir)
+    stability, scope = fit_stability(docs, embeddings, config, topic_params, cache_dir, n_jobs)
     measures = [
         ("npmi", "topics (top-10 words)", npmi_coherence(words, docs)),
         ("topic_diversity", "topics (top-10 words)", topic_diversity(words)),
@@ -415,6 +476,7 @@ def evaluation_table(
     *,
     embedding_cache: str | Path | None = None,
     evaluation_cache: str | Path | None = None,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Everything ``evaluation.csv`` holds (the evaluate rule).
 
@@ -437,6 +499,7 @@ def evaluation_table(
         evaluation_cache: Folder of stored measurements: the stability by topic fit
             (:func:`fit_stability`) and the zero-shot predictions by their inputs
             (:func:`zero_shot_baseline`). None measures everything every time.
+        n_jobs: Processes for the fits of the stability and of the zero-shot baseline.
 
     Returns:
         Rows ``method, metric, scope, value``.
@@ -460,8 +523,10 @@ def evaluation_table(
         if unlabelled:
             log.warning("no labelled paper carries %s: not measured", ", ".join(unlabelled))
         rows += _theme_rows(
-            papers, embeddings, truth, labelled, config, embedding_cache, evaluation_cache
+            papers, embeddings, truth, labelled, config, embedding_cache, evaluation_cache, n_jobs
         )
-        rows += _topic_rows(papers, embeddings, topics, config, topic_params, evaluation_cache)
+        rows += _topic_rows(
+            papers, embeddings, topics, config, topic_params, evaluation_cache, n_jobs
+        )
     # counts stay integers in the CSV ("165", not "165.0") beside the rounded measures
     return pd.DataFrame(rows, columns=["method", "metric", "scope", "value"], dtype=object)

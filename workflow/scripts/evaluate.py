@@ -9,7 +9,7 @@ from papertopics.logs import setup_logging
 from papertopics.topics import load_topic_info
 
 log = setup_logging(snakemake.log[0])
-set_threads(snakemake.threads)
+threads = set_threads(snakemake.threads)
 config = snakemake.params.config
 if not snakemake.input.labels:
     raise SystemExit(
@@ -24,6 +24,7 @@ table = evaluation_table(
     topic_params=load_topic_info(snakemake.input.info)[1],
     embedding_cache=snakemake.params.embedding_cache,
     evaluation_cache=snakemake.params.evaluation_cache,
+    n_jobs=threads,
 )
 table.to_csv(snakemake.output[0], index=False)
 log.info("\n%s", table.to_string())
