@@ -23,6 +23,7 @@ rule evaluate:
         # the stability by topic fit (a rerun that placed new papers into known topics reuses
         # it) and the zero-shot predictions by their inputs (kept while no paper changes)
         evaluation_cache="results/cache/evaluation",
+    # the stability refits and the zero-shot fits run in up to this many processes
     threads: 2
     resources:
         mem_mb=8192,
