@@ -12,6 +12,7 @@ import pytest
 from papertopics.embed import Embedder, EmbeddingSettings
 from papertopics.evaluate import (
     BORDERLINE_METHOD,
+    _fit_zero_shot,
     _theme_rows,
     evaluation_table,
     fit_stability,
@@ -170,6 +171,61 @@ def test_theme_rows_score_members_and_borderline_papers_of_the_labelled_papers(c
     assert got["papertopics", "recall", "moe"] == 0.5
     assert got[BORDERLINE_METHOD, "recall", "moe"] == 1.0  # B is borderline
     assert (BORDERLINE_METHOD, "precision", "moe") not in got
+
+
+@pytest.mark.parametrize(("minimum", "fitted_on"), [(2, [0, 2, 3]), (4, [0, 1, 2, 3])])
+def test_zero_shot_baseline_is_fitted_on_the_labelled_papers_when_there_are_enough(
+    config, monkeypatch, minimum, fitted_on
+):
+    keys = [d["key"] for d in config["themes"]["definitions"]]
+    k = keys.index("moe")
+    seen = {}
+
+    def zero_shot(docs, embeddings, *a, min_similarities, **kw):
+        seen["docs"], seen["rows"] = docs, embeddings[:, 0].tolist()
+        predicted = np.zeros((len(docs), len(keys)), bool)
+        predicted[[d.startswith("A") for d in docs], k] = True  # A, a labelled MoE paper
+        return [predicted] * len(min_similarities)
+
+    monkeypatch.setattr("papertopics.evaluate.zero_shot_baseline", zero_shot)
+    monkeypatch.setattr("papertopics.evaluate.Embedder", lambda settings, cache: None)
+    monkeypatch.setattr("papertopics.evaluate.ZERO_SHOT_MIN_PAPERS", minimum)
+    papers = pd.DataFrame(
+        {
+            "title": ["A", "D", "B", "C"],
+            "abstract": ["x"] * 4,
+            "themes": [""] * 4,
+            "borderline_themes": [""] * 4,
+        }
+    )
+    labelled = np.array([True, False, True, True])
+    truth = np.zeros((3, len(keys)), dtype=bool)
+    truth[[0, 1], k] = True
+    embeddings = np.arange(4.0).reshape(4, 1) * np.ones((1, 3))
+    rows = _theme_rows(papers, embeddings, truth, labelled, config)
+    assert [d.split(".")[0] for d in seen["docs"]] == [papers["title"][i] for i in fitted_on]
+    assert seen["rows"] == fitted_on  # their own embeddings
+    got = {(r["method"], r["metric"], r["scope"]): r["value"] for r in rows}
+    method = "BERTopic zero-shot (min_similarity 0.7)"
+    assert got[method, "precision", "moe"] == 1.0 and got[method, "recall", "moe"] == 0.5
+
+
+def test_bertopic_zero_shot_puts_a_paper_in_a_named_topic_whatever_the_other_papers(config):
+    """The premise of fitting the zero-shot baseline on the labelled papers alone."""
+    rng = np.random.default_rng(5)
+    names = ["Alpha", "Beta"]
+    named = _unit(rng.normal(size=(2, 16)))
+    # many papers about as similar to a name as the threshold, some on each side of it
+    near = [_unit(named[j] + 0.25 * rng.normal(size=(60, 16))) for j in range(2)]
+    vectors = np.vstack([*near, _unit(rng.normal(size=(80, 16)))])
+    docs = [f"paper {i} on {['alpha', 'beta', 'gamma'][i % 3]}" for i in range(len(vectors))]
+    best = (vectors @ named.T).max(axis=1)
+    assert ((best > 0.6) & (best < 0.7)).any() and ((best >= 0.7) & (best < 0.8)).any()
+    every = _fit_zero_shot(docs, vectors, names, named, 0.7, 1)
+    some = np.sort(rng.choice(len(docs), 60, replace=False))
+    alone = _fit_zero_shot([docs[i] for i in some], vectors[some], names, named, 0.7, 2)
+    assert every.any() and (alone == every[some]).all()
+    assert (every.any(axis=1) == (best >= 0.7)).all()
 
 
 class _CountingFit:
