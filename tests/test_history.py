@@ -316,6 +316,9 @@ def test_changes_table(previous):
     assert got[("papers_removed", "a")] == ("A", 8)  # per theme, as the new papers
     first = changes_table(papers, topics, listings, {"a": "A"}, None)
     assert first["kind"].tolist() == ["first_run"]
+    assert first["detail"].iloc[0] == f"3 papers from {len(listings)} listings"
+    one = changes_table(papers.iloc[:1], topics, listings.iloc[:1], {"a": "A"}, None)
+    assert one["detail"].iloc[0] == "1 paper from 1 listing"
 
 
 def test_changed_settings_are_named(previous):

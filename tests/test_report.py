@@ -257,6 +257,19 @@ def test_what_changed_block(tmp_path):
     assert '<span class="count">9 papers</span>' in block and block.count('class="count"') == 3
 
 
+def test_what_changed_about_the_whole_run_is_said_without_its_subject(tmp_path):
+    def block(kind, detail):
+        changes = pd.DataFrame({"kind": [kind], "subject": ["all"], "detail": [detail], "n": [3]})
+        html = render(tmp_path, changes=changes)
+        return html.split('id="changes"', 1)[1].split("</div>\n  </div>", 1)[0]
+
+    first = block("first_run", "3 papers from 1 listing")
+    assert "<h4>First run</h4>" in first and "<li>3 papers from 1 listing</li>" in first
+    same = block("unchanged", "nothing changed since the previous run")
+    assert "<h4>Nothing changed since the previous run</h4>" in same
+    assert "<ul>" not in same and "<b>all</b>" not in same
+
+
 def test_topics_outside_the_themes_count_the_theme_papers_they_hold(tmp_path):
     owned = render(tmp_path)
     assert 'id="topic-0"' not in owned  # listed under its theme, not among the others

@@ -365,7 +365,9 @@ def changes_table(
 
     read = listings[listings.get("skipped", pd.Series("", index=listings.index)) == ""]
     if previous is None:
-        add("first_run", "all", f"{len(papers)} papers from {len(read)} listings", len(papers))
+        n, k = len(papers), len(read)
+        detail = f"{n} paper{'' if n == 1 else 's'} from {k} listing{'' if k == 1 else 's'}"
+        add("first_run", "all", detail, n)
         return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
     if fingerprints is not None:
         topics_now, themes_now = fingerprints

@@ -87,8 +87,10 @@ CHANGE_KINDS = {
     "papers_removed": "Papers removed",
     "settings_changed": "Settings changed",
     "first_run": "First run",
-    "unchanged": "Nothing changed",
+    "unchanged": "Nothing changed since the previous run",
 }
+#: Kinds of change about the whole run (subject "all"): the heading, or the detail, says it.
+RUN_KINDS = ("first_run", "unchanged")
 
 #: Kinds of change whose subject is a topic id.
 TOPIC_KINDS = ("new_topic", "topic_removed", "topic_relabelled")
@@ -338,11 +340,12 @@ def _changes(changes: pd.DataFrame | None) -> list[dict] | None:
                 "count": len(rows) if kind in COUNTED_KINDS else None,
                 "rows": [
                     {
-                        "subject": _text(row["subject"]),
+                        "subject": "" if kind in RUN_KINDS else _text(row["subject"]),
                         "detail": _text(row["detail"]),
                         "n": _counted(_int(row["n"]), CHANGE_UNITS.get(kind, "paper")),
                     }
                     for _, row in rows.iterrows()
+                    if kind != "unchanged"  # its heading says it all
                 ],
             }
         )
