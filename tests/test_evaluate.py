@@ -210,6 +210,38 @@ def test_zero_shot_baseline_is_fitted_on_the_labelled_papers_when_there_are_enou
     assert got[method, "precision", "moe"] == 1.0 and got[method, "recall", "moe"] == 0.5
 
 
+@pytest.mark.parametrize("fails_on", [3, 4])
+def test_a_zero_shot_fit_that_fails_falls_back_to_all_papers_then_to_no_rows(
+    config, monkeypatch, caplog, fails_on
+):
+    keys = [d["key"] for d in config["themes"]["definitions"]]
+    sizes = []
+
+    def zero_shot(docs, embeddings, *a, min_similarities, **kw):
+        sizes.append(len(docs))
+        if len(docs) <= fails_on:  # as UMAP does on too few papers
+            raise ValueError("k must be less than or equal to the number of training points")
+        return [np.zeros((len(docs), len(keys)), bool)] * len(min_similarities)
+
+    monkeypatch.setattr("papertopics.evaluate.zero_shot_baseline", zero_shot)
+    monkeypatch.setattr("papertopics.evaluate.Embedder", lambda settings, cache: None)
+    monkeypatch.setattr("papertopics.evaluate.ZERO_SHOT_MIN_PAPERS", 2)
+    papers = pd.DataFrame(
+        {"title": list("ADBC"), "abstract": ["x"] * 4, "themes": [""] * 4}
+    ).assign(borderline_themes="")
+    labelled = np.array([True, False, True, True])
+    truth = np.zeros((3, len(keys)), dtype=bool)
+    truth[0, 0] = True  # A: a measured theme
+    rows = _theme_rows(papers, np.zeros((4, 3)), truth, labelled, config)
+    assert sizes == [3, 4] and "BERTopic failed on the 3 labelled papers" in caplog.text
+    zero_shot_rows = [r for r in rows if r["method"].startswith("BERTopic zero-shot")]
+    if fails_on == 3:  # fitted on all four papers
+        assert len(zero_shot_rows) > 0
+    else:  # not measured; the other methods are
+        assert "failed on all 4 papers" in caplog.text and not zero_shot_rows
+        assert any(r["method"] == "keyword search" for r in rows)
+
+
 def test_bertopic_zero_shot_puts_a_paper_in_a_named_topic_whatever_the_other_papers(config):
     """The premise of fitting the zero-shot baseline on the labelled papers alone."""
     rng = np.random.default_rng(5)

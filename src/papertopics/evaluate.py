@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 BORDERLINE_METHOD = "papertopics with its borderline papers"
 #: Labelled papers the zero-shot baseline needs to be fitted on them alone: UMAP and HDBSCAN
 #: fail on a handful (BERTopic's 15 UMAP neighbours), and the papers it does not put into a
-#: zero-shot topic are clustered. With fewer, it is fitted on the whole corpus.
+#: zero-shot topic are clustered. With fewer, or when BERTopic fails on them, it is fitted on
+#: the whole corpus.
 ZERO_SHOT_MIN_PAPERS = 50
 
 
@@ -361,35 +362,54 @@ def _theme_rows(
     themes, _ = themes_from_config(config["themes"])
     titles, abstracts = papers["title"].tolist(), papers["abstract"].tolist()
     rows += score("keyword search", keyword_baseline(titles, abstracts, themes)[keys])
+    embedder = Embedder(EmbeddingSettings.from_config(config["embedding"]), embedding_cache)
+    names = [d["label"] for d in definitions]
+    thresholds = (0.7, 0.5)
+
+    def zero_shot(fit_on):
+        return zero_shot_baseline(
+            [paper_text(t, a) for t, a, k in zip(titles, abstracts, fit_on, strict=True) if k],
+            np.asarray(embeddings)[fit_on],
+            names,
+            embedder,
+            min_similarities=thresholds,
+            seed=config["topics"]["seed"],
+            cache_dir=evaluation_cache,
+            n_jobs=n_jobs,
+        )
+
     # BERTopic puts a paper into a zero-shot topic by its own similarity to the names alone
     # (the others are clustered apart, into other topics), so the labelled papers' predictions
     # do not depend on the other papers: fitted on the labelled ones, a rerun that adds
     # unlabelled papers finds them stored (tests/test_evaluate.py checks the premise)
+    every_paper = np.ones(len(papers), dtype=bool)
     fit_on = np.asarray(labelled, dtype=bool)
-    if fit_on.sum() >= ZERO_SHOT_MIN_PAPERS:
-        log.info("zero-shot baseline on the %d labelled papers", fit_on.sum())
+    tries = [every_paper]
+    if ZERO_SHOT_MIN_PAPERS <= fit_on.sum() < len(papers):
+        tries.insert(0, fit_on)
+    for fit_on in tries:
+        log.info("zero-shot baseline on %s", _papers_named(fit_on))
+        try:
+            predictions = zero_shot(fit_on)
+            break
+        except (ValueError, TypeError) as error:  # UMAP, HDBSCAN: too few papers to cluster
+            log.warning(
+                "zero-shot baseline: BERTopic failed on %s: %s", _papers_named(fit_on), error
+            )
     else:
-        log.info("zero-shot baseline on all %d papers (too few labelled to fit)", len(papers))
-        fit_on = np.ones(len(papers), dtype=bool)
-    docs = [paper_text(t, a) for t, a, k in zip(titles, abstracts, fit_on, strict=True) if k]
-    embedder = Embedder(EmbeddingSettings.from_config(config["embedding"]), embedding_cache)
-    names = [d["label"] for d in definitions]
-    thresholds = (0.7, 0.5)
-    predictions = zero_shot_baseline(
-        docs,
-        np.asarray(embeddings)[fit_on],
-        names,
-        embedder,
-        min_similarities=thresholds,
-        seed=config["topics"]["seed"],
-        cache_dir=evaluation_cache,
-        n_jobs=n_jobs,
-    )
+        return rows  # not measured: no zero-shot rows
     for threshold, predicted in zip(thresholds, predictions, strict=True):
         every = np.zeros((len(papers), len(keys)), dtype=bool)
         every[fit_on] = predicted
         rows += score(f"BERTopic zero-shot (min_similarity {threshold})", every)
     return rows
+
+
+def _papers_named(fit_on: np.ndarray) -> str:
+    """``the 165 labelled papers`` or ``all 1,108 papers``, for the log."""
+    if fit_on.all():
+        return f"all {len(fit_on):,} papers"
+    return f"the {int(fit_on.sum()):,} labelled papers"
 
 
 def fit_stability(
