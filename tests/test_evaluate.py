@@ -156,6 +156,7 @@ def test_theme_rows_score_members_and_borderline_papers_of_the_labelled_papers(c
     monkeypatch.setattr("papertopics.evaluate.Embedder", lambda settings, cache: None)
     papers = pd.DataFrame(
         {
+            "paper_id": ["p1", "p2", "p3", "p4"],
             "title": ["A", "D", "B", "C"],
             "abstract": ["x"] * 4,
             "themes": ["moe", "moe", "", ""],
@@ -173,10 +174,13 @@ def test_theme_rows_score_members_and_borderline_papers_of_the_labelled_papers(c
     assert (BORDERLINE_METHOD, "precision", "moe") not in got
 
 
-@pytest.mark.parametrize(("minimum", "fitted_on"), [(2, [0, 2, 3]), (4, [0, 1, 2, 3])])
-def test_zero_shot_baseline_is_fitted_on_the_labelled_papers_when_there_are_enough(
-    config, monkeypatch, minimum, fitted_on
+@pytest.mark.parametrize(
+    ("minimum", "fitted_on"), [(2, [0, 2, 3]), (4, [0, 2, 3, 4]), (6, [0, 1, 2, 3, 4])]
+)
+def test_zero_shot_baseline_is_fitted_on_the_labelled_papers_made_up_to_the_minimum(
+    config, monkeypatch, caplog, minimum, fitted_on
 ):
+    """Fewer labelled papers than the minimum: the others of lowest id make up the shortfall."""
     keys = [d["key"] for d in config["themes"]["definitions"]]
     k = keys.index("moe")
     seen = {}
@@ -192,17 +196,21 @@ def test_zero_shot_baseline_is_fitted_on_the_labelled_papers_when_there_are_enou
     monkeypatch.setattr("papertopics.evaluate.ZERO_SHOT_MIN_PAPERS", minimum)
     papers = pd.DataFrame(
         {
-            "title": ["A", "D", "B", "C"],
-            "abstract": ["x"] * 4,
-            "themes": [""] * 4,
-            "borderline_themes": [""] * 4,
+            "paper_id": ["p4", "p9", "p2", "p3", "p5"],  # E (p5) before D (p9)
+            "title": ["A", "D", "B", "C", "E"],
+            "abstract": ["x"] * 5,
+            "themes": [""] * 5,
+            "borderline_themes": [""] * 5,
         }
     )
-    labelled = np.array([True, False, True, True])
+    labelled = np.array([True, False, True, True, False])
     truth = np.zeros((3, len(keys)), dtype=bool)
     truth[[0, 1], k] = True
-    embeddings = np.arange(4.0).reshape(4, 1) * np.ones((1, 3))
-    rows = _theme_rows(papers, embeddings, truth, labelled, config)
+    embeddings = np.arange(5.0).reshape(5, 1) * np.ones((1, 3))
+    with caplog.at_level(logging.INFO, logger="papertopics.evaluate"):
+        rows = _theme_rows(papers, embeddings, truth, labelled, config)
+    named = {2: "the 3 labelled papers", 4: "the 3 labelled papers and 1 other", 6: "all 5 papers"}
+    assert f"zero-shot baseline on {named[minimum]}\n" in caplog.text
     assert [d.split(".")[0] for d in seen["docs"]] == [papers["title"][i] for i in fitted_on]
     assert seen["rows"] == fitted_on  # their own embeddings
     got = {(r["method"], r["metric"], r["scope"]): r["value"] for r in rows}

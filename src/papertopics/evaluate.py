@@ -52,10 +52,10 @@ log = logging.getLogger(__name__)
 #: Method name of the evaluation rows that count each theme's borderline papers as members too
 #: (recall only: what a reader who checks the borderline lists can recover).
 BORDERLINE_METHOD = "papertopics with its borderline papers"
-#: Labelled papers the zero-shot baseline needs to be fitted on them alone: UMAP and HDBSCAN
-#: fail on a handful (BERTopic's 15 UMAP neighbours), and the papers it does not put into a
-#: zero-shot topic are clustered. With fewer, or when BERTopic fails on them, it is fitted on
-#: the whole corpus.
+#: Papers the zero-shot baseline is fitted on at least: the labelled ones, made up to this many
+#: with other papers of the corpus when there are fewer, since UMAP and HDBSCAN fail on a
+#: handful (BERTopic's 15 UMAP neighbours) and the papers it does not put into a zero-shot topic
+#: are clustered. When BERTopic fails on them, it is fitted on the whole corpus.
 ZERO_SHOT_MIN_PAPERS = 50
 
 
@@ -383,18 +383,18 @@ def _theme_rows(
     # do not depend on the other papers: fitted on the labelled ones, a rerun that adds
     # unlabelled papers finds them stored (tests/test_evaluate.py checks the premise)
     every_paper = np.ones(len(papers), dtype=bool)
-    fit_on = np.asarray(labelled, dtype=bool)
-    tries = [every_paper]
-    if ZERO_SHOT_MIN_PAPERS <= fit_on.sum() < len(papers):
-        tries.insert(0, fit_on)
+    fit_on = _zero_shot_papers(labelled, papers)
+    tries = [every_paper] if fit_on.all() else [fit_on, every_paper]
     for fit_on in tries:
-        log.info("zero-shot baseline on %s", _papers_named(fit_on))
+        log.info("zero-shot baseline on %s", _papers_named(fit_on, labelled))
         try:
             predictions = zero_shot(fit_on)
             break
         except (ValueError, TypeError) as error:  # UMAP, HDBSCAN: too few papers to cluster
             log.warning(
-                "zero-shot baseline: BERTopic failed on %s: %s", _papers_named(fit_on), error
+                "zero-shot baseline: BERTopic failed on %s: %s",
+                _papers_named(fit_on, labelled),
+                error,
             )
     else:
         return rows  # not measured: no zero-shot rows
@@ -405,11 +405,33 @@ def _theme_rows(
     return rows
 
 
-def _papers_named(fit_on: np.ndarray) -> str:
-    """``the 165 labelled papers`` or ``all 1,108 papers``, for the log."""
+def _zero_shot_papers(labelled, papers: pd.DataFrame) -> np.ndarray:
+    """The papers the zero-shot baseline is fitted on: the labelled ones, at least
+    :data:`ZERO_SHOT_MIN_PAPERS`.
+
+    A shortfall is made up with the other papers of lowest ``paper_id`` (a hash of the title):
+    a rerun keeps the set, and finds the predictions stored, unless a new paper's id sorts
+    among them; then it fits these few papers again, not the corpus.
+    """
+    fit_on = np.array(labelled, dtype=bool)
+    short = ZERO_SHOT_MIN_PAPERS - int(fit_on.sum())
+    if short > 0:
+        others = np.flatnonzero(~fit_on)
+        by_id = np.argsort(papers["paper_id"].to_numpy()[others], kind="stable")
+        fit_on[others[by_id[:short]]] = True
+    return fit_on
+
+
+def _papers_named(fit_on: np.ndarray, labelled) -> str:
+    """``the 165 labelled papers``, ``the 30 labelled papers and 20 others`` or ``all 1,108
+    papers``, for the log."""
     if fit_on.all():
         return f"all {len(fit_on):,} papers"
-    return f"the {int(fit_on.sum()):,} labelled papers"
+    n_labelled = int(np.count_nonzero(labelled))
+    others = int(fit_on.sum()) - n_labelled
+    return f"the {n_labelled:,} labelled papers" + (
+        f" and {others:,} other{'s' * (others != 1)}" if others else ""
+    )
 
 
 def fit_stability(
