@@ -268,6 +268,26 @@ def test_bertopic_zero_shot_puts_a_paper_in_a_named_topic_whatever_the_other_pap
     assert (every.any(axis=1) == (best >= 0.7)).all()
 
 
+def test_zero_shot_names_its_topics_when_every_paper_matches_a_name(config):
+    """BERTopic leaves the zero-shot topics unnamed when no paper is left to cluster."""
+    rng = np.random.default_rng(5)
+    names = ["Alpha", "Beta"]
+    named = _unit(rng.normal(size=(2, 16)))
+    near = np.vstack([_unit(named[j] + 0.1 * rng.normal(size=(30, 16))) for j in range(2)])
+    closest = near @ named.T
+    assert (closest.max(axis=1) >= 0.5).all()
+    docs = [f"paper {i} on {['alpha', 'beta', 'gamma'][i % 3]}" for i in range(len(near))]
+    alone = _fit_zero_shot(docs, near, names, named, 0.5, 1)
+    assert (alone == (closest == closest.max(axis=1, keepdims=True))).all()
+    # the same papers among others that match no name: the same predictions
+    far = _unit(rng.normal(size=(80, 16)))
+    far = far[(far @ named.T).max(axis=1) < 0.5]
+    among = _fit_zero_shot(
+        docs + [f"other {i}" for i in range(len(far))], np.vstack([near, far]), names, named, 0.5, 1
+    )
+    assert (among[: len(docs)] == alone).all() and not among[len(docs) :].any()
+
+
 class _CountingFit:
     """Stands in for TopicModel in the stability refits: counts them; seed 3 splits differently."""
 

@@ -179,9 +179,27 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
     # a method with no precision row put no labelled paper in any theme, and says so
     assert section.count("assigned none of the labelled papers to these themes") == 1
     assert "<td>zero-shot <span" in section
+    assert "keyword search and plain BERTopic zero-shot topic modelling" in section
     assert "Stability: adjusted Rand index" in section and "0.905" in section
     assert "<svg" in html and "<?xml" not in html
     assert "https://" not in html.split("<script", 1)[1]  # no CDN: everything inline
+
+
+def test_evaluation_without_zero_shot_rows_says_the_baseline_was_not_fitted(tmp_path, root):
+    evaluation = pd.DataFrame(
+        [
+            ("papertopics", "f1", "fed", 0.81),
+            ("keyword search", "precision", "fed", 0.3),
+            ("keyword search", "f1", "fed", 0.42),
+        ],
+        columns=["method", "metric", "scope", "value"],
+    )
+    html = render_report(
+        context(tmp_path, evaluation), root / "workflow" / "report" / "report.html.j2"
+    )
+    section = html.split('id="evaluation"', 1)[1].split("</section>", 1)[0]
+    assert "the baseline is a keyword search (plain BERTopic zero-shot" in section
+    assert "could not be fitted" in section and "keyword search and plain" not in section
 
 
 def test_inlined_figures_have_unique_ids_and_a_name(tmp_path):

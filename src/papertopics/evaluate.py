@@ -303,6 +303,21 @@ def _fit_zero_shot(docs, embeddings, theme_names, name_vectors, min_similarity, 
     )
     topics, _ = model.fit_transform(list(docs), embeddings)
     names = model.topic_labels_  # zero-shot topics are labelled with their name
+    # BERTopic's rule: a paper is in the zero-shot topic of its most similar name, when that
+    # cosine reaches min_similarity. When every paper does, BERTopic (0.17) still groups them
+    # so but labels the groups with their words, not with the names: name each group by the
+    # closest name of its papers
+    vectors = np.asarray(embeddings, dtype=float)
+    named = np.asarray(name_vectors, dtype=float)
+    similarity = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)) @ (
+        named / np.linalg.norm(named, axis=1, keepdims=True)
+    ).T
+    if len(docs) and (similarity.max(axis=1) >= min_similarity).all():
+        closest, topics = similarity.argmax(axis=1), np.asarray(topics)
+        names = {
+            topic: theme_names[np.bincount(closest[topics == topic]).argmax()]
+            for topic in set(topics.tolist())
+        }
     predicted = np.zeros((len(docs), len(theme_names)), dtype=bool)
     for j, name in enumerate(theme_names):
         ids = {topic for topic, label in names.items() if label == name}

@@ -777,6 +777,8 @@ def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
         "n_papers": counted.get(("n_papers", "labelled")),
         "n_unmatched": counted.get(("n_unmatched", "labelled"), 0),
         "rows": rows,
+        # evaluate leaves the zero-shot rows out when BERTopic could not be fitted
+        "zero_shot": any("zero-shot" in method for method in methods),
         "measures": measures,
         "recall": None
         if with_borderline is None
