@@ -305,8 +305,8 @@ def _fit_zero_shot(docs, embeddings, theme_names, name_vectors, min_similarity, 
     names = model.topic_labels_  # zero-shot topics are labelled with their name
     # BERTopic's rule: a paper is in the zero-shot topic of its most similar name, when that
     # cosine reaches min_similarity. When every paper does, BERTopic (0.17) still groups them
-    # so but labels the groups with their words, not with the names: name each group by the
-    # closest name of its papers
+    # so but labels the groups with their words, not with the names (MaartenGr/BERTopic issue
+    # 2447, open): name each group by the closest name of its papers
     vectors = np.asarray(embeddings, dtype=float)
     named = np.asarray(name_vectors, dtype=float)
     similarity = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)) @ (
