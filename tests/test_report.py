@@ -154,8 +154,17 @@ def test_input_strings_are_escaped(tmp_path, root):
     assert html.count("</script>") == 2
 
 
-def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
-    evaluation = pd.DataFrame(
+def render_evaluation(tmp_path, rows):
+    """The report for evaluation ``rows`` (method, metric, scope, value), and its section."""
+    evaluation = pd.DataFrame(rows, columns=["method", "metric", "scope", "value"])
+    html = render(tmp_path, evaluation=evaluation)
+    assert 'id="evaluation"' in html
+    return html, html.split('id="evaluation"', 1)[1].split("</section>", 1)[0]
+
+
+def test_report_shows_summary_themes_and_evaluation(tmp_path):
+    html, section = render_evaluation(
+        tmp_path,
         [
             ("papertopics", "macro_f1", "macro", 0.93),
             ("papertopics", "precision", "fed", 0.9),
@@ -166,14 +175,9 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
             ("zero-shot", "f1", "fed", 0.0),
             ("papertopics", "stability_ari", "seeds 1, 2", 0.9047),
         ],
-        columns=["method", "metric", "scope", "value"],
-    )
-    html = render_report(
-        context(tmp_path, evaluation), root / "workflow" / "report" / "report.html.j2"
     )
     assert 'id="theme-fed"' in html and "Clients &lt;train&gt; together." in html
-    assert 'id="evaluation"' in html and "0.930" in html
-    section = html.split('id="evaluation"', 1)[1].split("</section>", 1)[0]
+    assert "0.930" in section
     assert "Federated &lt;learning&gt;</th>" in section  # one F1 column per theme
     assert '<td>keyword search</td><td class="num">0.420</td>' in section
     # a method with no precision row put no labelled paper in any theme, and says so
@@ -185,19 +189,10 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path, root):
     assert "https://" not in html.split("<script", 1)[1]  # no CDN: everything inline
 
 
-def test_evaluation_without_zero_shot_rows_says_the_baseline_was_not_fitted(tmp_path, root):
-    evaluation = pd.DataFrame(
-        [
-            ("papertopics", "f1", "fed", 0.81),
-            ("keyword search", "precision", "fed", 0.3),
-            ("keyword search", "f1", "fed", 0.42),
-        ],
-        columns=["method", "metric", "scope", "value"],
+def test_evaluation_without_zero_shot_rows_says_the_baseline_was_not_fitted(tmp_path):
+    _, section = render_evaluation(
+        tmp_path, [("papertopics", "f1", "fed", 0.81), ("keyword search", "f1", "fed", 0.42)]
     )
-    html = render_report(
-        context(tmp_path, evaluation), root / "workflow" / "report" / "report.html.j2"
-    )
-    section = html.split('id="evaluation"', 1)[1].split("</section>", 1)[0]
     assert "the baseline is a keyword search (plain BERTopic zero-shot" in section
     assert "could not be fitted" in section and "keyword search and plain" not in section
 
