@@ -307,11 +307,9 @@ def _fit_zero_shot(docs, embeddings, theme_names, name_vectors, min_similarity, 
     # cosine reaches min_similarity. When every paper does, BERTopic (0.17) still groups them
     # so but labels the groups with their words, not with the names (MaartenGr/BERTopic issue
     # 2447, open): name each group by the closest name of its papers
-    vectors = np.asarray(embeddings, dtype=float)
-    named = np.asarray(name_vectors, dtype=float)
-    similarity = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)) @ (
-        named / np.linalg.norm(named, axis=1, keepdims=True)
-    ).T
+    from sklearn.metrics.pairwise import cosine_similarity  # BERTopic's, loaded with it
+
+    similarity = cosine_similarity(embeddings, np.asarray(name_vectors))
     if len(docs) and (similarity.max(axis=1) >= min_similarity).all():
         closest, topics = similarity.argmax(axis=1), np.asarray(topics)
         names = {
