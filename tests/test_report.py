@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from papertopics.evaluate import ZERO_SHOT_METHOD
 from papertopics.report import json_for_script, render_report, report_context, topic_similarity
 
 EVIL_TITLE = '<script>alert("t")</script>'
@@ -171,8 +172,8 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path):
             ("papertopics", "f1", "fed", 0.81),
             ("keyword search", "precision", "fed", 0.3),
             ("keyword search", "f1", "fed", 0.42),
-            ("zero-shot", "recall", "fed", 0.0),
-            ("zero-shot", "f1", "fed", 0.0),
+            (f"{ZERO_SHOT_METHOD} (min_similarity 0.7)", "recall", "fed", 0.0),
+            (f"{ZERO_SHOT_METHOD} (min_similarity 0.7)", "f1", "fed", 0.0),
             ("papertopics", "stability_ari", "seeds 1, 2", 0.9047),
         ],
     )
@@ -182,7 +183,7 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path):
     assert '<td>keyword search</td><td class="num">0.420</td>' in section
     # a method with no precision row put no labelled paper in any theme, and says so
     assert section.count("assigned none of the labelled papers to these themes") == 1
-    assert "<td>zero-shot <span" in section
+    assert "<td>BERTopic zero-shot (min_similarity 0.7) <span" in section
     assert "keyword search and plain BERTopic zero-shot topic modelling" in section
     assert "Stability: adjusted Rand index" in section and "0.905" in section
     assert "<svg" in html and "<?xml" not in html

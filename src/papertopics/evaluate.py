@@ -33,6 +33,7 @@ from papertopics.topics import (
 
 __all__ = [
     "BORDERLINE_METHOD",
+    "ZERO_SHOT_METHOD",
     "LabelError",
     "evaluation_table",
     "fit_stability",
@@ -52,6 +53,8 @@ log = logging.getLogger(__name__)
 #: Method name of the evaluation rows that count each theme's borderline papers as members too
 #: (recall only: what a reader who checks the borderline lists can recover).
 BORDERLINE_METHOD = "papertopics with its borderline papers"
+#: Method name of the plain BERTopic zero-shot baseline's rows, followed by its threshold.
+ZERO_SHOT_METHOD = "BERTopic zero-shot"
 #: Papers the zero-shot baseline is fitted on at least: the labelled ones, made up to this many
 #: with other papers of the corpus when there are fewer, since UMAP and HDBSCAN fail on a
 #: handful (BERTopic's 15 UMAP neighbours) and the papers it does not put into a zero-shot topic
@@ -414,7 +417,7 @@ def _theme_rows(
     for threshold, predicted in zip(thresholds, predictions, strict=True):
         every = np.zeros((len(papers), len(keys)), dtype=bool)
         every[fit_on] = predicted
-        rows += score(f"BERTopic zero-shot (min_similarity {threshold})", every)
+        rows += score(f"{ZERO_SHOT_METHOD} (min_similarity {threshold})", every)
     return rows
 
 

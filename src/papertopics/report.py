@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from papertopics.evaluate import BORDERLINE_METHOD
+from papertopics.evaluate import BORDERLINE_METHOD, ZERO_SHOT_METHOD
 from papertopics.figures import NO_THEME, term_papers, text_colour, theme_colours
 from papertopics.listings import FILE_SKIPPED, NOT_A_LISTING
 from papertopics.tables import theme_membership
@@ -778,7 +778,7 @@ def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
         "n_unmatched": counted.get(("n_unmatched", "labelled"), 0),
         "rows": rows,
         # evaluate leaves the zero-shot rows out when BERTopic could not be fitted
-        "zero_shot": any("zero-shot" in method for method in methods),
+        "zero_shot": any(method.startswith(ZERO_SHOT_METHOD) for method in methods),
         "measures": measures,
         "recall": None
         if with_borderline is None
