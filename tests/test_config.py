@@ -141,6 +141,28 @@ def test_bad_config_gives_one_line_naming_the_key(config, schema, change, messag
     assert str(err.value).startswith("config.yaml: ")
 
 
+def test_an_error_in_a_command_line_value_names_the_command_line(config, schema):
+    """Snakemake's --config reads values inside a mapping as text (snakemake issue 2099)."""
+    overrides = {"topics": {"seed": "7"}, "input": {"strict": "yes"}}
+    config = copy.deepcopy(config)
+    config["topics"]["seed"], config["input"]["strict"] = "7", "yes"
+    config["themes"]["scoring"]["threshold"] = 2
+    with pytest.raises(ConfigError) as err:
+        validate_config(
+            config, schema, source="config.yaml", check_input=False, overrides=overrides
+        )
+    assert str(err.value) == (
+        "--config: input.strict: 'yes' is not of type 'boolean' (--config passes the values "
+        "inside {...} as text: put them in a YAML file and give it with --configfile)"
+    )
+    # a wrong value of the file is still the file's, whatever else was given
+    config["topics"]["seed"], config["input"]["strict"] = 7, False
+    with pytest.raises(ConfigError, match=r"^config\.yaml: themes\.scoring\.threshold: 2 is"):
+        validate_config(
+            config, schema, source="config.yaml", check_input=False, overrides={"topics": {}}
+        )
+
+
 def test_missing_or_empty_input_folder(config, schema, tmp_path):
     config["input"]["listings_dir"] = str(tmp_path / "nowhere")
     with pytest.raises(ConfigError, match="does not exist"):
@@ -265,6 +287,25 @@ def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, ch
     assert result.stderr.startswith(f"papertopics: {message}")
     assert result.stderr.count("\n") == 1, result.stderr
     assert not (tmp_path / "results").exists() and not (tmp_path / ".snakemake").exists()
+
+
+def test_snakemake_names_a_bad_command_line_value(root, tmp_path):
+    (tmp_path / "listings").mkdir()
+    (tmp_path / "listings" / "day.txt").write_text("a listing")
+    command = [sys.executable, "-m", "snakemake", "-n", "--snakefile", str(root / "Snakefile")]
+    given = ['topics={"seed": 7}', 'input={"listings_dir": "listings"}']
+    result = subprocess.run(
+        [*command, "--configfile", str(root / "config.yaml"), "--config", *given],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1].startswith(
+        "papertopics: --config: topics.seed: '7' is not of type 'integer' (--config passes"
+    )
 
 
 def test_listing_names_never_hold_the_sources_separator_or_wildcard_braces(tmp_path):

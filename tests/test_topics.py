@@ -256,3 +256,19 @@ def test_representatives_are_the_papers_closest_to_their_topics_centre():
     # the centre of topic 0 lies near 9 degrees: 10, 5, 0, -10 then 40 degrees away
     assert representatives(embeddings, topics, 0, n=3) == [1, 4, 0]
     assert representatives(embeddings, topics, 1) == [5]
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 6])
+def test_a_corpus_of_a_few_papers_fits_with_every_paper_an_outlier(n):
+    """Fewer papers than a cluster needs skip UMAP and HDBSCAN (which fail on one or two),
+    and just above it UMAP starts at random (its spectral start needs more points than
+    dimensions: 6 papers in 5 dimensions)."""
+    rng = np.random.default_rng(n)
+    vectors = rng.normal(size=(n, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    docs = [f"federated clients share models, paper {i}" for i in range(n)]
+    result = TopicModel(TopicSettings(seed=1)).fit(docs, vectors)
+    assert result.topics.tolist() == [-1] * n
+    assert result.info["topic"].tolist() == [-1] and result.info["size"].tolist() == [n]
+    assert result.coords.shape == (n, 2) and np.isfinite(result.coords).all()
+    assert result.params["ensemble_runs"] == (1 if n < 5 else TopicSettings().ensemble_size(n))

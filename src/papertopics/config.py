@@ -90,8 +90,26 @@ def _message(error: jsonschema.ValidationError) -> str:
     return " ".join(error.message.split())
 
 
+def _given_in(error: jsonschema.ValidationError, overrides: Mapping | None) -> bool:
+    """Whether the value of ``error`` comes from ``overrides`` (Snakemake's ``--config``)."""
+    if overrides is None:
+        return False
+    node = overrides
+    for part in error.absolute_path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return True
+
+
 def validate_config(
-    config: Mapping, schema: Mapping, *, source: str = "config", check_input: bool = True
+    config: Mapping,
+    schema: Mapping,
+    *,
+    source: str = "config",
+    check_input: bool = True,
+    overrides: Mapping | None = None,
 ) -> dict:
     """Validate a configuration and return a copy with every default filled in.
 
@@ -100,6 +118,8 @@ def validate_config(
         schema: The JSON schema (see ``workflow/schemas/config.schema.yaml``).
         source: Name of the configuration file, used in error messages.
         check_input: Also check that the input folder exists and holds listings.
+        overrides: The values given on the command line (``--config``), already merged into
+            ``config``: an error in one of them names ``--config`` instead of ``source``.
 
     Returns:
         The validated configuration with defaults.
@@ -115,7 +135,17 @@ def validate_config(
         key=lambda e: (len(e.absolute_path), [str(part) for part in e.absolute_path]),
     )
     if errors:
-        raise ConfigError(f"{source}: {_where(errors[0], config)}: {_message(errors[0])}")
+        error = errors[0]
+        message = f"{_where(error, config)}: {_message(error)}"
+        if not _given_in(error, overrides):
+            raise ConfigError(f"{source}: {message}")
+        if isinstance(error.instance, str) and len(error.absolute_path) > 1:
+            # Snakemake reads the values inside a --config mapping as text (its issue 2099)
+            message += (
+                " (--config passes the values inside {...} as text: put them in a YAML file"
+                " and give it with --configfile)"
+            )
+        raise ConfigError(f"--config: {message}")
 
     keys = [theme["key"] for theme in config["themes"]["definitions"]]
     duplicated = sorted({key for key in keys if keys.count(key) > 1})

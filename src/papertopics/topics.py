@@ -394,6 +394,8 @@ def _umap(
         random_state=seed,
         low_memory=True,
         n_epochs=n_epochs,
+        # the spectral start needs more points than dimensions (scipy's eigh: k < N)
+        init="spectral" if n > n_components + 1 else "random",
     )
 
 
@@ -632,6 +634,16 @@ def class_terms(classes: Sequence[str], settings: TopicSettings) -> list[list[tu
     return result
 
 
+class _NoClusters:
+    """A clustering model for BERTopic that puts every point among the outliers, for a
+    corpus smaller than HDBSCAN's ``min_cluster_size`` (where no cluster can form, and
+    UMAP and HDBSCAN fail on one or two points)."""
+
+    def fit(self, X, y=None):
+        self.labels_ = np.full(len(X), -1)
+        return self
+
+
 class ConsensusClusterer:
     """Evidence-accumulation consensus of several seeded UMAP + HDBSCAN runs.
 
@@ -774,10 +786,10 @@ class TopicModel:
         s = self.settings
         docs = list(docs)
         n = len(docs)
-        if n < 3:
-            raise ValueError(f"topic modelling needs at least 3 papers, got {n}")
+        if n < 1:
+            raise ValueError("topic modelling needs at least 1 paper, got none")
         mcs, ms, max_size = s.cluster_sizes(n)
-        runs = s.ensemble_size(n)
+        runs = s.ensemble_size(n) if n >= mcs else 1
         hdbscan_params = {
             "min_cluster_size": mcs,
             "min_samples": ms,
@@ -789,7 +801,10 @@ class TopicModel:
         umap_model = _umap(
             s.n_components, s.n_neighbors, s.min_dist, s.metric, s.seed, n, s.n_epochs
         )
-        if runs > 1:
+        n_neighbors = umap_model.n_neighbors
+        if n < mcs:  # too few papers for a cluster: all are outliers
+            umap_model, hdbscan_model = BaseDimensionalityReduction(), _NoClusters()
+        elif runs > 1:
             umap_params = umap_model.get_params()
             umap_params.pop("random_state")
             umap_params["n_epochs"] = s.consensus_epochs
@@ -859,7 +874,7 @@ class TopicModel:
             "min_cluster_size": mcs,
             "min_samples": ms,
             "max_cluster_size": max_size,
-            "umap_n_neighbors": min(s.n_neighbors, n - 1),
+            "umap_n_neighbors": n_neighbors,
             "ensemble_runs": runs,
             "umap_n_components": s.n_components,
             "seed": s.seed,

@@ -25,6 +25,7 @@ try:
         config,
         load_schema(Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"),
         source=" + ".join(str(path) for path in workflow.configfiles) or "config",
+        overrides=workflow.config_settings.config,
     )
 except ConfigError as err:
     raise SystemExit(f"papertopics: {err}") from None
