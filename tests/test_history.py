@@ -208,6 +208,15 @@ def test_renumber_keeps_old_ids_and_labels_and_numbers_new_ones_after():
     np.testing.assert_array_equal(renumbered.centroids, np.eye(3)[[2, 0, 1]])
 
 
+def test_renumber_never_gives_a_new_topic_the_id_of_one_that_has_gone():
+    info = pd.DataFrame({"topic": [0, 1], "label": ["x", "y"], "top_terms": [["x"], ["y"]]})
+    result = TopicResult(np.array([0, 1]), info, np.eye(2), np.zeros((2, 2)), {})
+    old = pd.DataFrame({"topic": [4], "label": ["x"]})  # topics 5 to 8 have gone since
+    renumbered = renumber_topics(result, {0: 0}, old, next_topic_id=9)
+    assert renumbered.info["topic"].tolist() == [4, 9]
+    assert renumbered.params["next_topic_id"] == 10
+
+
 def test_label_fits_while_its_first_and_half_its_terms_are_among_the_top_terms():
     assert label_fits("continual learning, cl", ["learning", "continual", "tasks"])
     assert label_fits("diffusion models, image", ["diffusion model", "video"])
@@ -446,6 +455,27 @@ def test_new_papers_that_fit_no_topic_form_a_new_topic_without_refit(previous):
     assert "quantum" in row["label"] and row["size"] == (new == 8).sum()
     assert result.info.set_index("topic").loc[4, "label"] == "alpha"  # old labels stay
     assert result.params["n_topics_new"] == 1
+
+
+def test_a_new_topic_does_not_take_the_id_of_a_topic_that_has_gone(previous):
+    snapshot, vectors, _ = previous
+    settings = TopicSettings(refit_share=1.0)  # placed and removed papers never refit here
+    alpha = [f"p{i}" for i in range(10)]  # topic 7's papers are removed: topic 7 goes
+    gone = place_new_papers(snapshot, alpha, vectors[:10], settings, ["alpha words"] * 10)
+    assert gone.info["topic"].tolist() == [4] and gone.params["next_topic_id"] == 8
+    later = dataclasses.replace(
+        snapshot,
+        papers=snapshot.papers.iloc[:10].assign(topic=gone.topics),
+        topics=gone.info,
+        params=gone.params,
+    )
+    novel = blobs(np.random.default_rng(5), [np.eye(8)[5] * 3], 6, noise=0.02)
+    ids = alpha + [f"m{i}" for i in range(6)]
+    docs = ["alpha words"] * 10 + ["quantum annealing qubits"] * 6
+    result = place_new_papers(later, ids, np.vstack([vectors[:10], novel]), settings, docs)
+    assert result.params["n_topics_new"] == 1
+    assert result.info["topic"].tolist() == [4, 8]  # not 7
+    assert result.params["next_topic_id"] == 9
 
 
 def test_a_rerun_without_changes_says_so(previous):

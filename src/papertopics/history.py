@@ -299,7 +299,8 @@ def keep_topic_ids(result, paper_ids: Sequence[str], previous: Snapshot):
         previous: The previous run's snapshot (fitted with the same settings).
 
     Returns:
-        The renumbered result (``params`` gain ``n_topics_kept`` and ``n_topics_new``).
+        The renumbered result (``params`` gain ``n_topics_kept``, ``n_topics_new`` and
+        ``next_topic_id``).
     """
     ids = result.info["topic"].tolist()
     old_ids = previous.topics["topic"].tolist()
@@ -318,7 +319,9 @@ def keep_topic_ids(result, paper_ids: Sequence[str], previous: Snapshot):
         ids=ids,
         old_ids=old_ids,
     )
-    return renumber_topics(result, matches, previous.topics)
+    return renumber_topics(
+        result, matches, previous.topics, int(previous.params.get("next_topic_id", 0))
+    )
 
 
 def changes_table(

@@ -881,6 +881,8 @@ class TopicModel:
             "n_outliers_before": n_raw_outliers,
             "n_outliers_after": int((topics == -1).sum()),
             "mode": "fit",
+            # the first topic id never given (ids of topics gone since are not given again)
+            "next_topic_id": int(topics.max(initial=-1)) + 1,
         }
         log.info("topics: %s", params)
         return TopicResult(topics, info, centroids, coords, params, topic_by(topics, raw_outliers))
@@ -952,9 +954,12 @@ def representatives(
 
 
 def renumber_topics(
-    result: TopicResult, matches: dict[int, int], old_topics: pd.DataFrame
+    result: TopicResult,
+    matches: dict[int, int],
+    old_topics: pd.DataFrame,
+    next_topic_id: int = 0,
 ) -> TopicResult:
-    """Give matched topics their previous id and label; new topics get ids after the old ones.
+    """Give matched topics their previous id and label; new topics get ids never given before.
 
     A matched topic keeps its label only while the label fits its new top terms
     (:func:`label_fits`); otherwise it keeps its id under its new label.
@@ -963,12 +968,16 @@ def renumber_topics(
         result: A fresh fit.
         matches: ``{row of result.info: row of old_topics}`` (see ``history.match_topics``).
         old_topics: The previous run's topics (``topic``, ``label``).
+        next_topic_id: The previous run's ``params["next_topic_id"]``: new topics start there
+            (or after the last of ``old_topics``), so that the id of a topic that has gone
+            is not given to another.
 
     Returns:
-        The result with topic ids, labels and row order changed (rows sorted by id).
+        The result with topic ids, labels and row order changed (rows sorted by id);
+        ``params`` gain ``n_topics_kept``, ``n_topics_new`` and the new ``next_topic_id``.
     """
     info = result.info.copy()
-    next_id = int(max(old_topics["topic"].max(), -1)) + 1
+    next_id = max(int(max(old_topics["topic"].max(), -1)) + 1, int(next_topic_id))
     ids, labels = [], []
     for row, topic in enumerate(info["topic"]):
         if topic == -1:
@@ -991,6 +1000,7 @@ def renumber_topics(
         result.params,
         n_topics_kept=len(matches),
         n_topics_new=sum(1 for row, t in enumerate(ids) if t != -1 and row not in matches),
+        next_topic_id=next_id,
     )
     return TopicResult(
         topics,
@@ -1069,6 +1079,10 @@ def place_new_papers(
     if settings.outliers == "keep":
         best = np.where(poorly, -1, best)
     created: list[int] = []
+    # ids never given before: not those of topics that have gone since (see renumber_topics)
+    next_id = max(
+        int(previous.topics["topic"].max()) + 1, int(previous.params.get("next_topic_id", 0))
+    )
     if poorly.sum() >= mcs:
         if docs is None:
             return None
@@ -1078,7 +1092,6 @@ def place_new_papers(
         groups = HDBSCAN(
             min_cluster_size=mcs, min_samples=ms, allow_single_cluster=True
         ).fit_predict(embeddings[new_rows[novel]])
-        next_id = int(previous.topics["topic"].max()) + 1
         for group in sorted(set(groups.tolist()) - {-1}):
             best[novel[groups == group]] = next_id
             created.append(next_id)
@@ -1126,6 +1139,7 @@ def place_new_papers(
         "n_removed_since_fit": removed,
         "n_new_poorly_fitting": int(poorly.sum()),
         "n_topics_new": len(created),
+        "next_topic_id": next_id,
         "novelty_floor": round(floor, 4),
         "seed": settings.seed,
         "n_outliers_after": int((topics == -1).sum()),
