@@ -344,3 +344,41 @@ def test_listing_fingerprint_changes_with_any_other_copy_older_ones_too(tmp_path
     os.utime(path, (noon - 86400, noon - 86400))  # an edited copy, older than the first
     assert listing_fingerprint(path) != first
     assert listing_fingerprint(tmp_path / "missing.txt") == "unreadable"
+
+
+def test_files_that_cannot_be_listings_are_named_not_read(tmp_path, monkeypatch):
+    """Braces would be read as a wildcard in the parse job's input, an unreadable file would
+    stop Snakemake while it builds the jobs, and a broken link or a pipe has nothing to read."""
+    for name in ("day1.txt", "day {2}.txt", "locked.txt"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(tmp_path / "pipe.txt")
+    readable = os.access
+    monkeypatch.setattr(
+        "papertopics.config.os.access",
+        lambda path, mode: Path(path).name != "locked.txt" and readable(path, mode),
+    )
+    assert listing_files(tmp_path) == [tmp_path / "day1.txt"]
+    why = {row["file"]: row["message"] for row in other_files(tmp_path)}
+    assert why == {
+        "day {2}.txt": "file skipped: braces in its name, which Snakemake reads as a wildcard: "
+        "rename it",
+        "gone.txt": "file skipped: a link to a file that does not exist",
+        "locked.txt": "file skipped: no permission to read it",
+        "pipe.txt": "file skipped: a pipe, socket or device, not a regular file",
+    }
+
+
+def test_a_listings_folder_that_cannot_be_read(config, schema, tmp_path, monkeypatch):
+    config["input"]["listings_dir"] = str(tmp_path)
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", denied)
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, schema, source="config.yaml")
+    assert str(err.value) == (
+        f"config.yaml: input.listings_dir: folder {str(tmp_path)!r} cannot be read "
+        "(Permission denied)"
+    )

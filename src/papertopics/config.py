@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -14,7 +15,7 @@ import yaml
 
 from papertopics.formats import FORMATS
 from papertopics.labels import theme_name
-from papertopics.listings import NOT_A_LISTING
+from papertopics.listings import FILE_SKIPPED, NOT_A_LISTING
 
 __all__ = [
     "LISTING_SUFFIXES",
@@ -186,7 +187,14 @@ def validate_config(
             )
         if not folder.is_dir():
             raise ConfigError(f"{source}: input.listings_dir: {str(folder)!r} is not a folder")
-        if not listing_files(folder):
+        try:
+            listings = listing_files(folder)
+        except OSError as err:
+            raise ConfigError(
+                f"{source}: input.listings_dir: folder {str(folder)!r} cannot be read "
+                f"({err.strerror or err})"
+            ) from None
+        if not listings:
             raise ConfigError(
                 f"{source}: input.listings_dir: folder {str(folder)!r} holds no listing "
                 f"({', '.join('*' + s for s in LISTING_SUFFIXES)})"
@@ -197,7 +205,9 @@ def validate_config(
 def listing_files(folder: str | Path) -> list[Path]:
     """The listing files of a folder, sorted by name.
 
-    Hidden files and office lock files (``~$name.csv``) are ignored.
+    Hidden files and office lock files (``~$name.csv``) are ignored. A file that cannot be
+    read, or whose name holds braces (which Snakemake would read as a wildcard in the path),
+    is no listing either: :func:`other_files` names it.
 
     Args:
         folder: The listings folder.
@@ -205,19 +215,39 @@ def listing_files(folder: str | Path) -> list[Path]:
     Returns:
         Files whose extension is one of :data:`LISTING_SUFFIXES` (any case).
     """
-    return sorted(
-        path
-        for path in Path(folder).iterdir()
-        if path.is_file()
-        and path.suffix.lower() in LISTING_SUFFIXES
-        and not path.name.startswith((".", "~$"))
-    )
+    return sorted(path for path in Path(folder).iterdir() if _unreadable(path) is None)
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why ``path`` of a listings folder is not read; None for a listing, "" for a hidden file.
+
+    The reason starts with :data:`NOT_A_LISTING` for what is no listing (another kind of
+    file, a folder) and with :data:`FILE_SKIPPED` for a listing that cannot be read.
+    """
+    if path.name.startswith((".", "~$")):
+        return ""
+    if path.is_dir():
+        return f"{NOT_A_LISTING} (a folder: listings in subfolders are not read); not read"
+    if path.suffix.lower() not in LISTING_SUFFIXES:
+        return f"{NOT_A_LISTING} (listings are {', '.join(LISTING_SUFFIXES)}); not read"
+    if not path.is_file():
+        if path.is_symlink() and not path.exists():
+            return f"{FILE_SKIPPED}a link to a file that does not exist"
+        return f"{FILE_SKIPPED}a pipe, socket or device, not a regular file"
+    if "{" in path.name or "}" in path.name:
+        return f"{FILE_SKIPPED}braces in its name, which Snakemake reads as a wildcard: rename it"
+    if not os.access(path, os.R_OK):
+        return f"{FILE_SKIPPED}no permission to read it"
+    return None
 
 
 def other_files(folder: str | Path) -> list[dict]:
-    """The files of a listings folder that are not listings, as parse-warning rows.
+    """The files of a listings folder that are not read as listings, as parse-warning rows.
 
     Hidden files and office lock files are left out, as :func:`listing_files` leaves them out.
+    Other files and folders are named as no listing (:data:`NOT_A_LISTING`); files with a
+    listing's extension that cannot be read (braces in the name, no permission, a broken
+    link, a pipe) as skipped (:data:`FILE_SKIPPED`).
 
     Args:
         folder: The listings folder.
@@ -226,19 +256,11 @@ def other_files(folder: str | Path) -> list[dict]:
         Rows ``file, line, message``, sorted by name: the file's name, as parse warnings
         name their file, and line 0 (the whole file).
     """
-    known = set(listing_files(folder))
-    known_suffixes = ", ".join(LISTING_SUFFIXES)
     rows = []
     for path in sorted(Path(folder).iterdir()):
-        if path in known or path.name.startswith((".", "~$")):
-            continue
-        if path.is_dir():
-            why = "a folder: listings in subfolders are not read"
-        elif path.is_file():
-            why = f"listings are {known_suffixes}"
-        else:
-            continue
-        rows.append({"file": path.name, "line": 0, "message": f"{NOT_A_LISTING} ({why}); not read"})
+        why = _unreadable(path)
+        if why:
+            rows.append({"file": path.name, "line": 0, "message": why})
     return rows
 
 
