@@ -257,3 +257,14 @@ def test_strict_mode_stops_with_one_line_and_keeps_earlier_results(tmp_path):
     assert again.returncode != 0 and f"{line} (input.strict is true)\n" in again.stderr
     assert "Building DAG" not in again.stderr + again.stdout  # stopped before any job
     assert parsed.stat().st_mtime_ns == stamp
+    # a listing whose name Snakemake would read as a wildcard: skipped when lenient (before,
+    # no job could start), named before any job when strict
+    (work / "listings" / "scan.txt").unlink()
+    (work / "listings" / "day {3}.txt").write_text("x")
+    braces = snakemake(work, target)
+    line = "papertopics: listings/day {3}.txt: braces in its name, which Snakemake reads as a"
+    assert braces.returncode != 0 and line in braces.stderr
+    assert "Building DAG" not in braces.stderr + braces.stdout
+    config.write_text(strict_config.replace("strict: true", "strict: false"))
+    lenient = snakemake(work, target)
+    assert lenient.returncode == 0, lenient.stderr[-4000:]

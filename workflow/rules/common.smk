@@ -15,7 +15,7 @@ from papertopics.config import (
 )
 from papertopics.embed import resolve_model
 from papertopics.labels import LabelError, read_labels
-from papertopics.listings import skipped_reason, warnings_summary
+from papertopics.listings import FILE_SKIPPED, skipped_reason, warnings_summary
 from snakemake.logging import logger
 
 
@@ -58,6 +58,12 @@ if config["input"]["strict"]:
 
 #: The folder's other files, reported (as parse warnings) rather than silently passed over.
 OTHER_FILES = other_files(config["input"]["listings_dir"])
+# listings that cannot be read at all (no permission, braces in the name) stop a strict run
+for row in OTHER_FILES if config["input"]["strict"] else []:
+    if row["message"].startswith(FILE_SKIPPED):
+        folder = Path(config["input"]["listings_dir"])
+        reason = row["message"].removeprefix(FILE_SKIPPED)
+        raise SystemExit(f"papertopics: {folder / row['file']}: {reason} (input.strict is true)")
 #: One embedding job per listing before the embed job (a cluster; see profiles/slurm). It is
 #: taken out of the config: it changes how the work is spread, not a science parameter, so no
 #: rule's params (the whole config, for the report) change with it.
