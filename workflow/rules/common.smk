@@ -68,6 +68,10 @@ for row in OTHER_FILES if config["input"]["strict"] else []:
 #: taken out of the config: it changes how the work is spread, not a science parameter, so no
 #: rule's params (the whole config, for the report) change with it.
 PER_LISTING_EMBEDDING = config["embedding"].pop("per_listing")
+#: The embedding settings that the vectors depend on, as the params of the jobs that use them:
+#: without batch_size, a speed setting (the scripts read it from the config), so that changing
+#: it reruns no job.
+EMBEDDING = {key: value for key, value in config["embedding"].items() if key != "batch_size"}
 THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
 EVALUATE = bool(config["evaluation"]["labels"])
 # A bad hand-label file stops the run before any job too (it is read again by rule evaluate).

@@ -59,8 +59,6 @@ rule figures:
             for figure in FIGURES
             for ext in ("png", "svg")
         },
-    params:
-        themes=config["themes"]["definitions"],
     conda:
         CONDA_ENV
     log:

@@ -12,7 +12,7 @@ rule fit_topics:
     params:
         topics=config["topics"],
         terms=config["terms"],
-        embedding=config["embedding"],
+        embedding=EMBEDDING,
         history=HISTORY,
     threads: 2
     resources:

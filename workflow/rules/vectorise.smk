@@ -21,7 +21,7 @@ rule embed_listing:
     output:
         "results/interim/embedded/{listing}.json",
     params:
-        embedding=config["embedding"],
+        embedding=EMBEDDING,
         cache_dir="results/cache/embeddings",
     threads: 1
     resources:
@@ -43,7 +43,7 @@ rule embed:
     output:
         embeddings="results/interim/embeddings.npy",
     params:
-        embedding=config["embedding"],
+        embedding=EMBEDDING,
         cache_dir="results/cache/embeddings",
     threads: 4
     # before embed_themes, which would otherwise hold a core the papers' encoding could use
@@ -69,7 +69,7 @@ rule embed_themes:
     output:
         "results/interim/theme_vectors.npz",
     params:
-        embedding=config["embedding"],
+        embedding=EMBEDDING,
         themes=config["themes"],
         cache_dir="results/cache/embeddings",
     # one thread: it runs beside fit_topics

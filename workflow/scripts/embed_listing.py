@@ -11,8 +11,9 @@ set_threads(snakemake.threads)
 # the themes from the config, not params: this job's output does not depend on them (see
 # workflow/rules/vectorise.smk); the keyword sentences it encodes only fill the cache
 theme_config = snakemake.config["themes"]
+# params.embedding is the config's without batch_size (a rerun trigger): see common.smk
 embedder, sense = theme_embedders(
-    snakemake.params.embedding, theme_config, snakemake.params.cache_dir
+    snakemake.config["embedding"], theme_config, snakemake.params.cache_dir
 )
 themes, settings = themes_from_config(theme_config)
 summary = fill_cache(

@@ -8,8 +8,9 @@ from papertopics.themes import save_theme_vectors, themes_from_config
 
 log = setup_logging(snakemake.log[0])
 set_threads(snakemake.threads)
+# params.embedding is the config's without batch_size (a rerun trigger): see common.smk
 embedder, sense = theme_embedders(
-    snakemake.params.embedding, snakemake.params.themes, snakemake.params.cache_dir
+    snakemake.config["embedding"], snakemake.params.themes, snakemake.params.cache_dir
 )
 papers = read_papers(snakemake.input.papers)
 themes, settings = themes_from_config(snakemake.params.themes)
