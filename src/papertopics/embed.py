@@ -37,6 +37,7 @@ __all__ = [
     "EmbeddingCache",
     "EmbeddingSettings",
     "model_backend",
+    "model_problem",
     "native_bfloat16",
     "paper_text",
     "resolve_model",
@@ -253,6 +254,47 @@ def resolve_model(name: str) -> str:
             return str(package.get_model_path())
         return str(Path(package.__file__).parent / "model")
     return name
+
+
+def model_problem(name: str, timeout: float = 10.0) -> str | None:
+    """Why the model ``name`` could not be loaded, told before any job runs; None if it can.
+
+    A folder or an installed model package is loaded offline; a model-hub name is fine when
+    the Hugging Face cache holds it, or else when the hub knows it (asked once, with
+    ``timeout``; it is downloaded by the first job that needs it). Without this check a name
+    the hub does not know, or a hub out of reach, fails inside the embedding job after the
+    download's retries, in a long traceback.
+
+    Args:
+        name: ``embedding.model`` or ``themes.sense_model``.
+        timeout: Seconds to wait for the hub.
+
+    Returns:
+        One line saying what is wrong, or None.
+    """
+    if Path(name).is_dir() or _model_package(name) is not None:
+        return None
+    if name.startswith((".", "/", "~")) or name.count("/") > 1 or Path(name).exists():
+        return f"{name!r} is not a model folder" if Path(name).exists() else f"no folder {name!r}"
+    from huggingface_hub import model_info, try_to_load_from_cache
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    # sentence-transformers reads a bare name as one of its own models
+    repos = [name] if "/" in name else [f"sentence-transformers/{name}", name]
+    if any(isinstance(try_to_load_from_cache(r, "config.json"), str) for r in repos):
+        return None
+    where = (
+        f"{name!r} is not an installed model package, a model folder or in the Hugging Face cache"
+    )
+    for repo in repos:
+        try:
+            model_info(repo, timeout=timeout)
+        except RepositoryNotFoundError:
+            continue
+        except Exception as err:  # offline mode, no network, a timeout
+            return f"{where}, and the model hub cannot be reached ({type(err).__name__})"
+        return None
+    return f"{where}, nor a model on the hub"
 
 
 def text_key(text: str) -> str:

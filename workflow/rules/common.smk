@@ -13,7 +13,7 @@ from papertopics.config import (
     other_files,
     validate_config,
 )
-from papertopics.embed import resolve_model
+from papertopics.embed import model_problem, resolve_model
 from papertopics.labels import LabelError, read_labels
 from papertopics.listings import FILE_SKIPPED, skipped_reason, warnings_summary
 from snakemake.logging import logger
@@ -73,6 +73,13 @@ PER_LISTING_EMBEDDING = config["embedding"].pop("per_listing")
 #: it reruns no job.
 EMBEDDING = {key: value for key, value in config["embedding"].items() if key != "batch_size"}
 THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
+# A model that cannot be loaded stops the run before any job (resources/models/ is made by
+# rule distill_static_model).
+for key, model in (("embedding.model", config["embedding"]["model"]),
+                   ("themes.sense_model", config["themes"]["sense_model"])):
+    problem = None if not model or model.startswith("resources/models/") else model_problem(model)
+    if problem:
+        raise SystemExit(f"papertopics: {key}: {problem}")
 EVALUATE = bool(config["evaluation"]["labels"])
 # A bad hand-label file stops the run before any job too (it is read again by rule evaluate).
 if EVALUATE:
