@@ -364,6 +364,24 @@ def test_zoom_and_pan_move_the_points(page):
     assert x3 == pytest.approx(x0, abs=1)
 
 
+def test_a_narrower_window_keeps_the_whole_map_in_view(page, tables):
+    """Turning a phone or narrowing the window fits the map again (it kept the old scale)."""
+
+    def outside() -> int:
+        return page.js(
+            """ids => { const c = document.getElementById('map'), pt = window.papertopics;
+            return ids.filter(id => { const p = pt.map.position(pt.paperIndex(id));
+              const w = c.clientWidth, h = c.clientHeight;
+              return p.x < 0 || p.y < 0 || p.x > w || p.y > h; }).length; }""",
+            tables["papers"]["paper_id"].tolist(),
+        )
+
+    assert outside() == 0
+    page.page.set_viewport_size({"width": 375, "height": 800})
+    page.page.wait_for_timeout(200)
+    assert outside() == 0
+
+
 def test_map_search_highlights_matching_papers(page):
     page.page.fill("#map-search", "quantum")
     page.page.wait_for_function("document.getElementById('map-count').textContent !== ''")

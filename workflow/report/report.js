@@ -202,6 +202,14 @@
       W = r.width; H = r.height;
       canvas.width = Math.round(W * dpr); canvas.height = Math.round(H * dpr);
       if (!view) reset();
+      else {
+        // a new size (a window resized, a phone turned): the same zoom relative to the whole
+        // map, around the same centre, so an unzoomed map still fits and a zoomed one keeps
+        // its place
+        const fit = 0.9 * Math.min(W / spanX, H / spanY);
+        view.k *= fit / k0;
+        k0 = fit;
+      }
       draw();
     }
     function schedule() {
