@@ -18,6 +18,7 @@ from papertopics.history import (
     save_snapshot,
     settings_fingerprint,
     topic_fingerprint,
+    topics_of_run,
 )
 from papertopics.topics import (
     TopicResult,
@@ -609,3 +610,28 @@ def test_fit_key_names_the_vectors_and_settings_of_a_fit():
     assert key != fit_key(vectors, "other settings")
     assert key != fit_key(vectors[:3], "fp")  # a paper fewer
     assert key != fit_key(vectors[[1, 0, 2, 3]], "fp")  # another order fits otherwise
+
+
+def test_a_run_places_new_papers_or_refits_as_its_settings_and_share_decide(previous):
+    snapshot, vectors, centres = previous
+    snapshot.params = {"mode": "fit", "fit_id": "the fit", "next_topic_id": 8}
+    rng = np.random.default_rng(11)
+    docs = ["alpha words"] * 10 + ["beta words"] * 10
+    ids = [f"p{i}" for i in range(20)]
+    settings = TopicSettings(seed=1, min_cluster_size=5, min_samples=2, max_cluster_share=1.0)
+    # one new paper with the same settings: placed, and the fit's identity kept
+    one = np.vstack([vectors, blobs(rng, centres[:1], 1)])
+    placed = topics_of_run([*ids, "n0"], [*docs, "alpha"], one, settings, "fp", snapshot)
+    assert placed.params["mode"] == "incremental" and placed.params["fit_id"] == "the fit"
+    assert placed.topics.tolist() == [4] * 10 + [7] * 10 + [4]
+    assert placed.params["fingerprint"] == "fp"
+    # as many new papers again: refitted, matched to the previous topics, a new identity
+    many = np.vstack([vectors, blobs(rng, centres, 10)])
+    more = [*ids, *(f"n{i}" for i in range(20))]
+    refit = topics_of_run(more, docs * 2, many, settings, "fp", snapshot)
+    assert refit.params["mode"] == "fit" and refit.params["fit_id"] == fit_key(many, "fp")
+    assert set(refit.topics[:10]) == {4} and set(refit.topics[10:20]) == {7}  # ids kept
+    # other settings: fitted afresh, numbered from 0
+    fresh = topics_of_run(more, docs * 2, many, settings, "other", snapshot)
+    assert fresh.params["fit_id"] == fit_key(many, "other") and "n_topics_kept" not in fresh.params
+    assert set(fresh.topics.tolist()) == {0, 1}

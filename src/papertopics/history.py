@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,14 @@ import pandas as pd
 from papertopics.embed import EmbeddingSettings, paper_text, text_key
 from papertopics.listings import atomic_open
 from papertopics.tables import theme_membership
-from papertopics.topics import renumber_topics
+from papertopics.topics import (
+    TopicModel,
+    TopicResult,
+    TopicSettings,
+    place_new_papers,
+    previous_layout,
+    renumber_topics,
+)
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -35,7 +43,10 @@ __all__ = [
     "save_snapshot",
     "text_hashes",
     "topic_fingerprint",
+    "topics_of_run",
 ]
+
+log = logging.getLogger(__name__)
 
 CHANGE_COLUMNS = ("kind", "subject", "detail", "n")
 
@@ -322,6 +333,54 @@ def keep_topic_ids(result, paper_ids: Sequence[str], previous: Snapshot):
     return renumber_topics(
         result, matches, previous.topics, int(previous.params.get("next_topic_id", 0))
     )
+
+
+def topics_of_run(
+    paper_ids: Sequence[str],
+    docs: Sequence[str],
+    embeddings: np.ndarray,
+    settings: TopicSettings,
+    fingerprint: str,
+    previous: Snapshot | None,
+) -> TopicResult:
+    """This run's topics: new papers placed into the previous run's topics, or a fit.
+
+    The previous run counts only when its settings were the same (``fingerprint``, see
+    :func:`topic_fingerprint`); then new papers are placed into its topics
+    (:func:`papertopics.topics.place_new_papers`) unless too many papers came or went, and a
+    refit starts from its map and keeps its topic ids where topics match
+    (:func:`keep_topic_ids`). A fit's parameters gain its identity (``fit_id``, see
+    :func:`fit_key`); placed papers keep the identity of the fit they were placed into.
+
+    Args:
+        paper_ids: The papers.
+        docs: Their texts (title and abstract), for the terms.
+        embeddings: Their embeddings.
+        settings: Topic settings.
+        fingerprint: :func:`topic_fingerprint` of this run's settings.
+        previous: The previous run's snapshot, or None (a cold run).
+
+    Returns:
+        The topics, with ``params["fingerprint"]`` set.
+    """
+    if previous is not None and previous.fingerprint != fingerprint:
+        log.info("settings changed since the previous run: topics are refitted from scratch")
+        previous = None
+    result = place_new_papers(previous, paper_ids, embeddings, settings, docs) if previous else None
+    if result is None:
+        init = previous_layout(previous.papers, paper_ids, embeddings) if previous else None
+        result = TopicModel(settings).fit(docs, embeddings, map_init=init)
+        if previous is not None:
+            result = keep_topic_ids(result, paper_ids, previous)
+            log.info(
+                "%d topics kept their previous id, %d are new",
+                result.params["n_topics_kept"],
+                result.params["n_topics_new"],
+            )
+    result.params["fingerprint"] = fingerprint
+    if result.params["mode"] == "fit":  # placed papers keep the fit's id (place_new_papers)
+        result.params["fit_id"] = fit_key(embeddings, fingerprint)
+    return result
 
 
 def changes_table(
