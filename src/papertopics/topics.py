@@ -696,6 +696,7 @@ class ConsensusClusterer:
         """Cluster ``X`` (unit-length embeddings); the result is in ``labels_``."""
         from hdbscan import HDBSCAN
         from sklearn.cluster import AgglomerativeClustering
+        from sklearn.preprocessing import normalize
 
         UMAP = umap_class()
         X = np.asarray(X, dtype=np.float32)
@@ -738,7 +739,9 @@ class ConsensusClusterer:
             )
             centroids = np.vstack([X[labels == t].mean(axis=0) for t in range(len(kept))])
             by_run = affinity[outliers].argmax(axis=1)
-            by_vector = (X[outliers] @ centroids.T).argmax(axis=1)
+            # cosine to each topic's centroid (as BERTopic's reduce_outliers and the placing of
+            # new papers): a plain dot product would favour the tighter topics
+            by_vector = (X[outliers] @ normalize(centroids).T).argmax(axis=1)
             labels[outliers] = np.where(affinity[outliers].max(axis=1) > 0, by_run, by_vector)
         self.labels_ = labels
         self.outliers_ = outliers
@@ -750,7 +753,9 @@ class TopicModel:
 
     Plain BERTopic defaults put half of a few hundred papers into the outlier topic;
     here HDBSCAN's cluster sizes scale with the corpus, the largest cluster is capped,
-    and outliers are reassigned by embedding similarity (BERTopic's ``reduce_outliers``).
+    and outliers are reassigned: up to 8,000 papers by the consensus of many runs
+    (:class:`ConsensusClusterer`: to the topic they were clustered with most often), above
+    that by embedding similarity (BERTopic's ``reduce_outliers``).
 
     Args:
         settings: The parameters.
