@@ -233,6 +233,19 @@ def test_csv_row_with_an_unquoted_separator_is_skipped_with_its_line():
     ]
 
 
+def test_csv_row_with_a_stray_quote_is_skipped_not_misread():
+    """A quote after a quoted cell's end used to run the row's cells together."""
+    text = (
+        'title,abstract,date\n"Broken" title,"Its abstract, with a comma",2025-03-12\n'
+        'Good,Fine.,2025-03-12\n"Quoted, fine","Two\nlines.",2025-03-13\n'
+    )
+    listing = parse_csv(text, "x", file="x.csv")
+    assert titles(listing) == ["Good", "Quoted, fine"]
+    assert [(w.line, w.message) for w in listing.warnings] == [
+        (2, "row unreadable: a stray quote? (',' expected after '\"'); skipped")
+    ]
+
+
 def test_csv_without_an_abstract_column_is_one_clear_error():
     with pytest.raises(ListingError, match=r"^x\.csv: no 'abstract' column .*columns: title, x"):
         parse_csv("title,x\nA,B\n", "x", file="x.csv")

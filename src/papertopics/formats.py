@@ -523,13 +523,31 @@ def parse_csv(
                 pass
         except csv.Error:
             quoting = csv.QUOTE_NONE
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
+    # strict: a quote where none may be ('"A title" more,...', a stray quote that would run
+    # a row into its neighbours) is an error of that row, which is skipped, not misread
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=True
+    )
     warnings: list[ParseWarning] = []
     header: list[str] | None = None
     entries = []
     start = 1
     try:
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                if err.args and "unexpected end of data" in str(err):
+                    raise  # an unclosed quote ran to the end of the file
+                if header is None:
+                    raise
+                warnings.append(
+                    ParseWarning(file, start, f"row unreadable: a stray quote? ({err}); skipped")
+                )
+                start = reader.line_num + 1
+                continue
             line, start = start, reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue
