@@ -579,3 +579,22 @@ def test_skipped_reason_reads_a_skipped_listings_parse_output(tmp_path):
     write_listing_json(read, tmp_path / "x.json")
     assert skipped_reason(tmp_path / "x.json") == ""
     assert skipped_reason(tmp_path / "missing.json") == ""
+
+
+@pytest.mark.parametrize(
+    ("date_line", "date", "warning"),
+    [
+        ("March 11", "2024-03-11", None),
+        ("Sept 3", "2024-09-03", None),
+        ("2025-03-11", "2025-03-11", None),
+        ("Feb 30", "", "line 9: listing date 'Feb 30' does not exist; the listing has no date"),
+        ("2025-02-30", "", "line 9: listing date '2025-02-30' does not exist; the listing has"),
+        # not a month: no date, and the line is read as a title (without an abstract)
+        ("Marchember 11", "", "line 1: no listing date (like 'Mar 11') in the header"),
+    ],
+)
+def test_header_dates_in_other_forms_and_impossible_ones(date_line, date, warning):
+    parsed = parse_listing_text(listing(date_line, ("T", ABSTRACT)), "x", year=2024)
+    assert parsed.date == date and [p.title for p in parsed.papers] == ["T"]
+    messages = [f"line {w.line}: {w.message}" for w in parsed.warnings]
+    assert messages[0].startswith(warning) if warning else messages == []

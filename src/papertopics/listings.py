@@ -85,7 +85,12 @@ BOILERPLATE = {
     "byak and the research community",
 }
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_DATE_RE = re.compile(r"^(?P<mon>[A-Z][a-z]{2})[a-z]*\.? (?P<day>\d{1,2})(?:, (?P<year>\d{4}))?$")
+_DATE_RE = re.compile(
+    r"^(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.? (?P<day>\d{1,2})"
+    r"(?:, (?P<year>\d{4}))?$"
+)
+_ISO_DATE_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})$")
 #: A title is one short line; anything longer is taken for an abstract.
 MAX_TITLE_CHARS = 300
 #: How many leading paragraphs may hold page text before the listing date.
@@ -267,11 +272,23 @@ def paper_id(title: str) -> str:
     return "p" + hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:12]
 
 
+def _looks_like_date(line: str) -> bool:
+    """A listing date's form (``Mar 11``, ``March 11, 2025``, ``2025-03-11``), possible or not."""
+    return bool(_DATE_RE.match(line.strip()) or _ISO_DATE_RE.match(line.strip()))
+
+
 def _parse_date(line: str) -> tuple[int, int, int | None] | None:
+    if iso := _ISO_DATE_RE.match(line.strip()):
+        month, day, year = int(iso["month"]), int(iso["day"]), int(iso["year"])
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return None
+        return month, day, year
     match = _DATE_RE.match(line.strip())
-    if not match or match["mon"] not in MONTHS:
+    if not match:
         return None
-    month, day = MONTHS.index(match["mon"]) + 1, int(match["day"])
+    month, day = MONTHS.index(match["mon"][:3]) + 1, int(match["day"])
     year = int(match["year"]) if match["year"] else None
     try:
         dt.date(2000, month, day)  # 2000 is a leap year: Feb 29 passes, checked later
@@ -501,12 +518,15 @@ def _clean_abstract(text: str) -> str:
 
 
 def _find_header(paragraphs: list[_Paragraph]) -> tuple[int, tuple[int, int, int | None] | None]:
-    """Where the body starts, and the listing date if the header holds one."""
+    """Where the body starts, and the listing date if the header holds one.
+
+    A date line of a day that no month has (``Feb 30``) ends the header too, without a date.
+    """
     for index, para in enumerate(paragraphs[:HEADER_PARAGRAPHS]):
         if _looks_like_abstract(para.text) or not _looks_like_title(para.text):
             break
         parsed = _parse_date(para.text)
-        if parsed:
+        if parsed or _looks_like_date(para.text):
             return index + 1, parsed
     start = 0
     while start < len(paragraphs) and paragraphs[start].text.casefold() in BOILERPLATE:
@@ -590,6 +610,15 @@ def parse_listing_text(
         for para in paragraphs[: body_start - 1]:
             if para.text.casefold() not in BOILERPLATE:
                 skipped.setdefault("header lines", []).append((para.line, para.text))
+    elif body_start and _looks_like_date(paragraphs[body_start - 1].text):
+        date_line = paragraphs[body_start - 1]
+        warnings.append(
+            ParseWarning(
+                file,
+                date_line.line,
+                f"listing date {date_line.text!r} does not exist; the listing has no date",
+            )
+        )
     else:
         warnings.append(ParseWarning(file, 1, "no listing date (like 'Mar 11') in the header"))
 
