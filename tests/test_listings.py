@@ -598,3 +598,20 @@ def test_header_dates_in_other_forms_and_impossible_ones(date_line, date, warnin
     assert parsed.date == date and [p.title for p in parsed.papers] == ["T"]
     messages = [f"line {w.line}: {w.message}" for w in parsed.warnings]
     assert messages[0].startswith(warning) if warning else messages == []
+
+
+def test_a_few_stray_nul_bytes_are_dropped_with_a_warning(tmp_path):
+    """A copy or disk error, not a binary file: the listing's papers are kept."""
+    path = tmp_path / "day.txt"
+    titles = [f"Title {i}" for i in range(8)]
+    text = listing("Mar 11", *((title, ABSTRACT) for title in titles)).encode()
+    path.write_bytes(text.replace(b"Title 1", b"Title\x00 1"))
+    parsed = parse_listing(path, year=2024)
+    assert [p.title for p in parsed.papers] == titles
+    assert [(w.line, w.message) for w in parsed.warnings] == [
+        (15, "1 NUL byte removed (first on this line)")
+    ]
+    # more than one in a thousand bytes: binary
+    path.write_bytes(text.replace(b" ", b"\x00", 3))
+    with pytest.raises(ListingError, match="binary"):
+        parse_listing(path)

@@ -397,9 +397,18 @@ def decode_text(raw: bytes, file: str) -> tuple[str, list[ParseWarning]]:
             break
     if not raw.strip():
         raise ListingError(file, "the file is empty")
-    if b"\x00" in raw:
-        raise ListingError(file, "the file is binary, not a text listing")
     warnings = []
+    nuls = raw.count(b"\x00")
+    if nuls > len(raw) // 1000:  # a binary file, or UTF-16 without its mark
+        raise ListingError(file, "the file is binary, not a text listing")
+    if nuls:  # a few stray NUL bytes in a text (a copy or disk error): dropped
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        warnings.append(
+            ParseWarning(
+                file, line, f"{nuls} NUL byte{'s' * (nuls > 1)} removed (first on this line)"
+            )
+        )
+        raw = raw.replace(b"\x00", b"")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
