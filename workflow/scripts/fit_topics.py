@@ -3,7 +3,12 @@
 import numpy as np
 
 from papertopics.embed import paper_text
-from papertopics.history import load_snapshot, topic_fingerprint, topics_of_run
+from papertopics.history import (
+    cluster_fingerprint,
+    load_snapshot,
+    topic_fingerprint,
+    topics_of_run,
+)
 from papertopics.listings import read_papers
 from papertopics.logs import setup_logging
 from papertopics.topics import TopicSettings, save_topics
@@ -19,5 +24,6 @@ result = topics_of_run(
     TopicSettings.from_config({"topics": params.topics, "terms": params.terms}),
     topic_fingerprint(params.embedding, params.topics, params.terms),
     load_snapshot(params.history),
+    cluster_fingerprint(params.embedding, params.topics),
 )
 save_topics(result, ids, snakemake.output)
