@@ -391,6 +391,21 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     assert got[("topics_refitted", "topics")][1] == 2
     assert "numbered anew" in got[("topics_refitted", "topics")][0]
     assert not fresh["kind"].isin(["topic_relabelled", "new_topic", "topic_removed"]).any()
+    # only term or map settings: the same clustering, refitted with its ids kept
+    snapshot.params = {"cluster_fingerprint": "c"}
+    relabelled = changes_table(
+        papers,
+        topics,
+        listings,
+        {},
+        snapshot,
+        ("other", ""),
+        {**fitted, "cluster_fingerprint": "c"},
+    )
+    got = {(r.kind, r.subject): (r.detail, r.n) for r in relabelled.itertuples()}
+    assert got[("topics_refitted", "topics")][0].endswith("2 of 2 topics kept their id")
+    assert got[("topic_relabelled", "7")] == ("beta -> delta", 10)
+    snapshot.params = {}
     placed = {"mode": "incremental"}
     same = changes_table(papers, snapshot.topics, listings, {}, snapshot, topic_params=placed)
     assert same["kind"].tolist() == ["unchanged"]

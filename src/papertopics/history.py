@@ -452,7 +452,8 @@ def changes_table(
         labels before and after), ``theme_added`` and ``theme_removed`` (n: its papers now
         or before), ``settings_changed`` (subject ``topics`` or ``themes``),
         ``topics_refitted`` (n: the topics that kept their id; after a change of topic
-        settings every topic is new and numbered anew, n: the topics, and no per-topic rows
+        settings other than terms and map every topic is new and numbered anew, n: the
+        topics, and no per-topic rows
         follow), ``topic_relabelled`` (a topic that kept its id under a new label; n: its
         papers), or one ``unchanged`` row.
     """
@@ -527,7 +528,15 @@ def changes_table(
             if before and before != "nan" and before != now:
                 add("paper_edited", title, "its title or abstract changed: embedded again", 1)
     # changed topic settings: a fit from scratch, whose ids have nothing to do with the old ones
-    renumbered = fingerprints is not None and previous.fingerprint != fingerprints[0]
+    # (unless only terms or map changed: the same clustering keeps its ids, topics_of_run)
+    same_clusters = (
+        topic_params is not None
+        and "cluster_fingerprint" in (previous.params or {})
+        and topic_params.get("cluster_fingerprint") == previous.params["cluster_fingerprint"]
+    )
+    renumbered = (
+        fingerprints is not None and previous.fingerprint != fingerprints[0] and not same_clusters
+    )
     n_topics = int((topics["topic"] != -1).sum())
     # topics.json is the previous run's own when the topic step did not run again
     refitted = topic_params is not None and dict(topic_params) != dict(previous.params or {})
