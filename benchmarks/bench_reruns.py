@@ -1,5 +1,5 @@
-"""Cold run on the bundled listings, no-op rerun, rerun after adding one real listing, and
-rerun after editing a theme setting.
+"""Cold run on the bundled listings, no-op rerun, rerun after adding one real listing,
+rerun after editing a theme setting, and rerun after editing a term setting.
 
 Usage:
     python3 ../shared/tools/make_listings.py /tmp/one_day --days 1 --first 2025-03-18 \\
@@ -7,8 +7,10 @@ Usage:
     .venv/bin/python benchmarks/bench_reruns.py --add /tmp/one_day/arxiv_2025-03-18.txt \\
         --repeat 3 [--with-evaluation] [--out benchmarks/results/reruns.json]
 
-``--base DIR`` runs the cold run on the listings in DIR instead of data/seeds. The last rerun
-edits ``themes.scoring.threshold`` (0.5 -> 0.45 or back), as a user tuning a theme does.
+``--base DIR`` runs the cold run on the listings in DIR instead of data/seeds. The fifth run
+edits ``themes.scoring.threshold`` (0.5 -> 0.45 or back), as a user tuning a theme does; the
+last ``terms.top_n_words`` (10 -> 8 or back), which refits the topics for their terms (and
+records how many topics kept their id).
 
 Each repetition starts from an empty scratch folder (cold: no results, no embedding cache).
 Prints a Markdown table of medians and writes every measurement as JSON.
@@ -84,6 +86,12 @@ def main() -> None:
         (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
         started = time.time()
         edited = run_workflow(folder, args.cores)
+        theme_edit_rules = rule_benchmarks(folder, since=started)
+        config["terms"]["top_n_words"] = 8 if config["terms"]["top_n_words"] != 8 else 10
+        (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+        started = time.time()
+        terms_edited = run_workflow(folder, args.cores)
+        topics = json.loads((folder / "results/interim/topics/topics.json").read_text())
         runs.append(
             {
                 "cold_s": cold,
@@ -94,12 +102,18 @@ def main() -> None:
                 "topic_mode_after_add": mode,
                 "cold_rules": cold_rules,
                 "add_rules": added_rules,
-                "theme_edit_rules": rule_benchmarks(folder, since=started),
+                "theme_edit_rules": theme_edit_rules,
+                "terms_edit_s": terms_edited,
+                "terms_edit_rules": rule_benchmarks(folder, since=started),
+                "terms_edit_topics_kept": topics["params"].get("n_topics_kept"),
+                "terms_edit_topics": int(sum(t["topic"] != -1 for t in topics["topics"])),
             }
         )
         print(
             f"run {i + 1}: cold {cold:.1f} s, no-op {noop:.1f} s, add listing {added:.1f} s "
-            f"({mode}), no-op {noop_after:.1f} s, theme threshold edited {edited:.1f} s",
+            f"({mode}), no-op {noop_after:.1f} s, theme threshold edited {edited:.1f} s, "
+            f"top_n_words edited {terms_edited:.1f} s ({runs[-1]['terms_edit_topics_kept']} of "
+            f"{runs[-1]['terms_edit_topics']} topics kept their id)",
             flush=True,
         )
         shutil.rmtree(folder)
@@ -113,6 +127,9 @@ def main() -> None:
     print(f"| no-op rerun after that | {median([r['noop_after_add_s'] for r in runs])} |")
     print(
         f"| rerun after editing a theme threshold | {median([r['theme_edit_s'] for r in runs])} |"
+    )
+    print(
+        f"| rerun after editing terms.top_n_words | {median([r['terms_edit_s'] for r in runs])} |"
     )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
