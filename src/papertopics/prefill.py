@@ -8,7 +8,10 @@ theme sense check, and the theme texts — into the shared content-addressed cac
 
 With a model of its own for the theme sense check (``themes.sense_model``), the keyword
 sentences and theme texts are embedded by that model, and the theme texts by the paper model as
-well (:func:`theme_embedders`).
+well (:func:`theme_embedders`). The one thing left to the ``embed_themes`` job is then the
+sample of papers that model embeds for its own similarity scale (up to
+``themes.scoring.sense_background_papers``, chosen over the whole corpus, so no listing's job
+can know it): that job loads the sense model for them.
 
 Concurrent jobs are safe: each writes its own cache shard, named after its texts, to a
 temporary file that is renamed into place (see :class:`papertopics.embed.EmbeddingCache`).
