@@ -3,12 +3,11 @@
 import copy
 import datetime as dt
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers import snakemake
 
 from papertopics.config import (
     ConfigError,
@@ -265,7 +264,7 @@ def set_key(path, value):
         ),
     ],
 )
-def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, change, message):
+def test_snakemake_stops_before_any_job_with_one_line(config, tmp_path, change, message):
     (tmp_path / "listings").mkdir()
     (tmp_path / "listings" / "day.txt").write_text("a listing")
     (tmp_path / "empty").mkdir()
@@ -274,14 +273,7 @@ def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, ch
     config["input"]["listings_dir"] = "listings"
     change(config)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--snakefile", str(root / "Snakefile")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = snakemake(tmp_path, "-n", timeout=120)
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith(f"papertopics: {message}")
@@ -292,15 +284,9 @@ def test_snakemake_stops_before_any_job_with_one_line(root, config, tmp_path, ch
 def test_snakemake_names_a_bad_command_line_value(root, tmp_path):
     (tmp_path / "listings").mkdir()
     (tmp_path / "listings" / "day.txt").write_text("a listing")
-    command = [sys.executable, "-m", "snakemake", "-n", "--snakefile", str(root / "Snakefile")]
     given = ['topics={"seed": 7}', 'input={"listings_dir": "listings"}']
-    result = subprocess.run(
-        [*command, "--configfile", str(root / "config.yaml"), "--config", *given],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = snakemake(
+        tmp_path, "-n", "--configfile", str(root / "config.yaml"), "--config", *given, timeout=120
     )
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1].startswith(
