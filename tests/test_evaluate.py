@@ -14,6 +14,7 @@ from papertopics.evaluate import (
     BORDERLINE_METHOD,
     _fit_zero_shot,
     _theme_rows,
+    _topic_rows,
     evaluation_table,
     fit_stability,
     label_matrix,
@@ -423,3 +424,12 @@ def test_stability_refits_in_other_processes_measure_the_same(config):
     there = fit_stability(docs, vectors.astype(np.float32), quick, n_jobs=2)
     assert here == there
     assert 0 < here[0] <= 1
+
+
+def test_without_a_topic_only_the_stability_is_measured(config, monkeypatch):
+    """Every paper an outlier (a corpus of a few papers): no words to score, no empty cells."""
+    monkeypatch.setattr("papertopics.evaluate.fit_stability", lambda *a: (1.0, "seeds 1, 2, 3"))
+    papers = pd.DataFrame({"title": ["A", "B"], "abstract": ["One.", "Two."]})
+    topics = pd.DataFrame({"topic": [-1], "top_terms": ["one, two"]})
+    rows = _topic_rows(papers, np.zeros((2, 3)), topics, config, None, None)
+    assert [(r["metric"], r["value"]) for r in rows] == [("stability_ari", 1.0)]

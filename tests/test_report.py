@@ -190,6 +190,19 @@ def test_report_shows_summary_themes_and_evaluation(tmp_path):
     assert "https://" not in html.split("<script", 1)[1]  # no CDN: everything inline
 
 
+def test_an_unmeasured_topic_measure_is_left_out_not_a_crash(tmp_path):
+    """An evaluation table of an earlier version wrote NaN (an empty cell) with no topic."""
+    _, section = render_evaluation(
+        tmp_path,
+        [
+            ("papertopics", "f1", "fed", 0.81),
+            ("papertopics", "npmi", "topics (top-10 words)", ""),
+            ("papertopics", "stability_ari", "seeds 1, 2", 1.0),
+        ],
+    )
+    assert "Stability: adjusted Rand index" in section and "NPMI" not in section
+
+
 def test_evaluation_without_zero_shot_rows_says_the_baseline_was_not_fitted(tmp_path):
     _, section = render_evaluation(
         tmp_path, [("papertopics", "f1", "fed", 0.81), ("keyword search", "f1", "fed", 0.42)]

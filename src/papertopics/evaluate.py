@@ -534,9 +534,12 @@ def _topic_rows(
         ("topic_diversity", "topics (top-10 words)", topic_diversity(words)),
         ("stability_ari", scope, stability),
     ]
+    if not words:
+        log.info("no topic (every paper is an outlier): NPMI and diversity not measured")
     return [
         {"method": "papertopics", "metric": metric, "scope": scope, "value": round(value, 4)}
         for metric, scope, value in measures
+        if not np.isnan(value)  # NaN: nothing to measure (no topic, or no known word)
     ]
 
 
