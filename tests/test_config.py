@@ -5,6 +5,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import immutables
 import pytest
 import yaml
 from helpers import snakemake
@@ -154,6 +155,14 @@ def test_an_error_in_a_command_line_value_names_the_command_line(config, schema)
         "--config: input.strict: 'yes' is not of type 'boolean' (--config passes the values "
         "inside {...} as text: put them in a YAML file and give it with --configfile)"
     )
+    # an unknown key of the file, beside a value given on the command line, is the file's
+    config["topics"]["colour"] = "red"
+    for given in (immutables.Map(), {"topics": {"seed": 7}}):  # Snakemake's empty --config
+        with pytest.raises(ConfigError, match=r"^config\.yaml: topics: unknown key 'colour'"):
+            validate_config(
+                config, schema, source="config.yaml", check_input=False, overrides=given
+            )
+    del config["topics"]["colour"]
     # a wrong value of the file is still the file's, whatever else was given
     config["topics"]["seed"], config["input"]["strict"] = 7, False
     with pytest.raises(ConfigError, match=r"^config\.yaml: themes\.scoring\.threshold: 2 is"):

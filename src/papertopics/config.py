@@ -92,8 +92,8 @@ def _message(error: jsonschema.ValidationError) -> str:
 
 
 def _given_in(error: jsonschema.ValidationError, overrides: Mapping | None) -> bool:
-    """Whether the value of ``error`` comes from ``overrides`` (Snakemake's ``--config``)."""
-    if overrides is None:
+    """Whether what ``error`` is about comes from ``overrides`` (Snakemake's ``--config``)."""
+    if not overrides or error.validator == "required":  # a missing key is nobody's value
         return False
     node = overrides
     for part in error.absolute_path:
@@ -101,7 +101,10 @@ def _given_in(error: jsonschema.ValidationError, overrides: Mapping | None) -> b
             node = node[part]
         except (KeyError, IndexError, TypeError):
             return False
-    return True
+    if error.validator == "additionalProperties":  # the unknown key itself
+        known = error.schema.get("properties", {})
+        return isinstance(node, Mapping) and any(key not in known for key in node)
+    return bool(error.absolute_path)
 
 
 def validate_config(
