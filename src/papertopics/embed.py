@@ -281,7 +281,9 @@ def model_problem(name: str, timeout: float = 10.0) -> str | None:
 
     # sentence-transformers reads a bare name as one of its own models
     repos = [name] if "/" in name else [f"sentence-transformers/{name}", name]
-    if any(isinstance(try_to_load_from_cache(r, "config.json"), str) for r in repos):
+    # every sentence-transformers model has modules.json; a plain transformers one config.json
+    files = ("modules.json", "config.json")
+    if any(isinstance(try_to_load_from_cache(r, f), str) for r in repos for f in files):
         return None
     where = (
         f"{name!r} is not an installed model package, a model folder or in the Hugging Face cache"

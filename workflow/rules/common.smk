@@ -74,10 +74,15 @@ PER_LISTING_EMBEDDING = config["embedding"].pop("per_listing")
 EMBEDDING = {key: value for key, value in config["embedding"].items() if key != "batch_size"}
 THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
 # A model that cannot be loaded stops the run before any job (resources/models/ is made by
-# rule distill_static_model).
-for key, model in (("embedding.model", config["embedding"]["model"]),
-                   ("themes.sense_model", config["themes"]["sense_model"])):
-    problem = None if not model or model.startswith("resources/models/") else model_problem(model)
+# the distill_static_model job). Checked once, by the main process, since a cluster job
+# parses this file again and its node may not reach the model hub.
+MAIN_PROCESS = workflow.is_main_process
+for key, model in (
+    ("embedding.model", config["embedding"]["model"]),
+    ("themes.sense_model", config["themes"]["sense_model"]),
+):
+    local = not model or model.startswith("resources/models/")
+    problem = None if local or not MAIN_PROCESS else model_problem(model)
     if problem:
         raise SystemExit(f"papertopics: {key}: {problem}")
 EVALUATE = bool(config["evaluation"]["labels"])
