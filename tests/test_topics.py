@@ -272,3 +272,7 @@ def test_a_corpus_of_a_few_papers_fits_with_every_paper_an_outlier(n):
     assert result.info["topic"].tolist() == [-1] and result.info["size"].tolist() == [n]
     assert result.coords.shape == (n, 2) and np.isfinite(result.coords).all()
     assert result.params["ensemble_runs"] == (1 if n < 5 else TopicSettings().ensemble_size(n))
+    # clusters of two allowed, one UMAP run: two papers are still too few for UMAP
+    if n <= 2:
+        settings = TopicSettings(seed=1, min_cluster_size=2, min_samples=1, ensemble=1)
+        assert TopicModel(settings).fit(docs, vectors).topics.tolist() == [-1] * n

@@ -799,7 +799,9 @@ class TopicModel:
         if n < 1:
             raise ValueError("topic modelling needs at least 1 paper, got none")
         mcs, ms, max_size = s.cluster_sizes(n)
-        runs = s.ensemble_size(n) if n >= mcs else 1
+        # fewer papers than a cluster needs (or than UMAP embeds: 3) are all outliers
+        clusterable = n >= max(mcs, 3)
+        runs = s.ensemble_size(n) if clusterable else 1
         hdbscan_params = {
             "min_cluster_size": mcs,
             "min_samples": ms,
@@ -812,7 +814,7 @@ class TopicModel:
             s.n_components, s.n_neighbors, s.min_dist, s.metric, s.seed, n, s.n_epochs
         )
         n_neighbors = umap_model.n_neighbors
-        if n < mcs:  # too few papers for a cluster: all are outliers
+        if not clusterable:
             umap_model, hdbscan_model = BaseDimensionalityReduction(), _NoClusters()
         elif runs > 1:
             umap_params = umap_model.get_params()
