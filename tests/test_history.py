@@ -257,6 +257,9 @@ def test_interpolated_positions_sit_among_their_neighbours():
     placed = interpolate_positions(unit([[1, 0.05]]), known, positions, k=2)
     assert placed.shape == (1, 2)
     assert 0 <= placed[0, 0] <= 1 and placed[0, 1] == pytest.approx(0)
+    # by cosine: vectors of other lengths (embedding.normalize: false) land in the same place
+    scaled = interpolate_positions(unit([[1, 0.05]]) * 3, known * [[0.5], [4], [2]], positions, k=2)
+    np.testing.assert_allclose(scaled, placed, atol=1e-6)
 
 
 def test_new_papers_join_existing_topics_without_refit(previous):

@@ -467,8 +467,8 @@ def interpolate_positions(
     """Place papers at the similarity-weighted mean position of their ``k`` nearest known papers.
 
     Args:
-        vectors: Unit-length embeddings of the papers to place.
-        known_vectors: Unit-length embeddings of papers already placed.
+        vectors: Embeddings of the papers to place.
+        known_vectors: Embeddings of papers already placed (compared by cosine).
         known_positions: Their positions (one row each).
         k: Neighbours used.
 
@@ -478,13 +478,15 @@ def interpolate_positions(
     if not len(vectors):
         return np.zeros((0, known_positions.shape[1]), dtype=np.float32)
     from sklearn.neighbors import NearestNeighbors
+    from sklearn.preprocessing import normalize
 
     k = max(1, min(k, len(known_vectors)))
     # scikit-learn's chunked k-nearest search, not one n x m matrix: at 15,000 new and
     # 60,000 known papers a full similarity matrix and its sort took 14 GB. Euclidean on unit
-    # vectors ranks as the cosine does (d^2 = 2 - 2 cos) and has its fastest search.
+    # vectors ranks as the cosine does (d^2 = 2 - 2 cos) and has its fastest search; vectors
+    # not of unit length (embedding.normalize: false) are made so for it.
     search = NearestNeighbors(n_neighbors=k, algorithm="brute", metric="euclidean")
-    distance, nearest = search.fit(known_vectors).kneighbors(vectors)
+    distance, nearest = search.fit(normalize(known_vectors)).kneighbors(normalize(vectors))
     weights = np.maximum(1 - distance**2 / 2, 1e-6) ** 4
     weights /= weights.sum(axis=1, keepdims=True)
     return np.einsum("nk,nkd->nd", weights, known_positions[nearest]).astype(np.float32)
