@@ -234,16 +234,22 @@ def test_csv_row_with_an_unquoted_separator_is_skipped_with_its_line():
 
 
 def test_csv_row_with_a_stray_quote_is_skipped_not_misread():
-    """A quote after a quoted cell's end used to run the row's cells together."""
+    """A quote after a quoted cell's end ran the row's cells together (the title took the
+    abstract, the abstract the date); a quote inside a cell of one line is text."""
     text = (
-        'title,abstract,date\n"Broken" title,"Its abstract, with a comma",2025-03-12\n'
-        'Good,Fine.,2025-03-12\n"Quoted, fine","Two\nlines.",2025-03-13\n'
+        'title,abstract,date\n"Broken, title,"Its abstract",2025-03-12\n'
+        '"Attention" is all you need,Its abstract.,2025-03-12\n'
+        '"Quoted, fine","Two\nlines.",2025-03-13\n'
+        '"Runs on, and on\nT2,"abs2" x,2025\nLast,Fine.,2025\n'
     )
     listing = parse_csv(text, "x", file="x.csv")
-    assert titles(listing) == ["Good", "Quoted, fine"]
+    assert titles(listing) == ["Attention is all you need", "Quoted, fine", "Last"]
     assert [(w.line, w.message) for w in listing.warnings] == [
-        (2, "row unreadable: a stray quote? (',' expected after '\"'); skipped")
+        (2, "row unreadable: a stray quote? (',' expected after '\"'); skipped"),
+        (6, "lines 6-7 unreadable: a stray quote? (',' expected after '\"'); skipped"),
     ]
+    # a header with a space after a quoted name is read as before
+    assert titles(parse_csv('"title" ,"abstract"\nA,B\n', "y")) == ["A"]
 
 
 def test_csv_without_an_abstract_column_is_one_clear_error():

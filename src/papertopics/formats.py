@@ -523,8 +523,11 @@ def parse_csv(
                 pass
         except csv.Error:
             quoting = csv.QUOTE_NONE
-    # strict: a quote where none may be ('"A title" more,...', a stray quote that would run
-    # a row into its neighbours) is an error of that row, which is skipped, not misread
+    # Strict, so that a stray quote is an error of its row instead of running the row into the
+    # next ones. A row of one line is then read again leniently (a quote inside a cell, as
+    # '"Attention" is all you need', is text) and kept when it has the header's fields; a
+    # stray quote that swallowed line breaks loses those lines, with a warning.
+    lines = io.StringIO(text, newline="").readlines()
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=True
     )
@@ -539,15 +542,21 @@ def parse_csv(
             except StopIteration:
                 break
             except csv.Error as err:
-                if err.args and "unexpected end of data" in str(err):
+                if "unexpected end of data" in str(err):
                     raise  # an unclosed quote ran to the end of the file
-                if header is None:
-                    raise
-                warnings.append(
-                    ParseWarning(file, start, f"row unreadable: a stray quote? ({err}); skipped")
-                )
-                start = reader.line_num + 1
-                continue
+                end = reader.line_num
+                if end == start:
+                    lenient = csv.reader([lines[start - 1]], delimiter=delimiter, quoting=quoting)
+                    row = next(lenient, [])
+                if end != start or (header is not None and len(row) != len(header)):
+                    where = f"lines {start}-{end}" if end != start else "row"
+                    warnings.append(
+                        ParseWarning(
+                            file, start, f"{where} unreadable: a stray quote? ({err}); skipped"
+                        )
+                    )
+                    start = end + 1
+                    continue
             line, start = start, reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue
