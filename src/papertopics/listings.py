@@ -616,9 +616,6 @@ def parse_listing_text(
                     "the listing has no date",
                 )
             )
-        for para in paragraphs[: body_start - 1]:
-            if para.text.casefold() not in BOILERPLATE:
-                skipped.setdefault("header lines", []).append((para.line, para.text))
     elif body_start and _looks_like_date(paragraphs[body_start - 1].text):
         date_line = paragraphs[body_start - 1]
         warnings.append(
@@ -630,6 +627,10 @@ def parse_listing_text(
         )
     else:
         warnings.append(ParseWarning(file, 1, "no listing date (like 'Mar 11') in the header"))
+    if body_start and _looks_like_date(paragraphs[body_start - 1].text):
+        for para in paragraphs[: body_start - 1]:  # the page chrome above the date
+            if para.text.casefold() not in BOILERPLATE:
+                skipped.setdefault("header lines", []).append((para.line, para.text))
 
     body = []
     for para in paragraphs[body_start:]:

@@ -755,9 +755,10 @@ class TopicModel:
 
     Plain BERTopic defaults put half of a few hundred papers into the outlier topic;
     here HDBSCAN's cluster sizes scale with the corpus, the largest cluster is capped,
-    and outliers are reassigned: up to 8,000 papers by the consensus of many runs
-    (:class:`ConsensusClusterer`: to the topic they were clustered with most often), above
-    that by embedding similarity (BERTopic's ``reduce_outliers``).
+    and outliers are reassigned: by the consensus of several runs (:class:`ConsensusClusterer`,
+    to the topic they were clustered with most often; with ``ensemble: auto`` up to 8,000
+    papers), else by embedding similarity (BERTopic's ``reduce_outliers``). A corpus smaller
+    than a cluster is all outliers.
 
     Args:
         settings: The parameters.
