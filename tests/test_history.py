@@ -650,24 +650,38 @@ def test_a_run_places_new_papers_or_refits_as_its_settings_and_share_decide(prev
     refit = topics_of_run(more, docs * 2, many, settings, "fp", snapshot)
     assert refit.params["mode"] == "fit" and refit.params["fit_id"] == fit_key(many, "fp")
     assert set(refit.topics[:10]) == {4} and set(refit.topics[10:20]) == {7}  # ids kept
-    # other settings: fitted afresh, numbered from 0
+    # other settings: fitted afresh, numbered after every id given before (8: ids up to 7)
     fresh = topics_of_run(more, docs * 2, many, settings, "other", snapshot)
     assert fresh.params["fit_id"] == fit_key(many, "other") and "n_topics_kept" not in fresh.params
-    assert set(fresh.topics.tolist()) == {0, 1}
+    assert set(fresh.topics.tolist()) == {8, 9} and fresh.params["next_topic_id"] == 10
 
 
-def test_a_change_of_term_or_map_settings_refits_but_keeps_the_topic_ids(previous):
-    snapshot, vectors, _ = previous
-    snapshot.params = {"mode": "fit", "cluster_fingerprint": "clusters", "next_topic_id": 8}
-    docs = ["alpha words"] * 10 + ["beta words"] * 10
-    ids = [f"p{i}" for i in range(20)]
-    settings = TopicSettings(seed=1, min_cluster_size=5, min_samples=2, max_cluster_share=1.0)
-    kept = topics_of_run(ids, docs, vectors, settings, "new terms", snapshot, "clusters")
-    assert kept.params["mode"] == "fit" and kept.topics.tolist() == [4] * 10 + [7] * 10
-    assert kept.params["fit_id"] == fit_key(vectors, "clusters")  # the same clustering
-    assert kept.params["cluster_fingerprint"] == "clusters"
-    other = topics_of_run(ids, docs, vectors, settings, "new terms", snapshot, "new clusters")
-    assert set(other.topics.tolist()) == {0, 1}
+def test_a_change_of_term_or_map_settings_clusters_nothing_again(previous):
+    """The same topics, papers placed since the last fit included, with new terms and labels."""
+    snapshot, vectors, centres = previous
+    snapshot.params = {"mode": "incremental", "cluster_fingerprint": "c", "fit_id": "the fit"}
+    snapshot.params["map"] = [15, 0.1]
+    docs = ["alpha words"] * 10 + ["gamma delta words"] * 10 + ["alpha"]
+    ids = [*(f"p{i}" for i in range(20)), "n0"]
+    one = np.vstack([vectors, blobs(np.random.default_rng(3), centres[:1], 1)])
+    settings = TopicSettings(
+        seed=1, min_cluster_size=5, min_samples=2, max_cluster_share=1.0, top_n_words=2
+    )
+    kept = topics_of_run(ids, docs, one, settings, "new terms", snapshot, "c")
+    assert kept.params["mode"] == "incremental" and kept.params["fit_id"] == "the fit"
+    assert kept.topics.tolist() == [4] * 10 + [7] * 10 + [4]
+    info = kept.info.set_index("topic")
+    assert len(info.at[7, "top_terms"]) == 2 and "delta" in " ".join(info.at[7, "top_terms"])
+    assert info.at[7, "label"] != "beta" and info.at[4, "label"] == "alpha"  # "alpha" still fits
+    np.testing.assert_array_equal(kept.coords[:20], snapshot.papers[["x", "y"]].to_numpy())
+    # a new map: laid out again, from the old one
+    settings = dataclasses.replace(settings, top_n_words=10, map_min_dist=0.5)
+    moved = topics_of_run(ids, docs, one, settings, "new map", snapshot, "c")
+    assert moved.topics.tolist() == kept.topics.tolist() and moved.params["map"] == [15, 0.5]
+    assert not np.allclose(moved.coords[:20], snapshot.papers[["x", "y"]].to_numpy())
+    # other clustering settings: fitted afresh
+    other = topics_of_run(ids, docs, one, settings, "new terms", snapshot, "new clusters")
+    assert other.params["mode"] == "fit" and set(other.topics.tolist()) == {8, 9}
 
 
 def test_the_cluster_fingerprint_leaves_out_terms_map_and_refit_share():

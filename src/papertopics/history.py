@@ -29,6 +29,7 @@ from papertopics.topics import (
     place_new_papers,
     previous_layout,
     renumber_topics,
+    with_new_terms,
 )
 
 __all__ = [
@@ -375,10 +376,12 @@ def topics_of_run(
     papers are placed into its topics (:func:`papertopics.topics.place_new_papers`) unless too
     many papers came or went; a refit starts from its map and keeps its topic ids where topics
     match (:func:`keep_topic_ids`). When only the terms, the map or ``refit_share`` changed
-    (the same ``clusters``, :func:`cluster_fingerprint`), the topics are refitted for their
-    new terms and keep their ids; other changes fit afresh. A fit's parameters gain its
-    identity (``fit_id``, :func:`fit_key` of the clustering); placed papers keep the identity
-    of the fit they were placed into.
+    (the same ``clusters``, :func:`cluster_fingerprint`), nothing is clustered again for it:
+    the topics keep their papers and ids and get new terms and labels, and a new map when
+    its settings changed (:func:`papertopics.topics.with_new_terms`). Other changes fit
+    afresh, with ids never given before. A fit's parameters gain its identity (``fit_id``,
+    :func:`fit_key` of the clustering); placed papers keep the identity of the fit they were
+    placed into.
 
     Args:
         paper_ids: The papers.
@@ -391,17 +394,28 @@ def topics_of_run(
             ``fingerprint`` in its place.
 
     Returns:
-        The topics, with ``params["fingerprint"]`` and ``params["cluster_fingerprint"]`` set.
+        The topics, with ``params["fingerprint"]``, ``params["cluster_fingerprint"]`` and
+        ``params["map"]`` (the map's settings) set.
     """
     clusters = clusters or fingerprint
-    place = previous is not None and previous.fingerprint == fingerprint
-    if previous is not None and not place:
-        if previous.params.get("cluster_fingerprint") == clusters:
-            log.info("term or map settings changed: topics refitted, keeping their ids")
-        else:
-            log.info("settings changed since the previous run: topics are refitted from scratch")
-            previous = None
-    result = place_new_papers(previous, paper_ids, embeddings, settings, docs) if place else None
+    map_settings = [settings.map_n_neighbors, settings.map_min_dist]
+    gone = None  # the topics of a previous run whose clustering settings differ
+    same_terms = previous is not None and previous.fingerprint == fingerprint
+    if (
+        previous is not None
+        and not same_terms
+        and previous.params.get("cluster_fingerprint") != clusters
+    ):
+        log.info("settings changed since the previous run: topics are refitted from scratch")
+        gone, previous = previous, None
+    result = place_new_papers(previous, paper_ids, embeddings, settings, docs) if previous else None
+    if result is not None and not same_terms:
+        relayout = previous.params.get("map") != map_settings
+        log.info(
+            "term or map settings changed: the same topics with new terms%s",
+            " and map" if relayout else "",
+        )
+        result = with_new_terms(result, docs, embeddings, settings, relayout)
     if result is None:
         init = previous_layout(previous.papers, paper_ids, embeddings) if previous else None
         result = TopicModel(settings).fit(docs, embeddings, map_init=init)
@@ -412,8 +426,14 @@ def topics_of_run(
                 result.params["n_topics_kept"],
                 result.params["n_topics_new"],
             )
+        elif gone is not None:  # ids after every id given so far: none is given again
+            next_id = int(gone.params.get("next_topic_id", 0))
+            result = renumber_topics(result, {}, gone.topics, next_topic_id=next_id)
+            for key in ("n_topics_kept", "n_topics_new"):
+                result.params.pop(key)
     result.params["fingerprint"] = fingerprint
     result.params["cluster_fingerprint"] = clusters
+    result.params["map"] = map_settings
     if result.params["mode"] == "fit":  # placed papers keep the fit's id (place_new_papers)
         result.params["fit_id"] = fit_key(embeddings, clusters)
     return result
@@ -471,7 +491,7 @@ def changes_table(
     if fingerprints is not None:
         topics_now, themes_now = fingerprints
         if previous.fingerprint != topics_now:
-            add("settings_changed", "topics", "embedding, topic or term settings: refitted", 0)
+            add("settings_changed", "topics", "embedding, topic, term or map settings changed", 0)
         if previous.themes and previous.themes != themes_now:
             add("settings_changed", "themes", "theme definitions or scoring: scored again", 0)
 

@@ -48,6 +48,7 @@ __all__ = [
     "topic_by",
     "topic_labels",
     "topic_terms",
+    "with_new_terms",
 ]
 
 log = logging.getLogger(__name__)
@@ -1024,6 +1025,46 @@ def renumber_topics(
         result.coords,
         params,
         result.topic_by,
+    )
+
+
+def with_new_terms(
+    result: TopicResult,
+    docs: Sequence[str],
+    embeddings: np.ndarray,
+    settings: TopicSettings,
+    relayout: bool,
+) -> TopicResult:
+    """The same topics with terms (and labels, and the map) of new term or map settings.
+
+    Terms and map do not change which papers cluster together, so the papers keep their
+    topics; each topic's c-TF-IDF terms are computed again with ``settings`` (as a fit computes
+    them, :func:`topic_terms`), and it keeps its label while the label fits its new terms
+    (:func:`label_fits`), else takes a new one.
+
+    Args:
+        result: The topics (the previous run's, new papers placed in them).
+        docs: Paper texts.
+        embeddings: Their embeddings (for the map).
+        settings: The new term and map settings.
+        relayout: Lay the map out again (its settings changed), starting from the old one.
+
+    Returns:
+        The result with new terms, labels and, with ``relayout``, coordinates.
+    """
+    terms = topic_terms(docs, result.topics, settings)
+    words = {topic: [w for w, _ in found] for topic, found in terms.items()}
+    fresh = topic_labels({t: w for t, w in words.items() if t != -1}, result.topics, docs, settings)
+    info = result.info.copy()
+    info["top_terms"] = [words.get(t, []) for t in info["topic"]]
+    info["term_weights"] = [[v for _, v in terms.get(t, [])] for t in info["topic"]]
+    info["label"] = [
+        label if t == -1 or label_fits(str(label), words.get(t, [])) else fresh[t]
+        for t, label in zip(info["topic"], info["label"], strict=True)
+    ]
+    coords = project_2d(embeddings, settings, result.coords) if relayout else result.coords
+    return TopicResult(
+        result.topics, info, result.centroids, coords, dict(result.params), result.topic_by
     )
 
 
