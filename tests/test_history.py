@@ -679,6 +679,11 @@ def test_a_change_of_term_or_map_settings_clusters_nothing_again(previous):
     moved = topics_of_run(ids, docs, one, settings, "new map", snapshot, "c")
     assert moved.topics.tolist() == kept.topics.tolist() and moved.params["map"] == [15, 0.5]
     assert not np.allclose(moved.coords[:20], snapshot.papers[["x", "y"]].to_numpy())
+    # the map alone changed: the terms and labels are the fit's own, not computed again
+    snapshot.params["terms"] = moved.params["terms"]
+    alone = topics_of_run(ids, docs, one, settings, "new map", snapshot, "c")
+    assert alone.info["top_terms"].tolist() == snapshot.topics["top_terms"].tolist()
+    assert alone.info["label"].tolist() == ["alpha", "beta"]
     # other clustering settings: fitted afresh
     other = topics_of_run(ids, docs, one, settings, "new terms", snapshot, "new clusters")
     assert other.params["mode"] == "fit" and set(other.topics.tolist()) == {8, 9}

@@ -394,11 +394,13 @@ def topics_of_run(
             ``fingerprint`` in its place.
 
     Returns:
-        The topics, with ``params["fingerprint"]``, ``params["cluster_fingerprint"]`` and
-        ``params["map"]`` (the map's settings) set.
+        The topics, with ``params["fingerprint"]``, ``params["cluster_fingerprint"]``,
+        ``params["map"]`` and ``params["terms"]`` (the map's and the terms' settings) set.
     """
     clusters = clusters or fingerprint
     map_settings = [settings.map_n_neighbors, settings.map_min_dist]
+    s = settings
+    term_settings = [s.stop_words, list(s.ngram_range), s.min_df, s.top_n_words]
     gone = None  # the topics of a previous run whose clustering settings differ
     same_terms = previous is not None and previous.fingerprint == fingerprint
     if (
@@ -410,12 +412,17 @@ def topics_of_run(
         gone, previous = previous, None
     result = place_new_papers(previous, paper_ids, embeddings, settings, docs) if previous else None
     if result is not None and not same_terms:
+        # each only when its own settings changed (or a snapshot does not say): terms computed
+        # again may order tied words otherwise than the fit did, and a map laid out again moves
+        retitle = previous.params.get("terms") != term_settings
         relayout = previous.params.get("map") != map_settings
+        changed = " and ".join(w for w, on in (("terms", retitle), ("map", relayout)) if on)
         log.info(
-            "term or map settings changed: the same topics with new terms%s",
-            " and map" if relayout else "",
+            "settings changed, not the clustering: the same topics%s",
+            f", new {changed}" if changed else "",
         )
-        result = with_new_terms(result, docs, embeddings, settings, relayout)
+        if retitle or relayout:
+            result = with_new_terms(result, docs, embeddings, settings, retitle, relayout)
     if result is None:
         init = previous_layout(previous.papers, paper_ids, embeddings) if previous else None
         result = TopicModel(settings).fit(docs, embeddings, map_init=init)
@@ -434,6 +441,7 @@ def topics_of_run(
     result.params["fingerprint"] = fingerprint
     result.params["cluster_fingerprint"] = clusters
     result.params["map"] = map_settings
+    result.params["terms"] = term_settings
     if result.params["mode"] == "fit":  # placed papers keep the fit's id (place_new_papers)
         result.params["fit_id"] = fit_key(embeddings, clusters)
     return result

@@ -1033,13 +1033,14 @@ def with_new_terms(
     docs: Sequence[str],
     embeddings: np.ndarray,
     settings: TopicSettings,
-    relayout: bool,
+    retitle: bool = True,
+    relayout: bool = False,
 ) -> TopicResult:
-    """The same topics with terms (and labels, and the map) of new term or map settings.
+    """The same topics with the terms and labels, or the map, of new term or map settings.
 
     Terms and map do not change which papers cluster together, so the papers keep their
-    topics; each topic's c-TF-IDF terms are computed again with ``settings`` (as a fit computes
-    them, :func:`topic_terms`), and it keeps its label while the label fits its new terms
+    topics. With ``retitle`` each topic's c-TF-IDF terms are computed again with ``settings``
+    (:func:`topic_terms`), and it keeps its label while the label fits its new terms
     (:func:`label_fits`), else takes a new one.
 
     Args:
@@ -1047,11 +1048,22 @@ def with_new_terms(
         docs: Paper texts.
         embeddings: Their embeddings (for the map).
         settings: The new term and map settings.
+        retitle: Compute the terms and labels again (the term settings changed).
         relayout: Lay the map out again (its settings changed), starting from the old one.
 
     Returns:
-        The result with new terms, labels and, with ``relayout``, coordinates.
+        The result with new terms and labels, and with ``relayout`` new coordinates.
     """
+    coords = project_2d(embeddings, settings, result.coords) if relayout else result.coords
+    if not retitle:
+        return TopicResult(
+            result.topics,
+            result.info,
+            result.centroids,
+            coords,
+            dict(result.params),
+            result.topic_by,
+        )
     terms = topic_terms(docs, result.topics, settings)
     words = {topic: [w for w, _ in found] for topic, found in terms.items()}
     fresh = topic_labels({t: w for t, w in words.items() if t != -1}, result.topics, docs, settings)
@@ -1062,7 +1074,6 @@ def with_new_terms(
         label if t == -1 or label_fits(str(label), words.get(t, [])) else fresh[t]
         for t, label in zip(info["topic"], info["label"], strict=True)
     ]
-    coords = project_2d(embeddings, settings, result.coords) if relayout else result.coords
     return TopicResult(
         result.topics, info, result.centroids, coords, dict(result.params), result.topic_by
     )
