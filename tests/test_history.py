@@ -407,6 +407,14 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     )
     got = {(r.kind, r.subject): (r.detail, r.n) for r in relabelled.itertuples()}
     assert got[("topics_refitted", "topics")][0].endswith("2 of 2 topics kept their id")
+    assert (
+        got[("settings_changed", "topics")][0] == "embedding, topic, term or map settings changed"
+    )
+    # the parameters of both runs tell which settings changed
+    snapshot.params = {"cluster_fingerprint": "c", "terms": [10], "map": [15, 0.1]}
+    now = {"mode": "incremental", "cluster_fingerprint": "c", "terms": [8], "map": [15, 0.3]}
+    which = changes_table(papers, topics, listings, {}, snapshot, ("other", ""), now)
+    assert which.iloc[0]["detail"] == "term and map settings changed"
     assert got[("topic_relabelled", "7")] == ("beta -> delta", 10)
     snapshot.params = {}
     placed = {"mode": "incremental"}

@@ -447,6 +447,23 @@ def topics_of_run(
     return result
 
 
+def _which_topic_settings(previous: Snapshot, topic_params: Mapping | None) -> str:
+    """What changed of the topic settings, as far as both runs' parameters tell."""
+    before, now = previous.params or {}, topic_params or {}
+    parts = [
+        name
+        for name, key in (
+            ("embedding or clustering", "cluster_fingerprint"),
+            ("term", "terms"),
+            ("map", "map"),
+        )
+        if key in before and key in now and before[key] != now[key]
+    ]
+    if not parts:
+        return "embedding, topic, term or map settings changed"
+    return " and ".join(parts) + " settings changed"
+
+
 def changes_table(
     papers: pd.DataFrame,
     topics: pd.DataFrame,
@@ -499,7 +516,7 @@ def changes_table(
     if fingerprints is not None:
         topics_now, themes_now = fingerprints
         if previous.fingerprint != topics_now:
-            add("settings_changed", "topics", "embedding, topic, term or map settings changed", 0)
+            add("settings_changed", "topics", _which_topic_settings(previous, topic_params), 0)
         if previous.themes and previous.themes != themes_now:
             add("settings_changed", "themes", "theme definitions or scoring: scored again", 0)
 
