@@ -257,6 +257,12 @@ def test_strict_mode_stops_with_one_line_and_keeps_earlier_results(tmp_path):
     assert again.returncode != 0 and f"{line} (input.strict is true)\n" in again.stderr
     assert "Building DAG" not in again.stderr + again.stdout  # stopped before any job
     assert parsed.stat().st_mtime_ns == stamp
+    # replaced by a good copy older than the skip (cp -p): parsed again, and the strict run goes
+    scan = work / "listings" / "scan.txt"
+    scan.write_text((work / "listings" / "day1.txt").read_text().replace("Mar 11", "Mar 12"))
+    os.utime(scan, ns=(stamp - 10**9, stamp - 10**9))
+    fixed = snakemake(work, target)
+    assert fixed.returncode == 0, fixed.stderr[-4000:]
     # a listing whose name Snakemake would read as a wildcard: skipped when lenient (before,
     # no job could start), named before any job when strict
     (work / "listings" / "scan.txt").unlink()

@@ -56,6 +56,7 @@ __all__ = [
     "shorten",
     "skipped_listing",
     "skipped_reason",
+    "skipped_state",
     "sorted_warnings",
     "title_key",
     "warning_table",
@@ -169,6 +170,9 @@ class Listing:
     warnings: list[ParseWarning]
     skipped: str = ""  # why the whole file was skipped, "" when it was read
     file: str = ""  # the file's name ("" in a parse output written before it was kept)
+    # of a skipped file: its size and modification time (config.listing_fingerprint) then,
+    # which tells a strict run whether the file is still the one that was skipped
+    file_stat: str = ""
 
 
 #: How the parse warning of a skipped file begins; the reason follows.
@@ -177,19 +181,22 @@ FILE_SKIPPED = "file skipped: "
 NOT_A_LISTING = "not a listing file"
 
 
-def skipped_listing(name: str, reason: str, *, file: str | None = None) -> Listing:
+def skipped_listing(
+    name: str, reason: str, *, file: str | None = None, file_stat: str = ""
+) -> Listing:
     """A listing that could not be read: no papers, one warning saying why.
 
     Args:
         name: The listing's name.
         reason: Why it was skipped (one line).
         file: The file named in the warning; defaults to ``name``.
+        file_stat: The file's ``config.listing_fingerprint`` when it was read.
 
     Returns:
         An empty listing whose ``skipped`` field holds ``reason``.
     """
     warning = ParseWarning(file or name, 0, f"{FILE_SKIPPED}{reason}")
-    return Listing(name, "", "none", [], [warning], reason, file or name)
+    return Listing(name, "", "none", [], [warning], reason, file or name, file_stat)
 
 
 _INVISIBLE = {"Cf"}  # soft hyphens, zero-width spaces and joiners, byte-order marks
@@ -906,13 +913,19 @@ def skipped_reason(path: str | Path) -> str:
     Cheap for every listing on every run: the output of a skipped listing holds no paper, so
     only small files are read.
     """
+    return skipped_state(path)[0]
+
+
+def skipped_state(path: str | Path) -> tuple[str, str]:
+    """:func:`skipped_reason`, and the skipped file's ``file_stat`` ("" when not kept)."""
     path = Path(path)
     try:
         if path.stat().st_size > 4096:
-            return ""
-        return json.loads(path.read_text("utf-8")).get("skipped", "")
+            return "", ""
+        data = json.loads(path.read_text("utf-8"))
+        return data.get("skipped", ""), data.get("file_stat", "")
     except (OSError, ValueError):
-        return ""
+        return "", ""
 
 
 def write_listing_json(listing: Listing, path: str | Path) -> None:
@@ -932,6 +945,7 @@ def read_listing_json(path: str | Path) -> Listing:
         warnings=[ParseWarning(**warning) for warning in data["warnings"]],
         skipped=data.get("skipped", ""),
         file=data.get("file", ""),
+        file_stat=data.get("file_stat", ""),
     )
 
 

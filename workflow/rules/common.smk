@@ -15,7 +15,7 @@ from papertopics.config import (
 )
 from papertopics.embed import model_problem, resolve_model
 from papertopics.labels import LabelError, read_labels
-from papertopics.listings import FILE_SKIPPED, skipped_reason, warnings_summary
+from papertopics.listings import FILE_SKIPPED, skipped_state, warnings_summary
 from snakemake.logging import logger
 
 
@@ -47,13 +47,18 @@ localrules:
 LISTINGS = listing_names(listing_files(config["input"]["listings_dir"]))
 # input.strict is no param of the parse jobs (turning it on or off would parse every listing
 # again and rerun everything after): a listing that an earlier, lenient run skipped, and that
-# has not changed since (else its parse job runs again and decides), stops a strict run here
-# with the line its parse job would have written.
+# has not changed since (same size and modification time; else its parse job runs again and
+# decides), stops a strict run here with the line its parse job would have written.
 if config["input"]["strict"]:
     for name, path in sorted(LISTINGS.items()):
         parsed = Path("results/interim/parsed") / f"{name}.json"
-        reason = skipped_reason(parsed)
-        if reason and parsed.stat().st_mtime >= Path(path).stat().st_mtime:
+        reason, file_stat = skipped_state(parsed)
+        unchanged = (
+            file_stat == listing_fingerprint(path)
+            if file_stat  # an output written before file_stat was kept: by modification time
+            else reason and parsed.stat().st_mtime >= Path(path).stat().st_mtime
+        )
+        if reason and unchanged:
             raise SystemExit(f"papertopics: {path}: {reason} (input.strict is true)")
 
 #: The folder's other files, reported (as parse warnings) rather than silently passed over.

@@ -22,7 +22,7 @@ except Exception as err:  # one odd file must not stop the run (unless strict)
     if snakemake.config["input"]["strict"]:
         raise SystemExit(f"papertopics: {source}: {reason} (input.strict is true)") from None
     log.warning("%s: %s; skipped", source, reason)
-    listing = skipped_listing(name, reason, file=source.name)
+    listing = skipped_listing(name, reason, file=source.name, file_stat=snakemake.params.file_stat)
 for warning in listing.warnings:
     log.warning("%s:%d: %s", warning.file, warning.line, warning.message)
 log.info("%s: %d papers, date %s", source, len(listing.papers), listing.date or "unknown")
