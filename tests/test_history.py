@@ -214,7 +214,7 @@ def test_renumber_never_gives_a_new_topic_the_id_of_one_that_has_gone():
     info = pd.DataFrame({"topic": [0, 1], "label": ["x", "y"], "top_terms": [["x"], ["y"]]})
     result = TopicResult(np.array([0, 1]), info, np.eye(2), np.zeros((2, 2)), {})
     old = pd.DataFrame({"topic": [4], "label": ["x"]})  # topics 5 to 8 have gone since
-    renumbered = renumber_topics(result, {0: 0}, old, next_topic_id=9)
+    renumbered = renumber_topics(result, {0: 0}, old, {"next_topic_id": 9})
     assert renumbered.info["topic"].tolist() == [4, 9]
     assert renumbered.params["next_topic_id"] == 10
 

@@ -356,9 +356,7 @@ def keep_topic_ids(result, paper_ids: Sequence[str], previous: Snapshot):
         ids=ids,
         old_ids=old_ids,
     )
-    return renumber_topics(
-        result, matches, previous.topics, int(previous.params.get("next_topic_id", 0))
-    )
+    return renumber_topics(result, matches, previous.topics, previous.params)
 
 
 def topics_of_run(
@@ -397,25 +395,33 @@ def topics_of_run(
         The topics, with ``params["fingerprint"]``, ``params["cluster_fingerprint"]``,
         ``params["map"]`` and ``params["terms"]`` (the map's and the terms' settings) set.
     """
-    clusters = clusters or fingerprint
-    map_settings = [settings.map_n_neighbors, settings.map_min_dist]
-    s = settings
-    term_settings = [s.stop_words, list(s.ngram_range), s.min_df, s.top_n_words]
+    # what this run's topic parameters record of its settings, to be compared by the next run
+    recorded = {
+        "fingerprint": fingerprint,
+        "cluster_fingerprint": clusters or fingerprint,
+        "map": [settings.map_n_neighbors, settings.map_min_dist],
+        "terms": [
+            settings.stop_words,
+            list(settings.ngram_range),
+            settings.min_df,
+            settings.top_n_words,
+        ],
+    }
     gone = None  # the topics of a previous run whose clustering settings differ
-    same_terms = previous is not None and previous.fingerprint == fingerprint
+    same_settings = previous is not None and previous.fingerprint == fingerprint
     if (
         previous is not None
-        and not same_terms
-        and previous.params.get("cluster_fingerprint") != clusters
+        and not same_settings
+        and _changed(previous.params, recorded, "cluster_fingerprint") is not False
     ):
         log.info("settings changed since the previous run: topics are refitted from scratch")
         gone, previous = previous, None
     result = place_new_papers(previous, paper_ids, embeddings, settings, docs) if previous else None
-    if result is not None and not same_terms:
+    if result is not None and not same_settings:
         # each only when its own settings changed (or a snapshot does not say): terms computed
         # again may order tied words otherwise than the fit did, and a map laid out again moves
-        retitle = previous.params.get("terms") != term_settings
-        relayout = previous.params.get("map") != map_settings
+        retitle = _changed(previous.params, recorded, "terms") is not False
+        relayout = _changed(previous.params, recorded, "map") is not False
         changed = " and ".join(w for w, on in (("terms", retitle), ("map", relayout)) if on)
         log.info(
             "settings changed, not the clustering: the same topics%s",
@@ -434,22 +440,24 @@ def topics_of_run(
                 result.params["n_topics_new"],
             )
         elif gone is not None:  # ids after every id given so far: none is given again
-            next_id = int(gone.params.get("next_topic_id", 0))
-            result = renumber_topics(result, {}, gone.topics, next_topic_id=next_id)
+            result = renumber_topics(result, {}, gone.topics, gone.params)
             for key in ("n_topics_kept", "n_topics_new"):
                 result.params.pop(key)
-    result.params["fingerprint"] = fingerprint
-    result.params["cluster_fingerprint"] = clusters
-    result.params["map"] = map_settings
-    result.params["terms"] = term_settings
+    result.params.update(recorded)
     if result.params["mode"] == "fit":  # placed papers keep the fit's id (place_new_papers)
-        result.params["fit_id"] = fit_key(embeddings, clusters)
+        result.params["fit_id"] = fit_key(embeddings, recorded["cluster_fingerprint"])
     return result
+
+
+def _changed(before: Mapping | None, now: Mapping | None, key: str) -> bool | None:
+    """Whether the settings recorded under ``key`` differ between two runs' topic parameters;
+    None when one of them does not record them (a snapshot of an older version)."""
+    before, now = before or {}, now or {}
+    return before[key] != now[key] if key in before and key in now else None
 
 
 def _which_topic_settings(previous: Snapshot, topic_params: Mapping | None) -> str:
     """What changed of the topic settings, as far as both runs' parameters tell."""
-    before, now = previous.params or {}, topic_params or {}
     parts = [
         name
         for name, key in (
@@ -457,7 +465,7 @@ def _which_topic_settings(previous: Snapshot, topic_params: Mapping | None) -> s
             ("term", "terms"),
             ("map", "map"),
         )
-        if key in before and key in now and before[key] != now[key]
+        if _changed(previous.params, topic_params, key)
     ]
     if not parts:
         return "embedding, topic, term or map settings changed"
@@ -574,11 +582,7 @@ def changes_table(
                 add("paper_edited", title, "its title or abstract changed: embedded again", 1)
     # changed topic settings: a fit from scratch, whose ids have nothing to do with the old ones
     # (unless only terms or map changed: the same clustering keeps its ids, topics_of_run)
-    same_clusters = (
-        topic_params is not None
-        and "cluster_fingerprint" in (previous.params or {})
-        and topic_params.get("cluster_fingerprint") == previous.params["cluster_fingerprint"]
-    )
+    same_clusters = _changed(previous.params, topic_params, "cluster_fingerprint") is False
     renumbered = (
         fingerprints is not None and previous.fingerprint != fingerprints[0] and not same_clusters
     )

@@ -15,7 +15,7 @@ import re
 import sys
 import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ __all__ = [
     "common_terms",
     "count_vectorizer",
     "exact_knn",
+    "first_new_topic_id",
     "interpolate_positions",
     "label_fits",
     "load_topic_info",
@@ -969,11 +970,22 @@ def representatives(
     return members[order[:n]].tolist()
 
 
+def first_new_topic_id(topics: pd.DataFrame, params: Mapping) -> int:
+    """The first topic id never given in a results folder: after its topics' ids and after
+    its ``next_topic_id``, so that the id of a topic that has gone is not given to another.
+
+    Args:
+        topics: A run's topics (``topic``).
+        params: That run's topic parameters (``next_topic_id``; absent in older snapshots).
+    """
+    return max(int(max(topics["topic"].max(), -1)) + 1, int(params.get("next_topic_id", 0)))
+
+
 def renumber_topics(
     result: TopicResult,
     matches: dict[int, int],
     old_topics: pd.DataFrame,
-    next_topic_id: int = 0,
+    old_params: Mapping | None = None,
 ) -> TopicResult:
     """Give matched topics their previous id and label; new topics get ids never given before.
 
@@ -984,16 +996,15 @@ def renumber_topics(
         result: A fresh fit.
         matches: ``{row of result.info: row of old_topics}`` (see ``history.match_topics``).
         old_topics: The previous run's topics (``topic``, ``label``).
-        next_topic_id: The previous run's ``params["next_topic_id"]``: new topics start there
-            (or after the last of ``old_topics``), so that the id of a topic that has gone
-            is not given to another.
+        old_params: The previous run's topic parameters: new topics start at
+            :func:`first_new_topic_id`.
 
     Returns:
         The result with topic ids, labels and row order changed (rows sorted by id);
         ``params`` gain ``n_topics_kept``, ``n_topics_new`` and the new ``next_topic_id``.
     """
     info = result.info.copy()
-    next_id = max(int(max(old_topics["topic"].max(), -1)) + 1, int(next_topic_id))
+    next_id = first_new_topic_id(old_topics, old_params or {})
     ids, labels = [], []
     for row, topic in enumerate(info["topic"]):
         if topic == -1:
@@ -1056,14 +1067,7 @@ def with_new_terms(
     """
     coords = project_2d(embeddings, settings, result.coords) if relayout else result.coords
     if not retitle:
-        return TopicResult(
-            result.topics,
-            result.info,
-            result.centroids,
-            coords,
-            dict(result.params),
-            result.topic_by,
-        )
+        return replace(result, coords=coords)
     terms = topic_terms(docs, result.topics, settings)
     words = {topic: [w for w, _ in found] for topic, found in terms.items()}
     fresh = topic_labels({t: w for t, w in words.items() if t != -1}, result.topics, docs, settings)
@@ -1074,9 +1078,7 @@ def with_new_terms(
         label if t == -1 or label_fits(str(label), words.get(t, [])) else fresh[t]
         for t, label in zip(info["topic"], info["label"], strict=True)
     ]
-    return TopicResult(
-        result.topics, info, result.centroids, coords, dict(result.params), result.topic_by
-    )
+    return replace(result, info=info, coords=coords)
 
 
 def place_new_papers(
@@ -1146,10 +1148,7 @@ def place_new_papers(
     if settings.outliers == "keep":
         best = np.where(poorly, -1, best)
     created: list[int] = []
-    # ids never given before: not those of topics that have gone since (see renumber_topics)
-    next_id = max(
-        int(previous.topics["topic"].max()) + 1, int(previous.params.get("next_topic_id", 0))
-    )
+    next_id = first_new_topic_id(previous.topics, previous.params)
     if poorly.sum() >= mcs:
         if docs is None:
             return None
