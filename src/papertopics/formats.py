@@ -527,7 +527,7 @@ def parse_csv(
     # next ones. A row of one line is then read again leniently (a quote inside a cell, as
     # '"Attention" is all you need', is text) and kept when it has the header's fields; a
     # stray quote that swallowed line breaks loses those lines, with a warning.
-    lines = io.StringIO(text, newline="").readlines()
+    lines: list[str] | None = None  # the file's lines, split only when a row needs them
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting, strict=True
     )
@@ -546,6 +546,7 @@ def parse_csv(
                     raise  # an unclosed quote ran to the end of the file
                 end = reader.line_num
                 if end == start:
+                    lines = lines or io.StringIO(text, newline="").readlines()
                     lenient = csv.reader([lines[start - 1]], delimiter=delimiter, quoting=quoting)
                     row = next(lenient, [])
                 if end != start or (header is not None and len(row) != len(header)):

@@ -285,18 +285,14 @@ def _looks_like_date(line: str) -> bool:
 
 
 def _parse_date(line: str) -> tuple[int, int, int | None] | None:
-    if iso := _ISO_DATE_RE.match(line.strip()):
+    line = line.strip()
+    if iso := _ISO_DATE_RE.match(line):
         month, day, year = int(iso["month"]), int(iso["day"]), int(iso["year"])
-        try:
-            dt.date(year, month, day)
-        except ValueError:
-            return None
-        return month, day, year
-    match = _DATE_RE.match(line.strip())
-    if not match:
+    elif match := _DATE_RE.match(line):
+        month, day = MONTHS.index(match["mon"][:3]) + 1, int(match["day"])
+        year = int(match["year"]) if match["year"] else None
+    else:
         return None
-    month, day = MONTHS.index(match["mon"][:3]) + 1, int(match["day"])
-    year = int(match["year"]) if match["year"] else None
     try:
         dt.date(2000, month, day)  # 2000 is a leap year: Feb 29 passes, checked later
     except ValueError:
@@ -600,6 +596,10 @@ def parse_listing_text(
 
     # Header: page chrome, then the date line.
     body_start, parsed = _find_header(paragraphs)
+    # the header's last line, when it has a date's form (a possible date or not)
+    date_line = paragraphs[body_start - 1] if body_start else None
+    if date_line is not None and not _looks_like_date(date_line.text):
+        date_line = None
     date_iso, date_source = "", "none"
     if parsed:
         month, day, given_year = parsed
@@ -614,7 +614,6 @@ def parse_listing_text(
                 date_iso = resolve_year(month, day, reference_date).isoformat()
                 date_source = "mtime"
         except ValueError:  # Feb 29 of a common year
-            date_line = paragraphs[body_start - 1]
             warnings.append(
                 ParseWarning(
                     file,
@@ -623,8 +622,7 @@ def parse_listing_text(
                     "the listing has no date",
                 )
             )
-    elif body_start and _looks_like_date(paragraphs[body_start - 1].text):
-        date_line = paragraphs[body_start - 1]
+    elif date_line is not None:
         warnings.append(
             ParseWarning(
                 file,
@@ -634,7 +632,7 @@ def parse_listing_text(
         )
     else:
         warnings.append(ParseWarning(file, 1, "no listing date (like 'Mar 11') in the header"))
-    if body_start and _looks_like_date(paragraphs[body_start - 1].text):
+    if date_line is not None:
         for para in paragraphs[: body_start - 1]:  # the page chrome above the date
             if para.text.casefold() not in BOILERPLATE:
                 skipped.setdefault("header lines", []).append((para.line, para.text))
