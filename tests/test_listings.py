@@ -25,7 +25,7 @@ from papertopics.listings import (
     read_papers,
     resolve_year,
     skipped_listing,
-    skipped_reason,
+    skipped_state,
     title_key,
     warning_table,
     warnings_summary,
@@ -570,15 +570,15 @@ def test_warnings_summary_is_one_line_for_the_terminal(tmp_path):
     )
 
 
-def test_skipped_reason_reads_a_skipped_listings_parse_output(tmp_path):
+def test_skipped_state_reads_a_skipped_listings_parse_output(tmp_path):
     write_listing_json(
         skipped_listing("bad", "the file is empty", file="bad.txt"), tmp_path / "b.json"
     )
-    assert skipped_reason(tmp_path / "b.json") == "the file is empty"
+    assert skipped_state(tmp_path / "b.json")[0] == "the file is empty"
     read = parse_listing_text(listing("Mar 11", ("T", ABSTRACT)), "x", year=2024)
     write_listing_json(read, tmp_path / "x.json")
-    assert skipped_reason(tmp_path / "x.json") == ""
-    assert skipped_reason(tmp_path / "missing.json") == ""
+    assert skipped_state(tmp_path / "x.json")[0] == ""
+    assert skipped_state(tmp_path / "missing.json")[0] == ""
 
 
 @pytest.mark.parametrize(

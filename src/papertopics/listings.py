@@ -55,7 +55,6 @@ __all__ = [
     "resolve_year",
     "shorten",
     "skipped_listing",
-    "skipped_reason",
     "skipped_state",
     "sorted_warnings",
     "title_key",
@@ -905,17 +904,13 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs) -> Iterator[IO]:
         raise
 
 
-def skipped_reason(path: str | Path) -> str:
-    """Why the parse output at ``path`` is a skipped listing; "" when it was read, or is missing.
+def skipped_state(path: str | Path) -> tuple[str, str]:
+    """Why the parse output at ``path`` is a skipped listing ("" when it was read, or is
+    missing), and the skipped file's ``file_stat`` ("" when not kept).
 
     Cheap for every listing on every run: the output of a skipped listing holds no paper, so
     only small files are read.
     """
-    return skipped_state(path)[0]
-
-
-def skipped_state(path: str | Path) -> tuple[str, str]:
-    """:func:`skipped_reason`, and the skipped file's ``file_stat`` ("" when not kept)."""
     path = Path(path)
     try:
         if path.stat().st_size > 4096:

@@ -45,30 +45,27 @@ localrules:
 
 #: Listing name -> file: the file's stem, or its whole name when two files share a stem.
 LISTINGS = listing_names(listing_files(config["input"]["listings_dir"]))
-# input.strict is no param of the parse jobs (turning it on or off would parse every listing
-# again and rerun everything after): a listing that an earlier, lenient run skipped, and that
-# has not changed since (same size and modification time; else its parse job runs again and
-# decides), stops a strict run here with the line its parse job would have written.
-if config["input"]["strict"]:
-    for name, path in sorted(LISTINGS.items()):
-        parsed = Path("results/interim/parsed") / f"{name}.json"
-        reason, file_stat = skipped_state(parsed)
-        unchanged = (
-            file_stat == listing_fingerprint(path)
-            if file_stat  # an output written before file_stat was kept: by modification time
-            else reason and parsed.stat().st_mtime >= Path(path).stat().st_mtime
-        )
-        if reason and unchanged:
-            raise SystemExit(f"papertopics: {path}: {reason} (input.strict is true)")
-
 #: The folder's other files, reported (as parse warnings) rather than silently passed over.
 OTHER_FILES = other_files(config["input"]["listings_dir"])
-# listings that cannot be read at all (no permission, braces in the name) stop a strict run
-for row in OTHER_FILES if config["input"]["strict"] else []:
-    if row["message"].startswith(FILE_SKIPPED):
-        folder = Path(config["input"]["listings_dir"])
-        reason = row["message"].removeprefix(FILE_SKIPPED)
-        raise SystemExit(f"papertopics: {folder / row['file']}: {reason} (input.strict is true)")
+# input.strict is no param of the parse jobs (turning it on or off would parse every listing
+# again and rerun everything after). A strict run stops here, before any job, with the line a
+# parse job would write: at a listing that cannot be read at all (no permission, braces in its
+# name), and at one that an earlier, lenient run skipped and that has the same size and
+# modification time since (else its parse job runs again and decides).
+if config["input"]["strict"]:
+    folder = Path(config["input"]["listings_dir"])
+    unread = [
+        (folder / row["file"], row["message"].removeprefix(FILE_SKIPPED))
+        for row in OTHER_FILES
+        if row["message"].startswith(FILE_SKIPPED)
+    ]
+    for name, path in sorted(LISTINGS.items()):
+        reason, file_stat = skipped_state(Path("results/interim/parsed") / f"{name}.json")
+        if reason and file_stat == listing_fingerprint(path):
+            unread.append((path, reason))
+    if unread:
+        path, reason = unread[0]
+        raise SystemExit(f"papertopics: {path}: {reason} (input.strict is true)")
 #: One embedding job per listing before the embed job (a cluster; see profiles/slurm). It is
 #: taken out of the config: it changes how the work is spread, not a science parameter, so no
 #: rule's params (the whole config, for the report) change with it.
@@ -81,14 +78,16 @@ THEMES = [theme["key"] for theme in config["themes"]["definitions"]]
 # A model that cannot be loaded stops the run before any job (resources/models/ is made by
 # the distill_static_model job). Checked once, by the main process, since a cluster job
 # parses this file again and its node may not reach the model hub.
-MAIN_PROCESS = workflow.is_main_process
-for key, model in (
-    ("embedding.model", config["embedding"]["model"]),
-    ("themes.sense_model", config["themes"]["sense_model"]),
-):
-    local = not model or model.startswith("resources/models/")
-    problem = None if local or not MAIN_PROCESS else model_problem(model)
-    if problem:
+MODELS = {  # model -> its key in the config (the same model is checked once)
+    model: key
+    for key, model in (
+        ("themes.sense_model", config["themes"]["sense_model"]),
+        ("embedding.model", config["embedding"]["model"]),
+    )
+    if model and not model.startswith("resources/models/")
+}
+for model, key in MODELS.items() if workflow.is_main_process else ():
+    if problem := model_problem(model):
         raise SystemExit(f"papertopics: {key}: {problem}")
 EVALUATE = bool(config["evaluation"]["labels"])
 # A bad hand-label file stops the run before any job too (it is read again by rule evaluate).
