@@ -619,11 +619,12 @@ def report_context(
     dated = listings[listings["listing_date"] != ""]
     skipped = listings[listings["skipped"] != ""]
     n_entries = int(listings["n_papers"].sum())
-    eval_rows = None
-    if evaluation is not None:  # numbers, None where a cell is empty (not measured)
-        values = pd.to_numeric(evaluation["value"], errors="coerce").astype(object)
+    eval_rows = eval_view = None
+    if evaluation is not None:  # numbers; NaN, and None in the rows, where a cell is empty
+        evaluation = evaluation.assign(value=pd.to_numeric(evaluation["value"], errors="coerce"))
+        values = evaluation["value"].astype(object)
         eval_rows = evaluation.assign(value=values.where(values.notna(), None)).to_dict("records")
-    eval_view = _evaluation_view(evaluation, themes) if evaluation is not None else None
+        eval_view = _evaluation_view(evaluation, themes)
 
     listing_names = [str(name) for name in listings["listing"]]
     listing_index = {name: i for i, name in enumerate(listing_names)}
@@ -735,7 +736,8 @@ def report_context(
 
 
 def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
-    """F1 per method and theme (macro-F1 last), the labels' counts and the topic measures."""
+    """F1 per method and theme (macro-F1 last), the labels' counts and the topic measures
+    (``evaluation.value`` numeric, NaN where not measured)."""
     labels = dict(zip(themes["theme"], themes["label"], strict=True))
     counted = {
         (r.metric, r.scope): int(r.value)
@@ -762,11 +764,10 @@ def _evaluation_view(evaluation: pd.DataFrame, themes: pd.DataFrame) -> dict:
         "topic_diversity": "Topic diversity: unique share of the top-10 words",
         "stability_ari": "Stability: adjusted Rand index of topic assignments",
     }
-    measured = pd.to_numeric(evaluation["value"], errors="coerce")
     measures = [
-        {"name": names[r.metric], "scope": r.scope, "value": float(v)}
-        for r, v in zip(evaluation.itertuples(index=False), measured, strict=True)
-        if r.metric in names and not np.isnan(v)  # an empty cell: not measured
+        {"name": names[r.metric], "scope": r.scope, "value": float(r.value)}
+        for r in evaluation.itertuples(index=False)
+        if r.metric in names and not np.isnan(r.value)  # an empty cell: not measured
     ]
     recall = {
         (r.method, r.scope): float(r.value)
