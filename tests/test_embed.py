@@ -24,6 +24,7 @@ from papertopics.embed import (
     model_problem,
     native_bfloat16,
     paper_text,
+    paper_texts,
     resolve_model,
     resolve_precision,
     set_threads,
@@ -76,6 +77,9 @@ def test_packaged_model_is_found_offline():
 def test_paper_text_and_threads(monkeypatch):
     assert paper_text("Title", "Abstract.") == "Title. Abstract."
     assert paper_text("Title", "") == "Title"
+    assert paper_texts(["A", "B"], ["x.", ""]) == ["A. x.", "B"]
+    with pytest.raises(ValueError, match="shorter"):
+        paper_texts(["A", "B"], ["x."])
     import papertopics.embed
 
     # the threads of the session stay as they were, whatever is asserted

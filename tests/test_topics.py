@@ -11,7 +11,14 @@ from papertopics.topics import (
     readable_label,
     representatives,
     shared_terms,
+    topic_centroids,
 )
+
+
+def test_topic_centroids_follow_the_order_asked():
+    X = np.array([[1.0, 0.0], [3.0, 0.0], [0.0, 2.0], [9.0, 9.0]])
+    labels = np.array([5, 5, 2, -1])
+    np.testing.assert_array_equal(topic_centroids(X, labels, [2, 5]), [[0.0, 2.0], [2.0, 0.0]])
 
 
 def test_readable_label_merges_overlapping_terms():

@@ -23,7 +23,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
@@ -40,6 +40,7 @@ __all__ = [
     "model_problem",
     "native_bfloat16",
     "paper_text",
+    "paper_texts",
     "resolve_model",
     "resolve_precision",
     "set_threads",
@@ -88,6 +89,11 @@ _THREADS: int | None = None
 def paper_text(title: str, abstract: str) -> str:
     """The text that represents a paper for the embedding model: title, then abstract."""
     return f"{title}. {abstract}" if abstract else title
+
+
+def paper_texts(titles: Iterable[str], abstracts: Iterable[str]) -> list[str]:
+    """:func:`paper_text` of each title and abstract, pairwise (the two must be as long)."""
+    return [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from papertopics.embed import Embedder, EmbeddingSettings, paper_text
+from papertopics.embed import Embedder, EmbeddingSettings, paper_text, paper_texts
 from papertopics.labels import LabelError, read_labels
 from papertopics.listings import atomic_open
 from papertopics.tables import theme_membership
@@ -526,7 +526,7 @@ def _topic_rows(
     n_jobs: int = 1,
 ) -> list[dict]:
     """NPMI and diversity of the topics' top-10 words, and stability across seeds."""
-    docs = [paper_text(t, a) for t, a in zip(papers["title"], papers["abstract"], strict=True)]
+    docs = paper_texts(papers["title"], papers["abstract"])
     words = [top_words(t.split(", ")) for t in topics.loc[topics["topic"] != -1, "top_terms"]]
     stability, scope = fit_stability(docs, embeddings, config, topic_params, cache_dir, n_jobs)
     measures = [

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.embed import paper_texts
 from papertopics.listings import shorten
 from papertopics.tables import theme_membership
 
@@ -240,7 +241,7 @@ def plot_theme_terms(
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.7 * rows), squeeze=False)
     from matplotlib.ticker import MaxNLocator
 
-    texts = (papers["title"] + ". " + papers["abstract"]).to_numpy()
+    texts = np.array(paper_texts(papers["title"], papers["abstract"]))
     member = theme_membership(papers["themes"], themes["theme"].tolist())
     for j, (ax, row) in enumerate(zip(axes.flat, themes.itertuples(index=False), strict=False)):
         terms = [t for t in str(row.top_terms).split(", ") if t][:n][::-1]

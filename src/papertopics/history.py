@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from papertopics.embed import EmbeddingSettings, paper_text, text_key
+from papertopics.embed import EmbeddingSettings, paper_texts, text_key
 from papertopics.listings import atomic_open
 from papertopics.tables import theme_membership
 from papertopics.topics import (
@@ -196,9 +196,7 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
 def text_hashes(papers: pd.DataFrame) -> list[str]:
     """Each paper's text hash (``title``, ``abstract``), as the embedding cache keys it: what
     tells an edited paper (:func:`papertopics.topics.place_new_papers` hashes its docs)."""
-    return [
-        text_key(paper_text(t, a)) for t, a in zip(papers["title"], papers["abstract"], strict=True)
-    ]
+    return [text_key(text) for text in paper_texts(papers["title"], papers["abstract"])]
 
 
 def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:

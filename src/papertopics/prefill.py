@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from papertopics.embed import Embedder, paper_text
+from papertopics.embed import Embedder, paper_text, paper_texts
 from papertopics.listings import Listing, Paper, atomic_open
 from papertopics.themes import (
     Theme,
@@ -93,7 +93,7 @@ def listing_texts(
     titles = [paper.title for paper in listing.papers]
     abstracts = [paper.abstract for paper in listing.papers]
     candidates = candidate_sentences(titles, abstracts, themes, sentences_per_theme)
-    papers = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+    papers = paper_texts(titles, abstracts)
     return papers, [*candidates["sentence"].tolist(), *theme_texts(themes)]
 
 
@@ -213,7 +213,7 @@ def theme_inputs(
         "hits": hits,
     }
     if sense is not papers_embedder:
-        texts = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+        texts = paper_texts(titles, abstracts)
         sample = background_sample(texts, settings.sense_background_papers)
         inputs["sense_theme_vectors"] = sense.embed(theme_texts(themes))
         similarity = sense.embed([texts[i] for i in sample]) @ inputs["sense_theme_vectors"].T

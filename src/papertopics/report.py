@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertopics.embed import paper_texts
 from papertopics.evaluate import BORDERLINE_METHOD, ZERO_SHOT_METHOD
 from papertopics.figures import NO_THEME, term_papers, text_colour, theme_colours
 from papertopics.listings import FILE_SKIPPED, NOT_A_LISTING
@@ -544,7 +545,7 @@ def report_context(
     for row in themes.itertuples(index=False):
         inside = member_of[:, theme_index[row.theme]]
         ranked = papers[inside].sort_values(f"score_{row.theme}", ascending=False, kind="stable")
-        texts = (ranked["title"] + ". " + ranked["abstract"]).tolist()
+        texts = paper_texts(ranked["title"], ranked["abstract"])
         n_papers = int(row.n_papers)
         term_counts = [
             (term, count, round(100 * count / max(n_papers, 1)))

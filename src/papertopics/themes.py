@@ -750,6 +750,8 @@ def similarity_background(
     if sim.shape[0] < settings.min_papers_for_stats:
         return (np.full(k, settings.background_center), np.full(k, settings.background_scale))
     center = np.median(sim, axis=0)
+    # scipy.stats.median_abs_deviation(scale="normal") is the same, but importing scipy.stats
+    # costs the assign_themes job about a second on every run
     scale = 1.4826 * np.median(np.abs(sim - center), axis=0)
     return center, np.maximum(scale, 1e-3)
 

@@ -741,7 +741,7 @@ class ConsensusClusterer:
             affinity = np.column_stack(
                 [together[:, labels == t].mean(axis=1) for t in range(len(kept))]
             )
-            centroids = np.vstack([X[labels == t].mean(axis=0) for t in range(len(kept))])
+            centroids = topic_centroids(X, labels, range(len(kept)))
             by_run = affinity[outliers].argmax(axis=1)
             # cosine to each topic's centroid (as BERTopic's reduce_outliers and the placing of
             # new papers): a plain dot product would favour the tighter topics
@@ -882,9 +882,7 @@ class TopicModel:
             )
         self.bertopic = model
         info = self._topic_info(model, topics, embeddings, docs)
-        centroids = np.vstack(
-            [embeddings[topics == topic].mean(axis=0) for topic in info["topic"]]
-        ).astype(np.float32)
+        centroids = topic_centroids(embeddings, topics, info["topic"]).astype(np.float32)
         coords = project_2d(embeddings, s, map_init) if with_map else np.zeros((n, 2), np.float32)
         params = {
             "n_papers": n,
@@ -958,6 +956,11 @@ def load_topic_info(path: str | Path) -> tuple[pd.DataFrame, dict]:
     """Read the topic table and parameters written by :func:`save_topics`."""
     payload = json.loads(Path(path).read_text("utf-8"))
     return pd.DataFrame(payload["topics"]), payload["params"]
+
+
+def topic_centroids(X: np.ndarray, labels: np.ndarray, topics: Iterable[int]) -> np.ndarray:
+    """The mean vector of each topic's rows, in the order of ``topics`` (one row each)."""
+    return np.vstack([X[labels == t].mean(axis=0) for t in topics])
 
 
 def representatives(
@@ -1136,7 +1139,7 @@ def place_new_papers(
     kept = [t for t in previous.topics["topic"] if t != -1 and (topics == t).any()]
     if not kept:
         return None
-    centroids = np.vstack([embeddings[topics == t].mean(axis=0) for t in kept])
+    centroids = topic_centroids(embeddings, topics, kept)
     unit = centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
     own = np.array([embeddings[i] @ unit[kept.index(t)] for i, t in enumerate(topics) if t != -1])
     floor = float(np.quantile(own, 0.05)) if len(own) else 0.0
@@ -1191,7 +1194,7 @@ def place_new_papers(
     info = info[info["topic"].isin(set(topics.tolist()))].reset_index(drop=True)
     info["size"] = [int((topics == t).sum()) for t in info["topic"]]
     info["representatives"] = [representatives(embeddings, topics, t) for t in info["topic"]]
-    centroids = np.vstack([embeddings[topics == t].mean(axis=0) for t in info["topic"]])
+    centroids = topic_centroids(embeddings, topics, info["topic"])
     fitted = {
         k: v for k, v in previous.params.items() if k not in ("n_topics_kept", "n_topics_new")
     }
