@@ -1,9 +1,14 @@
 """Figure helpers."""
 
+import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from papertopics.figures import (
     FEW_DATES,
@@ -32,6 +37,45 @@ def test_label_anchor_sits_on_the_larger_part_of_a_split_group_not_between_them(
     assert 2.0 < np.median(halves[:, 0]) < 6.0
     x, y = label_anchor(halves[:, 0], halves[:, 1], bounds)
     assert (x, y) in {tuple(p) for p in dense}
+
+
+def test_label_anchor_of_a_scattered_group_is_where_most_of_it_lies():
+    # no two points share a patch of 3 x 3 cells: the name used to go on the lowest point;
+    # five of seven lie in the upper left, within 7 cells of each other
+    upper_left = [(1.0, 9.0), (2.0, 8.0), (3.0, 9.0), (1.0, 7.0), (3.0, 7.0)]
+    low = [(8.0, 0.5), (5.0, 1.0)]
+    points = np.array(low + upper_left)
+    x, y = label_anchor(points[:, 0], points[:, 1], (0.0, 10.0, 0.0, 10.0))
+    assert (x, y) in upper_left
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run report.js")
+def test_the_report_map_writes_names_where_label_anchor_does():
+    # report.js's anchor() is the same rule in JavaScript: run it under node on random groups
+    js = (Path(__file__).parents[1] / "workflow" / "report" / "report.js").read_text()
+    anchor = js[js.index("    const A = 24;") : js.index("    const themeAnchors")]
+    rng = np.random.default_rng(1)
+    groups = [
+        rng.uniform(0, 10, (n, 2)) if k % 2 else rng.normal(rng.uniform(0, 10), 1.0, (n, 2))
+        for k, n in enumerate(rng.integers(1, 30, 60))
+    ]
+    script = f"""
+    const out = [];
+    for (const points of {json.dumps([g.tolist() for g in groups])}) {{
+      const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
+      const minX = Math.min(...xs, 0), minY = Math.min(...ys, 0);
+      const spanX = Math.max(...xs, 10) - minX, spanY = Math.max(...ys, 10) - minY;
+{anchor}
+      const a = anchor([...xs.keys()]);
+      out.push([a.x, a.y]);
+    }}
+    console.log(JSON.stringify(out));
+    """
+    run = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    for points, got in zip(groups, json.loads(run.stdout), strict=True):
+        x, y = points[:, 0], points[:, 1]
+        bounds = (min(x.min(), 0), max(x.max(), 10), min(y.min(), 0), max(y.max(), 10))
+        assert list(label_anchor(x, y, bounds)) == got
 
 
 def test_label_anchor_of_one_point_or_a_flat_map():

@@ -128,10 +128,12 @@ def label_anchor(
 ) -> tuple[float, float]:
     """Where on the map to write a group's name: on its point nearest its densest patch.
 
-    The map is cut into ``bins`` x ``bins`` cells; each cell counts the group's points in it
-    and its eight neighbours, and the name goes on the group's point nearest the middle of
-    the fullest cell (the first in row order on a tie).  A median would fall between the
-    parts of a group that lies in two places.  The report's map (``report.js``) does the same.
+    The map is cut into ``bins`` x ``bins`` cells; each cell with a point of the group counts
+    the group's points in it and its eight neighbours, and the name goes on the group's point
+    nearest the middle of the fullest cell.  Ties go to the cell with more points within 3,
+    then 7 cells (so a scattered group is named where most of it lies, not at its lowest
+    point), then to the first in row order.  A median would fall between the parts of a group
+    that lies in two places.  The report's map (``report.js``) does the same.
 
     Args:
         x: The group's map coordinates, first dimension.
@@ -149,10 +151,14 @@ def label_anchor(
     row = np.minimum(bins - 1, ((y - min_y) / span_y * bins).astype(int))
     counts = np.zeros((bins, bins))
     np.add.at(counts, (row, col), 1)
-    padded = np.pad(counts, 1)
-    patch = sum(padded[r : r + bins, c : c + bins] for r in range(3) for c in range(3))
-    patch[counts == 0] = -1
-    best = int(np.argmax(patch))
+
+    def patch(r: int) -> np.ndarray:  # points within r cells, per cell
+        padded = np.pad(counts, r)
+        width = 2 * r + 1
+        return sum(padded[i : i + bins, j : j + bins] for i in range(width) for j in range(width))
+
+    near1, near3, near7 = patch(1).ravel(), patch(3).ravel(), patch(7).ravel()
+    best = max(np.flatnonzero(counts), key=lambda c: (near1[c], near3[c], near7[c], -c))
     mid_x = min_x + (best % bins + 0.5) * span_x / bins
     mid_y = min_y + (best // bins + 0.5) * span_y / bins
     near = int(np.argmin((x - mid_x) ** 2 + (y - mid_y) ** 2))

@@ -135,21 +135,27 @@
     for (let i = 0; i < N; i++) groups[P.primary[i] + 1].idx.push(i);
 
     // where to write a group's name: on its point nearest the middle of its densest patch
-    // (24 x 24 cells over the map, each counting its neighbours too), as
-    // papertopics.figures.label_anchor does; a median falls between the parts of a split group
+    // (24 x 24 cells over the map, each counting its neighbours too; ties go to more points
+    // within 3, then 7 cells, then to the first cell), as papertopics.figures.label_anchor
+    // does; a median falls between the parts of a split group
     const A = 24;
     function anchor(idx) {
       const count = new Float64Array(A * A);
       const bin = (v, lo, span) => Math.min(A - 1, Math.floor(((v - lo) / span) * A));
       for (const i of idx) count[bin(ys[i], minY, spanY) * A + bin(xs[i], minX, spanX)]++;
-      let best = 0, bestCount = -1;
+      const within = (r, q, d) => {
+        let sum = 0;
+        for (let rr = Math.max(0, r - d); rr <= Math.min(A - 1, r + d); rr++)
+          for (let qq = Math.max(0, q - d); qq <= Math.min(A - 1, q + d); qq++) sum += count[rr * A + qq];
+        return sum;
+      };
+      let best = 0, bestKey = [-1, -1, -1];
       for (let c = 0; c < A * A; c++) {
         if (!count[c]) continue;
         const r = Math.floor(c / A), q = c % A;
-        let sum = 0;
-        for (let rr = Math.max(0, r - 1); rr <= Math.min(A - 1, r + 1); rr++)
-          for (let qq = Math.max(0, q - 1); qq <= Math.min(A - 1, q + 1); qq++) sum += count[rr * A + qq];
-        if (sum > bestCount) { bestCount = sum; best = c; }
+        const key = [within(r, q, 1), within(r, q, 3), within(r, q, 7)];
+        const k = key.findIndex((v, j) => v !== bestKey[j]);
+        if (k >= 0 && key[k] > bestKey[k]) { bestKey = key; best = c; }
       }
       const mx = minX + ((best % A) + 0.5) * spanX / A, my = minY + (Math.floor(best / A) + 0.5) * spanY / A;
       let near = idx[0], nearest = Infinity;
