@@ -8,10 +8,12 @@ from papertopics.topics import (
     TopicSettings,
     common_terms,
     exact_knn,
+    papers_use,
     readable_label,
     representatives,
     shared_terms,
     topic_centroids,
+    topic_labels,
 )
 
 
@@ -127,6 +129,27 @@ def test_shared_terms_put_one_papers_own_words_last():
     ]
     assert shared_terms(["rek", "rag"], docs[:1]) == ["rek", "rag"]  # one paper: all shared
     assert readable_label(shared_terms(terms, docs)) == "rag, retrieval, rek"
+
+
+def test_a_term_of_one_paper_does_not_narrow_a_shared_one_in_a_label():
+    docs = [
+        "Query rewriting for retrieval.",
+        "Query augmentation expands each query.",
+        "Documents and query logs.",
+    ]
+    terms = ["query", "documents", "retrieval", "query augmentation"]
+    assert papers_use(terms, docs) == {"query"}
+    assert readable_label(terms) == "query augmentation, documents, retrieval"
+    assert readable_label(terms, upgrades=papers_use(terms, docs)) == "query, documents, retrieval"
+    # a bigram that two papers use still replaces its word
+    docs.append("Query augmentation again.")
+    assert readable_label(terms, upgrades=papers_use(terms, docs)) == (
+        "query augmentation, documents, retrieval"
+    )
+    topics = np.zeros(len(docs), dtype=int)
+    label = topic_labels({0: terms}, topics, docs, TopicSettings())
+    assert label[0].startswith("query augmentation")
+    assert topic_labels({0: terms}, topics[:3], docs[:3], TopicSettings())[0].startswith("query,")
 
 
 def test_labels_pass_over_words_most_papers_of_the_corpus_use():

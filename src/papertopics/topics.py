@@ -39,6 +39,7 @@ __all__ = [
     "interpolate_positions",
     "label_fits",
     "load_topic_info",
+    "papers_use",
     "place_new_papers",
     "project_2d",
     "readable_label",
@@ -47,6 +48,7 @@ __all__ = [
     "save_topics",
     "shared_terms",
     "topic_by",
+    "topic_centroids",
     "topic_labels",
     "topic_terms",
     "with_new_terms",
@@ -219,7 +221,9 @@ def label_fits(label: str, terms: Sequence[str]) -> bool:
     return bool(parts) and fits[0] and 2 * sum(fits) >= len(fits)
 
 
-def readable_label(terms: Sequence[str], n: int = 3) -> str:
+def readable_label(
+    terms: Sequence[str], n: int = 3, upgrades: Collection[str] | None = None
+) -> str:
     """A short label from a topic's top terms; a bigram replaces the words it contains.
 
     ``["continual", "learning", "cl", "continual learning", "forgetting"]`` gives
@@ -228,6 +232,10 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
     Args:
         terms: Terms by decreasing weight.
         n: Terms in the label.
+        upgrades: The terms that may replace a chosen term they contain (None: every term);
+            another such term is passed over. :func:`topic_labels` gives the terms that two
+            or more of the topic's papers use, so that "query" does not become the "query
+            augmentation" of a single paper.
 
     Returns:
         Terms joined by ", ".
@@ -238,6 +246,8 @@ def readable_label(terms: Sequence[str], n: int = 3) -> str:
         if any(words <= _words(other) for other in chosen):
             continue  # already said by a chosen term
         covered = [i for i, other in enumerate(chosen) if _words(other) < words]
+        if covered and upgrades is not None and term not in upgrades:
+            continue  # it would narrow a shared term to what few papers say
         if covered:
             chosen[covered[0]] = term
             chosen = [other for i, other in enumerate(chosen) if i not in covered[1:]]
@@ -269,11 +279,26 @@ def shared_terms(
     Returns:
         The same terms, stably reordered.
     """
-    need = min(min_papers, len(docs))
-    texts = [f" {' '.join(_LABEL_TEXT.sub(' ', doc.lower()).split())} " for doc in docs]
-    shared = {t for t in terms if sum(f" {t.lower()} " in text for text in texts) >= need}
+    shared = papers_use(terms, docs, min_papers)
     order = {t: (t not in shared, t in common) for t in terms}
     return sorted(terms, key=lambda t: order[t])
+
+
+def papers_use(terms: Iterable[str], docs: Sequence[str], min_papers: int = 2) -> set[str]:
+    """The terms that at least ``min_papers`` of ``docs`` (at most all of them) use, as whole
+    words, in any case.
+
+    Args:
+        terms: Candidate terms.
+        docs: Texts.
+        min_papers: Texts a term must occur in.
+
+    Returns:
+        Those terms.
+    """
+    need = min(min_papers, len(docs))
+    texts = [f" {' '.join(_LABEL_TEXT.sub(' ', doc.lower()).split())} " for doc in docs]
+    return {t for t in terms if sum(f" {t.lower()} " in text for text in texts) >= need}
 
 
 def common_terms(
@@ -318,7 +343,8 @@ def topic_labels(
     settings: TopicSettings,
 ) -> dict[int, str]:
     """A label for each topic of ``terms``: its top terms that two or more of its papers use
-    (:func:`shared_terms`), words most papers of the corpus use (:func:`common_terms`) last.
+    (:func:`shared_terms`), words most papers of the corpus use (:func:`common_terms`) last;
+    a term only one paper uses never replaces a shorter one.
 
     Args:
         terms: Topic id -> its top terms, best first.
@@ -330,12 +356,13 @@ def topic_labels(
         Topic id -> label (:func:`readable_label`).
     """
     common = common_terms([w for words in terms.values() for w in words], docs, settings)
-    return {
-        topic: readable_label(
-            shared_terms(words, [docs[i] for i in np.flatnonzero(topics == topic)], common=common)
+    labels = {}
+    for topic, words in terms.items():
+        members = [docs[i] for i in np.flatnonzero(topics == topic)]
+        labels[topic] = readable_label(
+            shared_terms(words, members, common=common), upgrades=papers_use(words, members)
         )
-        for topic, words in terms.items()
-    }
+    return labels
 
 
 #: What separates words when testing whether a text holds a term (the terms keep hyphens).
