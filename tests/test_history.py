@@ -427,6 +427,34 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     assert kept["kind"].tolist() == ["unchanged"]
 
 
+def test_a_refit_says_how_many_papers_moved_and_where_a_lost_topics_papers_went(previous):
+    snapshot, _, _ = previous
+    # topic 7 is gone: six of its papers joined topic 4, four are in no topic; one more paper
+    # is new, in topic 9
+    papers = pd.concat(
+        [
+            snapshot.papers.assign(topic=[4] * 16 + [-1] * 4),
+            pd.DataFrame({"paper_id": ["n0"], "title": ["N0"], "themes": [""], "topic": [9]}),
+        ],
+        ignore_index=True,
+    ).assign(sources="day1")
+    topics = pd.DataFrame({"topic": [4, 9], "label": ["alpha", "gamma"], "size": [16, 1]})
+    listings = snapshot.listings.assign(skipped="")
+    fitted = {"mode": "fit", "n_topics_kept": 1, "n_topics_new": 1}
+    changes = changes_table(papers, topics, listings, {"a": "A"}, snapshot, topic_params=fitted)
+    got = {(r.kind, r.subject): (r.detail, r.n) for r in changes.itertuples()}
+    assert got[("papers_moved", "topics")] == (
+        "50 % of the 20 papers seen before: in another topic, or none",
+        10,
+    )
+    assert got[("topic_removed", "7")] == ("beta (of its 10 papers still here, 6 now in #4)", 10)
+    assert got[("new_topic", "9")] == ("gamma", 1)
+    # where no paper moved, no row says so
+    same = snapshot.papers.assign(sources="day1")
+    changes = changes_table(same, snapshot.topics, listings, {}, snapshot, topic_params=fitted)
+    assert "papers_moved" not in set(changes["kind"])
+
+
 def test_incremental_topics_keep_the_fitted_parameters(previous):
     snapshot, vectors, centres = previous
     snapshot.params = {"umap_n_components": 5, "seed": 42, "mode": "fit"}

@@ -261,10 +261,24 @@ def test_what_changed_block(tmp_path):
     assert 'id="changes"' not in render(tmp_path, changes=pd.DataFrame(columns=["kind"]))
     changes = pd.DataFrame(
         {
-            "kind": ["theme_changed", "listing_added", "new_topic", "new_papers", "odd_kind"],
-            "subject": ["Plain", "c<d>.txt", "7", "all", "x"],
-            "detail": ["none -> fed", "", "<b>agents</b>, tools", "papers not in the last run", ""],
-            "n": [1, 12, 9, 12, float("nan")],
+            "kind": [
+                "theme_changed",
+                "listing_added",
+                "new_topic",
+                "new_papers",
+                "odd_kind",
+                "papers_moved",
+            ],
+            "subject": ["Plain", "c<d>.txt", "7", "all", "x", "topics"],
+            "detail": [
+                "none -> fed",
+                "",
+                "<b>agents</b>, tools",
+                "papers not in the last run",
+                "",
+                "40 % of the 100 papers seen before: in another topic, or none",
+            ],
+            "n": [1, 12, 9, 12, float("nan"), 40],
         }
     )
     html = render(tmp_path, changes=changes)
@@ -273,6 +287,7 @@ def test_what_changed_block(tmp_path):
     assert titles == [
         'Listings added <span class="muted">(1)</span>',
         "New papers",  # its rows hold the counts (a total, then per theme)
+        "Papers now in another topic",
         'New topics <span class="muted">(1)</span>',
         'Papers whose themes changed <span class="muted">(1)</span>',
         "Odd kind",
@@ -281,7 +296,14 @@ def test_what_changed_block(tmp_path):
     assert "<b>#7</b>" in block  # a topic id
     # each count says what it counts; a paper whose themes changed has none (it is one paper)
     assert '<span class="count">12 papers</span>' in block and "nan" not in block
-    assert '<span class="count">9 papers</span>' in block and block.count('class="count"') == 3
+    assert '<span class="count">9 papers</span>' in block and block.count('class="count"') == 4
+    assert '<span class="count">40 papers</span>' in block
+    # a theme's row names the theme by its label alone
+    themes = pd.DataFrame(
+        {"kind": ["new_papers"] * 2, "subject": ["all", "fl"], "detail": ["new", "Federated"]}
+    ).assign(n=[3, 2])
+    block = render(tmp_path, changes=themes).split('id="changes"', 1)[1].split('id="problems"')[0]
+    assert "<li><b>Federated</b> <span" in block and "fl" not in re.sub(r"<[^>]+>", "", block)
 
 
 def test_what_changed_about_the_whole_run_is_said_without_its_subject(tmp_path):

@@ -498,15 +498,16 @@ def changes_table(
         Rows ``kind, subject, detail, n``: ``first_run``, ``listing_added`` and
         ``listing_removed`` (n: the papers the listing holds or held), ``new_papers`` and
         ``papers_removed`` (in total, then per theme), ``paper_edited`` (a known paper whose
-        title or abstract changed), ``new_topic`` and ``topic_removed`` (n: its
-        papers now or before), and ``theme_changed`` (per paper whose themes changed, theme
-        labels before and after), ``theme_added`` and ``theme_removed`` (n: its papers now
-        or before), ``settings_changed`` (subject ``topics`` or ``themes``),
-        ``topics_refitted`` (n: the topics that kept their id; after a change of topic
-        settings other than terms and map every topic is new and numbered anew, n: the
-        topics, and no per-topic rows
-        follow), ``topic_relabelled`` (a topic that kept its id under a new label; n: its
-        papers), or one ``unchanged`` row.
+        title or abstract changed), ``new_topic`` and ``topic_removed`` (n: its papers now
+        or before; a removed topic's detail says where most of its papers went), and
+        ``theme_changed`` (per paper whose themes changed, theme labels before and after),
+        ``theme_added`` and ``theme_removed`` (n: its papers now or before),
+        ``settings_changed`` (subject ``topics`` or ``themes``), ``topics_refitted`` (n: the
+        topics that kept their id; after a change of topic settings other than terms and
+        map every topic is new and numbered anew, n: the topics, and no per-topic rows
+        follow), ``papers_moved`` (after a refit that kept the ids, n: the papers seen
+        before that are in another topic, or in none, now), ``topic_relabelled`` (a topic
+        that kept its id under a new label; n: its papers), or one ``unchanged`` row.
     """
     rows: list[dict] = []
 
@@ -585,6 +586,10 @@ def changes_table(
         fingerprints is not None and previous.fingerprint != fingerprints[0] and not same_clusters
     )
     n_topics = int((topics["topic"] != -1).sum())
+    seen_topics, old_topic_of_seen = np.array([], int), np.array([], int)
+    if "topic" in papers.columns and "topic" in old.columns:
+        seen_topics = papers.loc[~is_new, "topic"].to_numpy()
+        old_topic_of_seen = old["topic"].reindex(papers.loc[~is_new, "paper_id"]).to_numpy()
     # topics.json is the previous run's own when the topic step did not run again
     refitted = topic_params is not None and dict(topic_params) != dict(previous.params or {})
     if renumbered:
@@ -594,6 +599,13 @@ def changes_table(
         kept = topic_params.get("n_topics_kept", 0)
         detail = f"all papers clustered again: {kept} of {n_topics} topics kept their id"
         add("topics_refitted", "topics", detail, kept)
+        # a topic keeps its id when most of it matches: how many papers that says nothing of
+        n_seen = len(seen_topics)
+        moved = int((seen_topics != old_topic_of_seen).sum())
+        if moved:
+            share = round(100 * moved / n_seen)
+            detail = f"{share} % of the {n_seen} papers seen before: in another topic, or none"
+            add("papers_moved", "topics", detail, moved)
     old_topics = set(previous.topics["topic"])
     old_labels = previous.topics.set_index("topic")["label"].astype(str)
     for row in topics.itertuples(index=False) if not renumbered else ():
@@ -608,7 +620,14 @@ def changes_table(
             )
     for topic in sorted(old_topics - set(topics["topic"]) - {-1}) if not renumbered else ():
         count = (previous.papers["topic"] == topic).sum()
-        add("topic_removed", str(topic), old_labels[topic], count)
+        # where its papers went, if they are still here
+        now = pd.Series(seen_topics[old_topic_of_seen == topic])
+        detail = old_labels[topic]
+        if len(now):
+            top, n = int(now.value_counts().index[0]), int(now.value_counts().iloc[0])
+            place = "no topic" if top == -1 else f"#{top}"
+            detail += f" (of its {len(now)} papers still here, {n} now in {place})"
+        add("topic_removed", str(topic), detail, count)
 
     def named(themes: str) -> str:
         keys = [key for key in themes.split(";") if key]

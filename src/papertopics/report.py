@@ -79,6 +79,7 @@ CHANGE_KINDS = {
     "new_papers": "New papers",
     "paper_edited": "Papers whose text changed",
     "topics_refitted": "Topics fitted afresh",
+    "papers_moved": "Papers now in another topic",
     "new_topic": "New topics",
     "topic_removed": "Topics no longer found",
     "topic_relabelled": "Topics renamed (their terms moved on)",
@@ -93,6 +94,8 @@ CHANGE_KINDS = {
 #: Kinds of change about the whole run (subject "all"): the heading, or the detail, says it.
 RUN_KINDS = ("first_run", "unchanged")
 
+#: Kinds of change whose subject is a theme key (or "all") and detail its label.
+THEME_KINDS = ("new_papers", "papers_removed", "theme_added", "theme_removed")
 #: Kinds of change whose subject is a topic id.
 TOPIC_KINDS = ("new_topic", "topic_removed", "topic_relabelled")
 #: Kinds of change with one row per thing (listing, topic, paper): their heading counts rows.
@@ -340,17 +343,27 @@ def _changes(changes: pd.DataFrame | None) -> list[dict] | None:
                 "title": CHANGE_KINDS.get(kind, kind.replace("_", " ").capitalize()),
                 "count": len(rows) if kind in COUNTED_KINDS else None,
                 "rows": [
-                    {
-                        "subject": "" if kind in RUN_KINDS else _text(row["subject"]),
-                        "detail": _text(row["detail"]),
-                        "n": _counted(_int(row["n"]), CHANGE_UNITS.get(kind, "paper")),
-                    }
+                    _change_row(kind, row)
                     for _, row in rows.iterrows()
                     if kind != "unchanged"  # its heading says it all
                 ],
             }
         )
     return groups
+
+
+def _change_row(kind: str, row: pd.Series) -> dict:
+    """One line of a "what changed" group: subject, detail and what ``n`` counts."""
+    subject, detail = _text(row["subject"]), _text(row["detail"])
+    if kind in RUN_KINDS:
+        subject = ""
+    elif kind in THEME_KINDS and subject != "all":  # a theme by its label, not key and label
+        subject, detail = detail or subject, ""
+    return {
+        "subject": subject,
+        "detail": detail,
+        "n": _counted(_int(row["n"]), CHANGE_UNITS.get(kind, "paper")),
+    }
 
 
 def _counted(n: int | None, unit: str | None) -> str | None:
