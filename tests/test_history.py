@@ -511,6 +511,13 @@ def test_new_papers_that_fit_no_topic_form_a_new_topic_without_refit(previous):
     assert "quantum" in row["label"] and row["size"] == (new == 8).sum()
     assert result.info.set_index("topic").loc[4, "label"] == "alpha"  # old labels stay
     assert result.params["n_topics_new"] == 1
+    poor = result.params["n_new_poorly_fitting"]
+    assert result.params["n_new_in_new_topics"] == (new == 8).sum() <= poor
+    assert result.params["n_new_in_no_topic"] == 0  # the others join their nearest topic
+    keep = TopicSettings(refit_share=0.5, outliers="keep")
+    kept = place_new_papers(snapshot, ids, np.vstack([vectors, novel]), keep, docs)
+    joined = kept.params["n_new_in_new_topics"]
+    assert kept.params["n_new_in_no_topic"] == poor - joined == (kept.topics[20:] == -1).sum()
 
 
 def test_a_new_topic_does_not_take_the_id_of_a_topic_that_has_gone(previous):

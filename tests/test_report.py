@@ -391,6 +391,16 @@ def test_method_after_an_incremental_run(tmp_path):
     assert "dimensions, 10 neighbours, seed 42" in render(tmp_path).split('id="method"', 1)[1]
     edited = render(tmp_path, topic_params=dict(params, seed=42, n_edited=2))
     assert "3 new papers (2 of them known papers whose abstract changed) joined" in edited
+    # what became of those that fit none well
+    counts = {"n_new_poorly_fitting": 20, "n_topics_new": 1, "n_new_in_no_topic": 0}
+    formed = render(tmp_path, topic_params=dict(params, **counts, n_new_in_new_topics=8))
+    assert (
+        "20 fit none well: 8 of them formed 1 new topic, 12 joined the most similar topic all "
+        "the same)" in formed
+    )
+    counts = {"n_new_poorly_fitting": 2, "n_new_in_new_topics": 0, "n_new_in_no_topic": 2}
+    kept_out = render(tmp_path, topic_params=dict(params, **counts))
+    assert "2 fit none well: 2 are in no topic)" in kept_out
 
 
 def test_method_names_the_sense_checks_own_model(tmp_path):

@@ -1235,6 +1235,10 @@ def place_new_papers(
         "n_removed_since_fit": removed,
         "n_new_poorly_fitting": int(poorly.sum()),
         "n_topics_new": len(created),
+        # of the poorly fitting: in the new topics; the others joined their nearest topic all
+        # the same, or (outliers: keep) none
+        "n_new_in_new_topics": int(np.isin(best, created).sum()),
+        "n_new_in_no_topic": int((best == -1).sum()),
         "next_topic_id": next_id,
         "novelty_floor": round(floor, 4),
         "seed": settings.seed,
