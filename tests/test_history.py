@@ -77,8 +77,11 @@ def test_snapshot_round_trip(tmp_path, previous):
     snapshot, _, _ = previous
     snapshot.params, snapshot.themes = {"n_placed_since_fit": 3}, "th"
     snapshot.papers["sources"] = "day1"
+    snapshot.papers["score_a"], snapshot.papers["primary_theme"] = 0.25, "a"
     save_snapshot(snapshot, tmp_path)
     loaded = load_snapshot(tmp_path)
+    assert loaded.papers["score_a"].eq(0.25).all()  # the theme scores are kept, not the rest
+    assert "primary_theme" not in loaded.papers
     assert loaded.fingerprint == "fp"
     assert loaded.params == {"n_placed_since_fit": 3} and loaded.themes == "th"
     assert loaded.papers["sources"].eq("day1").all()
@@ -326,6 +329,16 @@ def test_changes_table(previous):
     assert got[("new_topic", "9")] == ("gamma", 1)
     assert got[("topic_removed", "7")] == ("beta", 10)  # the papers it held
     assert got[("theme_changed", "T1")] == ("A -> none", 1)  # theme labels
+    # with the scores of both runs (snapshots of older versions have none), their move too
+    snapshot.papers["score_a"] = 0.51
+    now = papers.assign(score_a=[0.9, 0.49, 0.8])
+    scored = changes_table(now, topics, listings, {"a": "A"}, snapshot)
+    got_scored = {(r.kind, r.subject): r.detail for r in scored.itertuples()}
+    assert got_scored[("theme_changed", "T1")] == "A -> none (score A 0.51 -> 0.49)"
+    assert ("theme_changed", "T0") not in got_scored
+    snapshot.papers["score_a"] = ""  # unknown: no score said
+    scored = changes_table(now, topics, listings, {"a": "A"}, snapshot)
+    assert "A -> none" in scored["detail"].tolist()
     assert got[("papers_removed", "all")][1] == 18
     assert got[("papers_removed", "a")] == ("A", 8)  # per theme, as the new papers
     first = changes_table(papers, topics, listings, {"a": "A"}, None)

@@ -135,8 +135,8 @@ class Snapshot:
         fingerprint: :func:`topic_fingerprint` of that run.
         papers: ``paper_id, title, themes, topic, x, y``, ``topic_by`` (how it got its
             topic, as in papers.csv), ``sources`` (the listings that hold each paper,
-            ``;``-joined) and ``text_hash`` (:func:`text_hashes`); the last three are absent
-            from older snapshots.
+            ``;``-joined), ``text_hash`` (:func:`text_hashes`) and the theme scores
+            (``score_<theme>``); all but the first six are absent from older snapshots.
         topics: ``topic, label, top_terms`` (list), ``term_weights`` (list).
         centroids: One row per topic, in the order of ``topics``.
         listings: ``listing, listing_date``.
@@ -208,6 +208,7 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
         papers = papers.assign(text_hash=text_hashes(papers))
     columns = ["paper_id", "title", "themes", "topic", "topic_by", "x", "y", "sources", "text_hash"]
     columns = [c for c in columns if c in papers.columns]
+    columns += [c for c in papers.columns if c.startswith("score_")]
     with atomic_open(folder / "papers.csv", encoding="utf-8", newline="") as out:
         papers[columns].to_csv(out, index=False)
     with atomic_open(folder / "listings.csv", encoding="utf-8", newline="") as out:
@@ -500,7 +501,8 @@ def changes_table(
         ``papers_removed`` (in total, then per theme), ``paper_edited`` (a known paper whose
         title or abstract changed), ``new_topic`` and ``topic_removed`` (n: its papers now
         or before; a removed topic's detail says where most of its papers went), and
-        ``theme_changed`` (per paper whose themes changed, theme labels before and after),
+        ``theme_changed`` (per paper whose themes changed, theme labels before and after,
+        and the scores of the themes it joined or left when both runs kept them),
         ``theme_added`` and ``theme_removed`` (n: its papers now or before),
         ``settings_changed`` (subject ``topics`` or ``themes``), ``topics_refitted`` (n: the
         topics that kept their id; after a change of topic settings other than terms and
@@ -633,11 +635,24 @@ def changes_table(
         keys = [key for key in themes.split(";") if key]
         return "; ".join(label_of.get(key, key) for key in keys) or "none"
 
+    def scores(pid: str, row: pd.Series, before: str, after: str) -> str:
+        """The scores, before and now, of the themes a paper joined or left."""
+        keys = sorted(set(before.split(";")) ^ set(after.split(";")) - {""})
+        moved = []
+        for key in keys:
+            col = f"score_{key}"
+            if col in old.columns and col in row.index:
+                was, now = pd.to_numeric(pd.Series([old.at[pid, col], row[col]]), errors="coerce")
+                if np.isfinite([was, now]).all():
+                    moved.append(f"{label_of.get(key, key)} {was:.2f} -> {now:.2f}")
+        return f" (score {'; '.join(moved)})" if moved else ""
+
     kept = papers[~is_new].set_index("paper_id")
     for pid, row in kept.iterrows():
         before, after = str(old.at[pid, "themes"]), str(row["themes"])
         if before != after:
-            add("theme_changed", row["title"], f"{named(before)} -> {named(after)}", 1)
+            detail = f"{named(before)} -> {named(after)}{scores(pid, row, before, after)}"
+            add("theme_changed", row["title"], detail, 1)
     if not rows:
         add("unchanged", "all", "nothing changed since the previous run", 0)
     return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
