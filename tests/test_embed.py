@@ -4,6 +4,7 @@ No real model is run: a fake encoder stands in for MiniLM, and a tiny static mod
 stands in for what model2vec's distill saves (offline).
 """
 
+import hashlib
 import json
 import os
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from helpers import fake_embedder, snakemake
+from helpers import FakeModel, fake_embedder, snakemake
 from huggingface_hub.errors import RepositoryNotFoundError
 
 from papertopics.distill import centre_static_model, reference_texts_of
@@ -28,6 +29,7 @@ from papertopics.embed import (
     resolve_model,
     resolve_precision,
     set_threads,
+    text_key,
 )
 
 
@@ -66,6 +68,44 @@ def test_cache_shards_round_trip(tmp_path):
     assert len(again) == 2
     np.testing.assert_array_equal(again.get("b"), [0, 1])
     assert again.get("c") is None
+
+
+def test_an_interrupted_embedding_keeps_the_chunks_it_finished(monkeypatch, tmp_path):
+    import papertopics.embed
+
+    monkeypatch.setattr(papertopics.embed, "CACHE_CHUNK", 2)
+    first = embedder(tmp_path)
+    calls = []
+
+    def encode(texts, **kwargs):  # the third chunk is interrupted
+        calls.append(list(texts))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return FakeModel().encode(texts)
+
+    first._model.encode = encode
+    texts = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff"]
+    with pytest.raises(KeyboardInterrupt):
+        first.embed(texts)
+    again = embedder(tmp_path)
+    vectors = again.embed(texts)
+    assert again._model.seen == ["eeeee", "ffffff"]  # the first two chunks were stored
+    assert vectors[:, 0].tolist() == [1, 2, 3, 4, 5, 6]
+    assert len(list(tmp_path.rglob("*.npz"))) == 3
+
+
+def test_a_damaged_cache_file_is_named_deleted_and_embedded_again(tmp_path, caplog):
+    first = embedder(tmp_path)
+    first.embed(["kept"])
+    first.embed(["damaged"])
+    name = hashlib.sha1(text_key("damaged").encode()).hexdigest()[:16]
+    (shard,) = tmp_path.rglob(f"{name}.npz")
+    shard.write_bytes(shard.read_bytes()[:100])  # cut short
+    again = embedder(tmp_path)
+    assert f"{shard}: damaged embedding cache file" in caplog.text
+    assert not shard.exists()
+    again.embed(["kept", "damaged"])
+    assert again._model.seen == ["damaged"]
 
 
 def test_packaged_model_is_found_offline():

@@ -410,6 +410,10 @@ def test_zero_shot_baseline_puts_papers_near_a_theme_name_in_it_from_cached_name
         path.write_bytes(b"not numpy")
     zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
     assert len(fits) == 4
+    for path in cache.glob("zero-shot-*.npy"):
+        path.write_bytes(b"")  # empty
+    zero_shot_baseline(docs, vectors, names, embedder, seed=1, cache_dir=cache)
+    assert len(fits) == 5
 
 
 @pytest.mark.slow

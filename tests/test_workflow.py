@@ -151,6 +151,21 @@ def test_rerun_has_nothing_to_do(run):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+def test_a_deleted_warnings_table_is_made_again(run):
+    # the end-of-run summary reads it: without it as a target, nothing would rebuild it
+    root, work, _ = run
+    table = work / "results/tables/parse_warnings.csv"
+    kept, stat = table.read_bytes(), table.stat()
+    table.unlink()
+    try:
+        dry = snakemake(root, work, "-n")
+    finally:
+        table.write_bytes(kept)
+        os.utime(table, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as it was: no rerun later
+    jobs = set(re.findall(r"^(?:local)?rule (\w+):", dry.stdout + dry.stderr, re.M))
+    assert "parse_warnings" in jobs, (dry.stdout + dry.stderr)[-3000:]
+
+
 def test_snakemake_report_and_lint(run):
     root, work, _ = run
     result = snakemake(root, work, "--report", "results/snakemake_report.html")

@@ -23,6 +23,7 @@ import logging
 import os
 import sys
 import time
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
@@ -81,6 +82,10 @@ def set_threads(requested: int) -> int:
         sys.modules["torch"].set_num_threads(_THREADS)
     return _THREADS
 
+
+#: Texts encoded and stored in the cache at a time: an interrupted embed job keeps every
+#: chunk it finished (a minute or so of MiniLM on 2 cores).
+CACHE_CHUNK = 2048
 
 #: Threads for torch, from :func:`set_threads` (None: torch's own default).
 _THREADS: int | None = None
@@ -313,8 +318,10 @@ def text_key(text: str) -> str:
 class EmbeddingCache:
     """Vectors by text hash, stored as ``.npz`` shards in one folder per model fingerprint.
 
-    Shards are only ever added (each written atomically), so an interrupted run
-    loses nothing that was already stored.
+    Shards are only ever added (each written atomically; :meth:`Embedder.embed` adds one per
+    :data:`CACHE_CHUNK` texts it encodes), so an interrupted run loses nothing that was
+    already stored. A shard that cannot be read (damaged on disk) is deleted with a warning
+    naming it, and its texts are embedded again.
     """
 
     def __init__(self, folder: str | Path):
@@ -322,9 +329,23 @@ class EmbeddingCache:
         self._vectors: dict[str, np.ndarray] = {}
         if self.folder.is_dir():
             for shard in sorted(self.folder.glob("*.npz")):
-                with np.load(shard) as data:
-                    for key, vector in zip(data["keys"], data["vectors"], strict=True):
-                        self._vectors[str(key)] = vector
+                try:
+                    # opened here: np.load leaves its own file open when the zip is damaged
+                    with open(shard, "rb") as file, np.load(file) as data:
+                        stored = dict(zip(data["keys"], data["vectors"], strict=True))
+                except FileNotFoundError:
+                    continue  # deleted meanwhile by another job that found it damaged
+                except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+                    log.warning(
+                        "%s: damaged embedding cache file (%s: %s); deleted, its texts are "
+                        "embedded again",
+                        shard,
+                        type(err).__name__,
+                        err,
+                    )
+                    shard.unlink(missing_ok=True)
+                    continue
+                self._vectors.update((str(key), vector) for key, vector in stored.items())
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -499,16 +520,20 @@ class Embedder:
             if missing:
                 log.info("embedding %d new texts (%d cached)", len(missing), len(found))
                 start = time.perf_counter()
-                vectors = self._encode(missing)
-                seconds = time.perf_counter() - start
-                log.info(
-                    "encoded %d texts in %.1f s (%.1f/s)",
-                    len(missing),
-                    seconds,
-                    len(missing) / max(seconds, 1e-9),
-                )
-                self.cache.add(missing, vectors)
-                found.update(zip(missing, vectors, strict=True))
+                # stored chunk by chunk: an interrupted run keeps what it encoded
+                for first in range(0, len(missing), CACHE_CHUNK):
+                    chunk = missing[first : first + CACHE_CHUNK]
+                    vectors = self._encode(chunk)
+                    self.cache.add(chunk, vectors)
+                    found.update(zip(chunk, vectors, strict=True))
+                    done, seconds = first + len(chunk), time.perf_counter() - start
+                    log.info(
+                        "encoded %d of %d texts in %.1f s (%.1f/s)",
+                        done,
+                        len(missing),
+                        seconds,
+                        done / max(seconds, 1e-9),
+                    )
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.vstack([found[text] for text in texts]).astype(np.float32)

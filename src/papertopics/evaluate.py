@@ -258,7 +258,7 @@ def _stored_prediction(path: Path | None, min_similarity: float) -> np.ndarray |
         return None
     try:
         predicted = np.load(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):  # EOFError: an empty file
         log.warning("%s: unreadable, zero-shot baseline fitted again", path)
         return None
     log.info("zero-shot predictions (min_similarity %s) from %s", min_similarity, path)

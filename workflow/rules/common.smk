@@ -140,6 +140,8 @@ def final_outputs():
         "results/tables/themes_by_listing.csv",
         "results/tables/themes_over_time.csv",
         "results/tables/changes.csv",
+        # read by the end-of-run summary too, so rebuilt when deleted
+        "results/tables/parse_warnings.csv",
         *expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["png", "svg"]),
         "results/report.html",
     ]
