@@ -1,6 +1,8 @@
 """Reruns: snapshots, topic matching, placing new papers, and the changes table."""
 
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,7 +10,9 @@ import pytest
 
 from papertopics.embed import paper_text, text_key
 from papertopics.history import (
+    SNAPSHOT_FILES,
     Snapshot,
+    SnapshotError,
     changes_table,
     cluster_fingerprint,
     fit_key,
@@ -18,6 +22,7 @@ from papertopics.history import (
     paper_overlap,
     save_snapshot,
     settings_fingerprint,
+    snapshot_problem,
     topic_fingerprint,
     topics_of_run,
 )
@@ -95,14 +100,66 @@ def test_snapshot_round_trip(tmp_path, previous):
 def test_snapshot_hashes_and_ids_stay_text_whatever_digits_they_hold(tmp_path, previous):
     snapshot, _, _ = previous
     snapshot.papers["paper_id"] = [f"{i:03d}" for i in range(20)]
-    snapshot.papers["abstract"] = "x"
+    snapshot.papers["text_hash"] = "0123456789012345"  # a hash of digits only
     save_snapshot(snapshot, tmp_path)
-    table = pd.read_csv(tmp_path / "papers.csv", dtype=str)
-    table["text_hash"] = "0123456789012345"  # a hash of digits only
-    table.to_csv(tmp_path / "papers.csv", index=False)
     loaded = load_snapshot(tmp_path)
     assert loaded.papers["text_hash"].eq("0123456789012345").all()
     assert loaded.papers["paper_id"].tolist()[:2] == ["000", "001"]
+
+
+def test_a_damaged_snapshot_is_named_not_taken_for_a_first_run(tmp_path, previous):
+    snapshot, _, _ = previous
+    save_snapshot(snapshot, tmp_path)
+    assert snapshot_problem(tmp_path) is None and snapshot_problem(tmp_path / "none") is None
+    (papers,) = tmp_path.glob("papers-*.csv")
+    kept = papers.read_bytes()
+    papers.write_bytes(kept[:200])  # cut short
+    with pytest.raises(SnapshotError, match=rf"{papers}: not the file snapshot.json names"):
+        load_snapshot(tmp_path)
+    papers.unlink()
+    assert snapshot_problem(tmp_path) == f"{papers}: unreadable (FileNotFoundError)"
+    papers.write_bytes(kept)
+    meta = tmp_path / "snapshot.json"
+    meta.write_text(meta.read_text()[:50])
+    assert snapshot_problem(tmp_path) == f"{meta}: unreadable (JSONDecodeError)"
+    meta.unlink()
+    assert snapshot_problem(tmp_path).startswith(f"{meta}: missing, beside ")
+
+
+def test_an_interrupted_snapshot_write_leaves_the_previous_one(tmp_path, previous, monkeypatch):
+    snapshot, _, _ = previous
+    save_snapshot(snapshot, tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    import papertopics.history
+
+    real = papertopics.history.atomic_open
+
+    def interrupted(path, *args, **kwargs):
+        if Path(path).name == "snapshot.json":
+            raise KeyboardInterrupt
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(papertopics.history, "atomic_open", interrupted)
+    later = dataclasses.replace(snapshot, papers=snapshot.papers.assign(themes="b"))
+    with pytest.raises(KeyboardInterrupt):
+        save_snapshot(later, tmp_path)
+    assert load_snapshot(tmp_path).papers["themes"].eq(snapshot.papers["themes"]).all()
+    monkeypatch.setattr(papertopics.history, "atomic_open", real)
+    save_snapshot(later, tmp_path)  # the next write keeps only its own files
+    assert load_snapshot(tmp_path).papers["themes"].eq("b").all()
+    assert len(list(tmp_path.iterdir())) == len(before) == 4
+
+
+def test_a_snapshot_of_an_older_version_is_read_and_replaced(tmp_path, previous):
+    snapshot, _, _ = previous
+    save_snapshot(snapshot, tmp_path)
+    meta = json.loads((tmp_path / "snapshot.json").read_text())
+    for role, name in meta.pop("files").items():  # as older versions wrote it
+        (tmp_path / name).rename(tmp_path / SNAPSHOT_FILES[role])
+    (tmp_path / "snapshot.json").write_text(json.dumps(meta))
+    assert load_snapshot(tmp_path).papers["paper_id"].equals(snapshot.papers["paper_id"])
+    save_snapshot(snapshot, tmp_path)
+    assert not (tmp_path / "papers.csv").exists() and len(list(tmp_path.glob("papers-*.csv"))) == 1
 
 
 def test_fingerprint_changes_with_any_setting_that_shapes_the_topics():

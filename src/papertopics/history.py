@@ -10,6 +10,7 @@ few new papers arrived, places them into the existing topics without refitting.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,7 @@ from papertopics.topics import (
 __all__ = [
     "CHANGE_COLUMNS",
     "Snapshot",
+    "SnapshotError",
     "changes_table",
     "cluster_fingerprint",
     "fit_key",
@@ -43,6 +45,7 @@ __all__ = [
     "match_topics",
     "paper_overlap",
     "save_snapshot",
+    "snapshot_problem",
     "text_hashes",
     "topic_fingerprint",
     "topics_of_run",
@@ -155,29 +158,48 @@ class Snapshot:
     theme_labels: dict = field(default_factory=dict)
 
 
+class SnapshotError(ValueError):
+    """The history folder holds a snapshot that cannot be read (damaged, or partly deleted)."""
+
+
+#: The snapshot's data files, by role: written under a name with a hash of their content,
+#: which ``snapshot.json`` (written last) names; older snapshots used these names as they are.
+SNAPSHOT_FILES = {"papers": "papers.csv", "listings": "listings.csv", "centroids": "centroids.npy"}
+
+
+def _content_name(role: str, data: bytes) -> str:
+    stem, suffix = SNAPSHOT_FILES[role].split(".")
+    return f"{stem}-{hashlib.sha1(data).hexdigest()[:16]}.{suffix}"
+
+
 def load_snapshot(folder: str | Path) -> Snapshot | None:
-    """Read the snapshot in ``folder``; None when there is none (a cold run) or it is unreadable."""
+    """Read the snapshot in ``folder``.
+
+    Returns:
+        The snapshot; None when there is none (a cold run), or when the run that wrote it
+        has no map (its map failed: the next run starts afresh).
+
+    Raises:
+        SnapshotError: A snapshot is there but cannot be read: ``snapshot.json`` is missing
+            or damaged, or a file it names is missing or is not the file it wrote. The
+            message names the file.
+    """
     folder = Path(folder)
+    verified = _verified_files(folder)
+    if verified is None:
+        return None
+    meta, raw = verified
+    # ids and hashes are text, whatever digits they happen to hold
+    text_columns = {"paper_id": str, "title": str, "themes": str, "topic_by": str, "text_hash": str}
     try:
-        meta = json.loads((folder / "snapshot.json").read_text("utf-8"))
-        # ids and hashes are text, whatever digits they happen to hold
-        text_columns = {
-            "paper_id": str,
-            "title": str,
-            "themes": str,
-            "topic_by": str,
-            "text_hash": str,
-        }
-        papers = pd.read_csv(folder / "papers.csv", keep_default_na=False, dtype=text_columns)
-        listings = pd.read_csv(folder / "listings.csv", keep_default_na=False)
-        centroids = np.load(folder / "centroids.npy")
-    except (OSError, ValueError, KeyError):
-        return None
-    topics = pd.DataFrame(meta["topics"])
-    if len(topics) != len(centroids):
-        return None
-    if not {"x", "y"} <= set(papers.columns):
-        return None
+        papers = pd.read_csv(io.BytesIO(raw["papers"]), keep_default_na=False, dtype=text_columns)
+        listings = pd.read_csv(io.BytesIO(raw["listings"]), keep_default_na=False)
+        centroids = np.load(io.BytesIO(raw["centroids"]))
+        topics = pd.DataFrame(meta["topics"])
+    except (ValueError, KeyError, EOFError) as err:
+        raise SnapshotError(f"{folder}: unreadable snapshot ({type(err).__name__})") from None
+    if len(topics) != len(centroids) or not {"x", "y"} <= set(papers.columns):
+        raise SnapshotError(f"{folder}: its files do not agree (topics, centroids, papers)")
     positions = papers[["x", "y"]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
     if not np.isfinite(positions).all():  # written by a run whose map failed: start afresh
         return None
@@ -193,6 +215,38 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
     )
 
 
+def _verified_files(folder: Path) -> tuple[dict, dict[str, bytes]] | None:
+    """``snapshot.json`` and the content of the files it names, each checked against its
+    name's hash; None without a snapshot. Raises :class:`SnapshotError`."""
+    meta_path = folder / "snapshot.json"
+    if not meta_path.is_file():
+        data_files = [p.name for p in folder.glob("*") if p.name.startswith(("papers", "centr"))]
+        if data_files:
+            raise SnapshotError(f"{meta_path}: missing, beside {sorted(data_files)[0]}")
+        return None
+    try:
+        meta = json.loads(meta_path.read_text("utf-8"))
+        files = meta.get("files", SNAPSHOT_FILES)
+        raw = {role: (folder / files[role]).read_bytes() for role in SNAPSHOT_FILES}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        where = err.filename if isinstance(err, OSError) and err.filename else meta_path
+        raise SnapshotError(f"{where}: unreadable ({type(err).__name__})") from None
+    for role, name in files.items() if "files" in meta else ():
+        if _content_name(role, raw[role]) != name:
+            raise SnapshotError(f"{folder / name}: not the file snapshot.json names (changed)")
+    return meta, raw
+
+
+def snapshot_problem(folder: str | Path) -> str | None:
+    """What is wrong with the snapshot files in ``folder``, or None (see :func:`load_snapshot`;
+    the files are checked, not parsed)."""
+    try:
+        _verified_files(Path(folder))
+    except SnapshotError as err:
+        return str(err)
+    return None
+
+
 def text_hashes(papers: pd.DataFrame) -> list[str]:
     """Each paper's text hash (``title``, ``abstract``), as the embedding cache keys it: what
     tells an edited paper (:func:`papertopics.topics.place_new_papers` hashes its docs)."""
@@ -200,7 +254,12 @@ def text_hashes(papers: pd.DataFrame) -> list[str]:
 
 
 def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
-    """Write a snapshot; each file is replaced atomically, the metadata last."""
+    """Write a snapshot, atomically as a whole.
+
+    Each data file is written under a name with a hash of its content, then
+    ``snapshot.json``, which names them, replaces the old one; the previous snapshot's files
+    are deleted last. An interrupted write leaves the previous snapshot as it was.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     papers = snapshot.papers
@@ -209,21 +268,32 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     columns = ["paper_id", "title", "themes", "topic", "topic_by", "x", "y", "sources", "text_hash"]
     columns = [c for c in columns if c in papers.columns]
     columns += [c for c in papers.columns if c.startswith("score_")]
-    with atomic_open(folder / "papers.csv", encoding="utf-8", newline="") as out:
-        papers[columns].to_csv(out, index=False)
-    with atomic_open(folder / "listings.csv", encoding="utf-8", newline="") as out:
-        snapshot.listings.to_csv(out, index=False)
-    with atomic_open(folder / "centroids.npy", "wb") as out:
-        np.save(out, snapshot.centroids)
+    centroids = io.BytesIO()
+    np.save(centroids, snapshot.centroids)
+    raw = {
+        "papers": papers[columns].to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        "listings": snapshot.listings.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        "centroids": centroids.getvalue(),
+    }
+    files = {role: _content_name(role, data) for role, data in raw.items()}
+    for role, data in raw.items():
+        with atomic_open(folder / files[role], "wb") as out:
+            out.write(data)
     meta = {
         "fingerprint": snapshot.fingerprint,
+        "files": files,
         "params": snapshot.params,
         "themes": snapshot.themes,
         "theme_labels": dict(snapshot.theme_labels),
         "topics": snapshot.topics.to_dict("records"),
     }
-    with atomic_open(folder / "snapshot.json", encoding="utf-8") as out:  # written last
+    with atomic_open(folder / "snapshot.json", encoding="utf-8") as out:  # the commit
         out.write(json.dumps(meta, indent=1))
+    for role, name in SNAPSHOT_FILES.items():  # the previous snapshots' files
+        stem, suffix = name.split(".")
+        for path in [folder / name, *folder.glob(f"{stem}-*.{suffix}")]:
+            if path.name != files[role]:
+                path.unlink(missing_ok=True)
 
 
 def match_topics(

@@ -14,6 +14,7 @@ from papertopics.config import (
     validate_config,
 )
 from papertopics.embed import model_problem, resolve_model
+from papertopics.history import snapshot_problem
 from papertopics.labels import LabelError, read_labels
 from papertopics.listings import FILE_SKIPPED, skipped_state, warnings_summary
 from snakemake.logging import logger
@@ -98,6 +99,13 @@ if EVALUATE:
         raise SystemExit(f"papertopics: {err} (evaluation.labels)") from None
 #: The previous run's snapshot (state kept between runs, like the embedding cache).
 HISTORY = "results/history"
+# A damaged snapshot stops the run before any job: read as no snapshot, it would number the
+# topics anew and report every paper as new.
+if problem := snapshot_problem(HISTORY):
+    raise SystemExit(
+        f"papertopics: {problem}; delete {HISTORY}/ to start afresh "
+        "(the topics are numbered anew and every paper counts as new)"
+    )
 #: The software of every rule (`snakemake --use-conda`); paths are relative to workflow/rules/.
 CONDA_ENV = "../../environment.yml"
 FIGURES = ["theme_sizes", "paper_map", "theme_terms", "themes_by_listing", "themes_over_time"]
