@@ -421,3 +421,36 @@ def test_local_models_need_no_hub(monkeypatch, tmp_path):
     assert model_problem("./models/mine") == "no folder './models/mine'"
     (tmp_path / "model.bin").write_bytes(b"")
     assert model_problem(str(tmp_path / "model.bin")).endswith("model.bin' is not a model folder")
+
+
+def test_switching_normalize_never_serves_the_other_settings_cached_vectors(
+    static_folder, tmp_path
+):
+    # vectors are cached as they are returned (normalised or not), so normalize must be part
+    # of the fingerprint: a warm cache of unit vectors must not answer for raw ones
+    texts = ["federated learning", "tool router"]
+    unit = Embedder(EmbeddingSettings(str(static_folder)), cache_dir=tmp_path).embed(texts)
+    raw_settings = EmbeddingSettings(str(static_folder), normalize=False)
+    raw_embedder = Embedder(raw_settings, cache_dir=tmp_path)
+    raw = raw_embedder.embed(texts)
+    assert raw_embedder.n_encoded == 2  # encoded anew, not served from the unit vectors
+    norms = np.linalg.norm(raw, axis=1)
+    assert not np.allclose(norms, 1, rtol=1e-3)
+    np.testing.assert_allclose(raw / norms[:, None], unit, rtol=1e-5, atol=1e-6)
+    # and back: the warm caches of both settings serve their own vectors
+    again = Embedder(EmbeddingSettings(str(static_folder)), cache_dir=tmp_path)
+    np.testing.assert_array_equal(again.embed(texts), unit)
+    assert again.n_encoded == 0
+    np.testing.assert_array_equal(Embedder(raw_settings, cache_dir=tmp_path).embed(texts), raw)
+
+
+def test_a_text_of_unknown_tokens_gives_a_zero_vector_not_nan(static_folder, recwarn):
+    e = Embedder(EmbeddingSettings(str(static_folder)))
+    raw = Embedder(EmbeddingSettings(str(static_folder), normalize=False))
+    unknown = "zzqx vvkw"  # no token of the tiny model's vocabulary
+    assert not raw.embed([unknown]).any()  # the static model knows none of its tokens
+    vectors = e.embed([unknown, "federated learning"])
+    assert np.isfinite(vectors).all()
+    assert not vectors[0].any()
+    np.testing.assert_allclose(np.linalg.norm(vectors[1]), 1, rtol=1e-5)
+    assert not recwarn.list  # no "invalid value encountered in divide"
