@@ -965,3 +965,28 @@ def test_outliers_are_not_smoothed_towards_each_other():
     got = run([fl, other], vecs, on_sense, topics=[-1, -1], settings=smoothed).scores[key]
     assert got.tolist() == pytest.approx(own.tolist())
     assert own["p0"] - own["p1"] > 0.2  # different enough that smoothing would show
+
+
+def test_the_similarity_scale_has_a_floor_when_every_paper_is_alike():
+    from papertopics.themes import similarity_background
+
+    settings = ThemeSettings(min_papers_for_stats=5)
+    sim = np.full((60, 2), 0.3)  # a corpus of identical similarities: a MAD of 0
+    center, scale = similarity_background(sim, settings)
+    np.testing.assert_allclose(center, 0.3)
+    assert (scale >= 1e-3).all()
+    papers = [("A paper", "No terms.")] * 60
+    vecs = np.tile(axis((0, 0.3), (6, 1.0)), (60, 1))
+    res = run(papers, vecs, off_sense, settings=replace(settings, neighbour_weight=0.0))
+    assert np.isfinite(res.extra["semantic"].to_numpy()).all()
+    assert np.isfinite(res.scores.to_numpy()).all()
+
+
+def test_a_score_exactly_at_the_threshold_is_assigned():
+    # no term hit, and neither bias nor similarity counts: every score is sigmoid(0) = 0.5
+    flat = replace(SETTINGS, bias=0.0, semantic_weight=0.0, threshold=0.5, review_threshold=0.25)
+    papers = [("Image captions", "We caption images with a transformer.")]
+    res = run(papers, [OTHER], off_sense, settings=flat)
+    assert (res.scores.loc["p0"] == 0.5).all()
+    assert res.assigned.loc["p0"].all()
+    assert not res.borderline.loc["p0"].any()
