@@ -377,3 +377,32 @@ def test_a_listings_folder_that_cannot_be_read(config, schema, tmp_path, monkeyp
         f"config.yaml: input.listings_dir: folder {str(tmp_path)!r} cannot be read "
         "(Permission denied)"
     )
+
+
+def test_an_edited_copy_of_the_same_size_and_an_older_time_is_another_listing(tmp_path):
+    path = tmp_path / "day1.txt"
+    noon = dt.datetime(2025, 3, 11, 12).timestamp()
+    path.write_text("Mar 11\n\nA title\n\nAn abstract.\n")
+    os.utime(path, (noon, noon))
+    first = listing_fingerprint(path)
+    path.write_text("Mar 11\n\nA title\n\nAn abstrakt.\n")  # one letter edited: the same size
+    os.utime(path, (noon - 86400, noon - 86400))  # copied with its older time (cp -p)
+    assert path.stat().st_size == len("Mar 11\n\nA title\n\nAn abstract.\n")
+    assert listing_fingerprint(path) != first
+
+
+def test_a_review_threshold_equal_to_the_threshold_is_valid(config, schema):
+    config = copy.deepcopy(config)
+    config["themes"]["scoring"].update(threshold=0.5, review_threshold=0.5)
+    validated = validate_config(config, schema, source="config.yaml", check_input=False)
+    assert validated["themes"]["scoring"]["review_threshold"] == 0.5
+
+
+def test_a_reversed_ngram_range_names_the_key(config, schema):
+    config = copy.deepcopy(config)
+    config["terms"]["ngram_range"] = [2, 1]
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, schema, source="config.yaml", check_input=False)
+    assert str(err.value) == "config.yaml: terms.ngram_range: [2, 1] is not [smallest, largest]"
+    config["terms"]["ngram_range"] = [2, 2]  # a single length is fine
+    validate_config(config, schema, source="config.yaml", check_input=False)
