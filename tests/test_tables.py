@@ -232,3 +232,29 @@ def test_themes_over_time_share_is_of_each_days_papers():
     assert over_time.loc[("2024-03-11", "fed"), ["n_papers", "n_listed"]].tolist() == [1, 2]
     assert over_time.loc[("2024-03-11", "fed"), "share"] == 0.5
     assert over_time.loc[("2024-03-17", "fed"), "share"] == round(1 / 3, 4)
+
+
+def test_themes_table_lists_representative_titles_highest_score_first():
+    papers = pd.DataFrame(
+        {
+            "title": ["t0", "t1", "t2", "t3"],
+            "themes": ["fed", "fed", "fed", ""],
+            "score_fed": [0.6, 0.95, 0.7, 0.99],  # t3 scores high but is not a member
+            "score_moe": [0.0] * 4,
+        }
+    )
+    themes = themes_table(papers, DEFS, [["a"], ["b"]])
+    assert themes.loc[0, "representative_titles"] == "t1 | t2 | t0"
+    assert themes.loc[0, "n_papers"] == 3
+    two = themes_table(papers, DEFS, [["a"], ["b"]], n_titles=2)
+    assert two.loc[0, "representative_titles"] == "t1 | t2"
+
+
+def test_a_topic_with_exactly_half_its_papers_in_a_theme_belongs_to_it():
+    papers = pd.DataFrame(
+        {"title": ["t0", "t1", "t2", "t3"], "themes": ["fed", "", "fed", "moe"], "topic": 0}
+    )
+    info = pd.DataFrame(
+        {"topic": [0], "label": ["zero"], "top_terms": [["z"]], "representatives": [[0]]}
+    )
+    assert topics_table(papers, info, KEYS).loc[0, "theme"] == "fed"  # 2 of 4 papers
