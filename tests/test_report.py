@@ -544,3 +544,46 @@ def test_paper_counts_have_thousands_separators_as_in_the_table(tmp_path):
     assert "<b>74,728</b><span>unique papers" in html
     assert "<b>1,234</b><span>papers in a theme" in html
     assert "73,494 papers are in none" in html
+
+
+def test_a_theme_section_lists_its_papers_highest_score_first(tmp_path, monkeypatch):
+    given = {}
+    monkeypatch.setitem(globals(), "report_context", lambda **kwargs: given.update(kwargs))
+    context(tmp_path)  # the arguments the other tests' reports are made of
+    monkeypatch.undo()
+    papers = pd.DataFrame(
+        {
+            "paper_id": ["p1", "p2", "p3", "p4"],
+            "title": ["Middle", "Top", "Second", "Outside"],
+            "abstract": ["text"] * 4,
+            "sources": ["a"] * 4,
+            "first_listed": ["2024-03-11"] * 4,
+            "themes": ["fed", "fed", "fed", ""],
+            "primary_theme": ["fed", "fed", "fed", ""],
+            "score_fed": [0.6, 0.95, 0.7, 0.99],  # the last is no member, whatever its score
+            "theme_evidence": ["fed: terms: federated"] * 3 + [""],
+            "topic": [0, 0, 0, -1],
+            "topic_label": ["x", "x", "x", "outliers"],
+            "x": [0.0] * 4,
+            "y": [0.0] * 4,
+        }
+    )
+    ctx = report_context(**{**given, "papers": papers})
+    (theme,) = ctx["themes"]
+    assert [p["title"] for p in theme["papers"]] == ["Top", "Second", "Middle"]
+    assert [p["score"] for p in theme["papers"]] == [0.95, 0.7, 0.6]
+
+
+def test_the_listing_trend_puts_an_undated_listing_after_the_dated_ones(tmp_path):
+    by_listing = pd.DataFrame(
+        {
+            "listing": ["a", "b", "c"],
+            "listing_date": ["", "2024-03-17", "2024-03-11"],
+            "theme": "fed",
+            "n_papers": [1, 2, 1],
+        }
+    )
+    (theme,) = context(tmp_path, by_listing=by_listing)["themes"]
+    bars = theme["trend"]["bars"]
+    assert [bar["listing"] for bar in bars] == ["c", "b", "a"]
+    assert bars[-1]["date"] == "no date"
