@@ -615,3 +615,23 @@ def test_a_few_stray_nul_bytes_are_dropped_with_a_warning(tmp_path):
     path.write_bytes(text.replace(b" ", b"\x00", 3))
     with pytest.raises(ListingError, match="binary"):
         parse_listing(path)
+
+
+def test_an_undated_listing_merges_after_the_dated_ones():
+    other = "A different abstract about tool-using agents that plan and call APIs in turn."
+
+    def one(name, date, abstract):
+        paper = Paper(paper_id("Shared"), "Shared", abstract)
+        source = "config" if date else "none"
+        return Listing(name, date, source, [paper], [], file=f"{name}.txt")
+
+    undated, dated = one("a", "", other), one("b", "2024-03-11", ABSTRACT)
+    (merged,) = merge_listings([undated, dated])  # "a" sorts first by name, but has no date
+    assert merged.sources == ["b", "a"]
+    assert merged.abstract == ABSTRACT  # the dated listing's
+    assert merged.first_listed == "2024-03-11"
+    assert dated.warnings == []
+    assert [w.message for w in undated.warnings] == [
+        "same paper as in b.txt with another abstract; the abstract of b.txt (listed first) "
+        "is kept: 'Shared'"
+    ]
