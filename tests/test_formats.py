@@ -354,3 +354,15 @@ def test_unknown_extension_and_unreadable_file(tmp_path):
     folder.mkdir()
     with pytest.raises(ListingError, match=r"folder\.txt: cannot be read"):
         read_listing(folder)
+
+
+def test_bibtex_year_month_and_day_give_the_full_date():
+    text = (
+        "@article{k, title = {Dated to the Day}, abstract = {An abstract.},\n"
+        "  year = 2024, month = mar, day = 11}\n"
+        "@misc{m, title = {Braced Fields}, abstract = {Another.}, year = {2024}, month = {3},"
+        " day = {7}}\n"
+    )
+    listing = parse_bibtex(text, "x")
+    assert [p.first_listed for p in listing.papers] == ["2024-03-11", "2024-03-07"]
+    assert listing.warnings == []
