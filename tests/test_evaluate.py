@@ -437,3 +437,11 @@ def test_without_a_topic_only_the_stability_is_measured(config, monkeypatch):
     topics = pd.DataFrame({"topic": [-1], "top_terms": ["one, two"]})
     rows = _topic_rows(papers, np.zeros((2, 3)), topics, config, None, None)
     assert [(r["metric"], r["value"]) for r in rows] == [("stability_ari", 1.0)]
+
+
+def test_a_label_key_matches_whole_keys_not_a_prefix_of_one():
+    labels = pd.DataFrame({"title": ["Reward models"], "themes": ["rlhf"]})
+    labels["paper_id"] = labels["title"].map(paper_id)
+    labelled, truth = label_matrix([paper_id("Reward models")], labels, ["rl", "rlhf"])
+    assert labelled.tolist() == [True]
+    assert truth.tolist() == [[False, True]]
