@@ -816,3 +816,75 @@ def test_the_cluster_fingerprint_leaves_out_terms_map_and_refit_share():
     assert cluster_fingerprint(embedding, {**topics, "seed": 1}) != same
     assert cluster_fingerprint(embedding, {**topics, "umap": {"n_neighbors": 15}}) != same
     assert cluster_fingerprint({**embedding, "model": "other"}, topics) != same
+
+
+def test_new_papers_that_fit_no_topic_stay_in_none_when_outliers_are_kept(previous):
+    snapshot, vectors, centres = previous
+    rng = np.random.default_rng(6)
+    near = blobs(rng, centres[1:], 1)
+    novel = blobs(rng, [np.eye(8)[5] * 3], 2, noise=0.02)  # fewer than min_cluster_size
+    ids = [f"p{i}" for i in range(20)] + ["n0", "m0", "m1"]
+    embeddings = np.vstack([vectors, near, novel])
+    keep = place_new_papers(snapshot, ids, embeddings, TopicSettings(outliers="keep"))
+    assert keep is not None and keep.params["n_new_poorly_fitting"] == 2
+    assert keep.params["n_topics_new"] == 0
+    assert keep.topics[20:].tolist() == [7, -1, -1]  # the fitting one still joins its topic
+    assert keep.topic_by[20:].tolist() == ["placed", "none", "none"]
+    assert keep.params["n_new_in_no_topic"] == 2 and keep.params["n_outliers_after"] == 2
+    default = place_new_papers(snapshot, ids, embeddings, TopicSettings())
+    assert default.topics[20] == 7
+    assert set(default.topics[21:].tolist()) <= {4, 7}  # the nearest topic all the same
+    assert default.topic_by[20:].tolist() == ["placed"] * 3
+    assert default.params["n_new_in_no_topic"] == 0 and default.params["n_outliers_after"] == 0
+
+
+def test_skipped_listings_are_neither_added_nor_counted_on_a_first_run(previous):
+    snapshot, _, _ = previous
+    papers = pd.DataFrame(
+        {"paper_id": ["p0", "n0"], "title": ["T0", "New"], "themes": ["a", ""]}
+    ).assign(sources=["day1", "day2"])
+    topics = pd.DataFrame({"topic": [4, 7], "label": ["alpha", "beta"], "size": [1, 0]})
+    listings = pd.DataFrame(
+        {
+            "listing": ["day1", "day2", "broken"],
+            "listing_date": ["", "", ""],
+            "skipped": ["", "", "the file is empty"],
+        }
+    )
+    first = changes_table(papers, topics, listings, {"a": "A"}, None)
+    assert first["detail"].tolist() == ["2 papers from 2 listings"]
+    first = changes_table(papers.iloc[:1], topics, listings.iloc[[0, 2]], {"a": "A"}, None)
+    assert first["detail"].tolist() == ["1 paper from 1 listing"]
+    snapshot.papers["sources"] = "day1"
+    changes = changes_table(papers, topics, listings, {"a": "A"}, snapshot)
+    added = changes[changes["kind"] == "listing_added"]
+    assert added["subject"].tolist() == ["day2"]  # not the skipped file
+
+
+def test_a_listing_holds_the_papers_that_name_it_exactly_not_a_longer_name(previous):
+    snapshot, _, _ = previous
+    papers = pd.DataFrame(
+        {"paper_id": ["p0", "p1"], "title": ["T0", "T1"], "themes": ["a", ""]}
+    ).assign(sources=["mar11", "mar11;mar12"])
+    topics = pd.DataFrame({"topic": [4, 7], "label": ["alpha", "beta"], "size": [1, 1]})
+    listings = pd.DataFrame(
+        {"listing": ["mar1", "mar11", "mar12"], "listing_date": [""] * 3, "skipped": [""] * 3}
+    )
+    snapshot.listings = pd.DataFrame({"listing": ["day1"], "listing_date": [""]})
+    snapshot.papers["sources"] = "day1"
+    changes = changes_table(papers, topics, listings, {"a": "A"}, snapshot)
+    added = changes[changes["kind"] == "listing_added"].set_index("subject")["n"]
+    assert added.to_dict() == {"mar1": 0, "mar11": 2, "mar12": 1}
+
+
+def test_the_outliers_are_never_a_removed_topic(previous):
+    snapshot, _, _ = previous
+    outliers = pd.DataFrame({"topic": [-1], "label": ["outliers"], "size": [3]})
+    snapshot.topics = pd.concat([snapshot.topics, outliers], ignore_index=True)
+    snapshot.papers["topic"] = [4] * 10 + [7] * 7 + [-1] * 3
+    snapshot.papers["sources"] = "day1"
+    papers = snapshot.papers.assign(topic=[4] * 10 + [7] * 10)  # every paper in a topic now
+    topics = pd.DataFrame({"topic": [4, 7], "label": ["alpha", "beta"], "size": [10, 10]})
+    listings = pd.DataFrame({"listing": ["day1"], "listing_date": [""], "skipped": [""]})
+    changes = changes_table(papers, topics, listings, {"a": "A"}, snapshot)
+    assert "topic_removed" not in changes["kind"].tolist()
