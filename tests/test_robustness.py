@@ -69,8 +69,29 @@ def outputs(work: Path) -> dict[str, bytes]:
     return {str(path.relative_to(work)): path.read_bytes() for path in files}
 
 
+def _group_loaded(group: int, library: str) -> bool:
+    """Whether a process of the process group ``group`` has mapped a file whose path holds
+    ``library`` (a compiled extension it imported), read from ``/proc`` (Linux)."""
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            # after the command name's closing parenthesis: state, ppid, pgrp, ...
+            if int((proc / "stat").read_text().rpartition(")")[2].split()[2]) != group:
+                continue
+            if library in (proc / "maps").read_text():
+                return True
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile, or is not ours to read
+    return False
+
+
 def interrupt(
-    work: Path, started: str, unfinished: str, sig: int, *args: str, ready: str = ""
+    work: Path,
+    started: str,
+    unfinished: str,
+    sig: int,
+    *args: str,
+    ready: str = "",
+    loaded: str = "",
 ) -> None:
     """Start snakemake and send ``sig`` to its whole process group once the job is under way.
 
@@ -90,6 +111,10 @@ def interrupt(
             KeyboardInterrupt) and so can Snakemake's own (its log handler swallows one that
             arrives while it writes), so the job then runs on; waiting for a line written after
             the imports makes the interruption certain.
+        loaded: A compiled extension (part of its path) that a process of the run must have
+            loaded before the signal goes out: one the job imports where the work of interest
+            begins, when its log says nothing until the end. Without ``/proc`` (not Linux) a
+            fixed half second stands in for it.
     """
     stderr = work / "interrupted.stderr"
     with stderr.open("w") as err:
@@ -104,12 +129,19 @@ def interrupt(
     try:
         deadline = time.monotonic() + TIMEOUT
         log = work / started
-        while not (log.exists() and ready in log.read_text(encoding="utf-8")):
+        proc = Path("/proc/self/maps").exists()
+
+        def under_way() -> bool:
+            if not (log.exists() and ready in log.read_text(encoding="utf-8")):
+                return False
+            return not (loaded and proc) or _group_loaded(process.pid, loaded)
+
+        while not under_way():
             assert process.poll() is None, f"snakemake ended before {started} was ready"
             assert time.monotonic() < deadline, f"{started} was never ready"
             time.sleep(0.05)
-        if not ready:
-            time.sleep(0.5)  # inside the job: its imports done, the fit under way
+        if loaded and not proc:
+            time.sleep(0.5)  # inside the job, most likely: its imports done, the work under way
         assert not (work / unfinished).exists(), f"{unfinished} was done before the signal"
         os.killpg(process.pid, sig)
         process.wait(timeout=120)
@@ -219,6 +251,7 @@ def test_interrupted_runs_resume_to_the_same_tables(reference, tmp_path):
         "results/interim/topics/assignments.csv",
         signal.SIGKILL,
         "--rerun-incomplete",
+        loaded="/hdbscan/",  # imported as the consensus clustering starts: the fit under way
     )
     assert snakemake(work, "--unlock").returncode == 0
     result = snakemake(work, "--rerun-incomplete")
