@@ -22,7 +22,9 @@ from papertopics.history import (
     paper_overlap,
     save_snapshot,
     settings_fingerprint,
+    snapshot_id,
     snapshot_problem,
+    stored_changes,
     topic_fingerprint,
     topics_of_run,
 )
@@ -148,6 +150,25 @@ def test_an_interrupted_snapshot_write_leaves_the_previous_one(tmp_path, previou
     save_snapshot(later, tmp_path)  # the next write keeps only its own files
     assert load_snapshot(tmp_path).papers["themes"].eq("b").all()
     assert len(list(tmp_path.iterdir())) == len(before) == 4
+
+
+def test_the_same_results_again_keep_what_their_run_changed(tmp_path, previous):
+    snapshot, _, _ = previous
+    said = pd.DataFrame({"kind": ["listing_added"], "subject": ["day2"], "detail": [""], "n": [3]})
+    save_snapshot(dataclasses.replace(snapshot, changes=said), tmp_path)
+    stored = load_snapshot(tmp_path)
+    assert stored.id == snapshot_id(snapshot) and stored.changes.equals(said)
+    # the same results (--forceall): as said then; other results: compared anew
+    assert stored_changes(stored, snapshot).equals(said)
+    other = dataclasses.replace(snapshot, papers=snapshot.papers.assign(themes="b"))
+    assert stored_changes(stored, other) is None
+    assert stored_changes(dataclasses.replace(stored, changes=None), snapshot) is None
+    assert stored_changes(None, snapshot) is None
+    assert snapshot_id(dataclasses.replace(snapshot, params={"mode": "fit"})) != stored.id
+    # the next snapshot replaces the changes file with its own
+    save_snapshot(dataclasses.replace(other, changes=said.assign(n=4)), tmp_path)
+    assert len(list(tmp_path.glob("changes-*.csv"))) == 1
+    assert load_snapshot(tmp_path).changes["n"].tolist() == [4]
 
 
 def test_a_snapshot_of_an_older_version_is_read_and_replaced(tmp_path, previous):
@@ -301,8 +322,12 @@ def test_a_paper_whose_text_changed_is_placed_again(previous):
     docs = [f"T{i}. Abstract {i}." for i in range(20)]
     snapshot.papers["text_hash"] = [text_key(doc) for doc in docs]
     ids = [f"p{i}" for i in range(20)]
+    snapshot.params = {"mode": "fit", "n_placed_since_fit": 0}
     unchanged = place_new_papers(snapshot, ids, vectors, TopicSettings(), docs)
-    assert (unchanged.params["n_edited"], unchanged.params["n_new"]) == (0, 0)
+    # the same papers and texts (--forceall): the stored result as it was, parameters too
+    assert unchanged.params == snapshot.params
+    assert unchanged.topics.tolist() == snapshot.papers["topic"].tolist()
+    assert unchanged.info.equals(snapshot.topics)
     moved = vectors.copy()
     moved[0] = vectors[15]  # p0's abstract now reads like the second blob
     edited = ["T0. A different abstract.", *docs[1:]]

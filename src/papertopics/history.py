@@ -45,7 +45,9 @@ __all__ = [
     "match_topics",
     "paper_overlap",
     "save_snapshot",
+    "snapshot_id",
     "snapshot_problem",
+    "stored_changes",
     "text_hashes",
     "topic_fingerprint",
     "topics_of_run",
@@ -146,6 +148,9 @@ class Snapshot:
         params: The topic model's parameters of the run that fitted the topics.
         themes: :func:`settings_fingerprint` of that run's ``themes`` config ("" when unknown).
         theme_labels: That run's theme keys and labels (empty when unknown).
+        changes: What changed in that run (``changes.csv``), when it was kept.
+        id: A hash of the rest (:func:`snapshot_id`; "" when unknown): the same results
+            give the same id.
     """
 
     fingerprint: str
@@ -156,6 +161,8 @@ class Snapshot:
     params: dict = field(default_factory=dict)
     themes: str = ""
     theme_labels: dict = field(default_factory=dict)
+    changes: pd.DataFrame | None = None
+    id: str = ""
 
 
 class SnapshotError(ValueError):
@@ -168,7 +175,7 @@ SNAPSHOT_FILES = {"papers": "papers.csv", "listings": "listings.csv", "centroids
 
 
 def _content_name(role: str, data: bytes) -> str:
-    stem, suffix = SNAPSHOT_FILES[role].split(".")
+    stem, suffix = {**SNAPSHOT_FILES, "changes": "changes.csv"}[role].split(".")
     return f"{stem}-{hashlib.sha1(data).hexdigest()[:16]}.{suffix}"
 
 
@@ -196,6 +203,9 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
         listings = pd.read_csv(io.BytesIO(raw["listings"]), keep_default_na=False)
         centroids = np.load(io.BytesIO(raw["centroids"]))
         topics = pd.DataFrame(meta["topics"])
+        changes = None
+        if "changes" in raw:
+            changes = pd.read_csv(io.BytesIO(raw["changes"]), keep_default_na=False)
     except (ValueError, KeyError, EOFError) as err:
         raise SnapshotError(f"{folder}: unreadable snapshot ({type(err).__name__})") from None
     if len(topics) != len(centroids) or not {"x", "y"} <= set(papers.columns):
@@ -212,6 +222,8 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
         meta.get("params", {}),
         meta.get("themes", ""),
         meta.get("theme_labels", {}),
+        changes,
+        meta.get("id", ""),
     )
 
 
@@ -227,7 +239,8 @@ def _verified_files(folder: Path) -> tuple[dict, dict[str, bytes]] | None:
     try:
         meta = json.loads(meta_path.read_text("utf-8"))
         files = meta.get("files", SNAPSHOT_FILES)
-        raw = {role: (folder / files[role]).read_bytes() for role in SNAPSHOT_FILES}
+        roles = [*SNAPSHOT_FILES, *(["changes"] if "changes" in files else [])]
+        raw = {role: (folder / files[role]).read_bytes() for role in roles}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         where = err.filename if isinstance(err, OSError) and err.filename else meta_path
         raise SnapshotError(f"{where}: unreadable ({type(err).__name__})") from None
@@ -253,15 +266,8 @@ def text_hashes(papers: pd.DataFrame) -> list[str]:
     return [text_key(text) for text in paper_texts(papers["title"], papers["abstract"])]
 
 
-def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
-    """Write a snapshot, atomically as a whole.
-
-    Each data file is written under a name with a hash of its content, then
-    ``snapshot.json``, which names them, replaces the old one; the previous snapshot's files
-    are deleted last. An interrupted write leaves the previous snapshot as it was.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def _serialised(snapshot: Snapshot) -> tuple[dict[str, bytes], dict]:
+    """A snapshot's data files (role -> content) and the rest of its ``snapshot.json``."""
     papers = snapshot.papers
     if "abstract" in papers.columns:
         papers = papers.assign(text_hash=text_hashes(papers))
@@ -275,24 +281,73 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
         "listings": snapshot.listings.to_csv(index=False, lineterminator="\n").encode("utf-8"),
         "centroids": centroids.getvalue(),
     }
-    files = {role: _content_name(role, data) for role, data in raw.items()}
-    for role, data in raw.items():
-        with atomic_open(folder / files[role], "wb") as out:
-            out.write(data)
     meta = {
         "fingerprint": snapshot.fingerprint,
-        "files": files,
         "params": snapshot.params,
         "themes": snapshot.themes,
         "theme_labels": dict(snapshot.theme_labels),
         "topics": snapshot.topics.to_dict("records"),
     }
+    return raw, meta
+
+
+def snapshot_id(snapshot: Snapshot) -> str:
+    """A hash of what a snapshot holds (its changes aside): the same results, the same id.
+
+    ``record_changes`` compares it with the stored snapshot's: a run whose results are the
+    stored ones (``--forceall``, a deleted ``changes.csv``) says what that run changed,
+    not "nothing changed".
+    """
+    raw, meta = _serialised(snapshot)
+    files = {role: _content_name(role, data) for role, data in raw.items()}
+    text = json.dumps({"files": files, **meta}, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def stored_changes(stored: Snapshot | None, now: Snapshot) -> pd.DataFrame | None:
+    """What changed, as said when the stored snapshot was written, if this run's results are
+    those (``snakemake --forceall``, a deleted ``changes.csv``); else None (compare them).
+
+    Compared again, the same results would say "nothing changed" and lose what the run that
+    produced them changed.
+
+    Args:
+        stored: The stored snapshot (None: none).
+        now: This run's snapshot.
+
+    Returns:
+        The stored ``changes`` table, or None.
+    """
+    if stored is None or stored.changes is None or stored.id != snapshot_id(now):
+        return None
+    log.info("these results are the stored snapshot's: what changed is as said then")
+    return stored.changes
+
+
+def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
+    """Write a snapshot, atomically as a whole.
+
+    Each data file is written under a name with a hash of its content, then
+    ``snapshot.json``, which names them, replaces the old one; the previous snapshot's files
+    are deleted last. An interrupted write leaves the previous snapshot as it was.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    raw, meta = _serialised(snapshot)
+    if snapshot.changes is not None:
+        table = snapshot.changes.to_csv(index=False, lineterminator="\n")
+        raw["changes"] = table.encode("utf-8")
+    files = {role: _content_name(role, data) for role, data in raw.items()}
+    for role, data in raw.items():
+        with atomic_open(folder / files[role], "wb") as out:
+            out.write(data)
+    meta = {"id": snapshot_id(snapshot), "files": files, **meta}
     with atomic_open(folder / "snapshot.json", encoding="utf-8") as out:  # the commit
         out.write(json.dumps(meta, indent=1))
-    for role, name in SNAPSHOT_FILES.items():  # the previous snapshots' files
+    for role, name in {**SNAPSHOT_FILES, "changes": "changes.csv"}.items():  # the old files
         stem, suffix = name.split(".")
         for path in [folder / name, *folder.glob(f"{stem}-*.{suffix}")]:
-            if path.name != files[role]:
+            if path.name != files.get(role):
                 path.unlink(missing_ok=True)
 
 

@@ -1161,6 +1161,18 @@ def place_new_papers(
     )
     if not known.any() or placed + removed > settings.refit_share * n:
         return None
+    if list(old.index) == list(paper_ids) and not n_new:
+        # the same papers (snakemake --forceall, a deleted output): the previous result as it
+        # was, its parameters included, so that the results and what they say are the same
+        how = old["topic_by"].to_numpy(object) if "topic_by" in old.columns else None
+        return TopicResult(
+            old["topic"].to_numpy(int),
+            previous.topics.copy(),
+            np.asarray(previous.centroids, dtype=np.float32),
+            old[["x", "y"]].to_numpy(np.float32),
+            dict(previous.params),
+            how,
+        )
     topics = np.full(n, -1)
     topics[known] = old.loc[np.asarray(paper_ids)[known], "topic"].to_numpy(int)
     kept = [t for t in previous.topics["topic"] if t != -1 and (topics == t).any()]

@@ -1,5 +1,7 @@
 """Say what changed since the previous run, then store this run as the snapshot (rule changes)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -9,6 +11,7 @@ from papertopics.history import (
     load_snapshot,
     save_snapshot,
     settings_fingerprint,
+    stored_changes,
 )
 from papertopics.logs import setup_logging
 from papertopics.topics import load_topic_info
@@ -22,23 +25,22 @@ info, topic_params = load_topic_info(snakemake.input.info)
 labels = {theme["key"]: theme["label"] for theme in params.themes["definitions"]}
 fingerprints = (topic_params["fingerprint"], settings_fingerprint(params.themes))
 
-changes = changes_table(
-    papers, topics, listings, labels, load_snapshot(params.history), fingerprints, topic_params
+read = listings[listings["skipped"] == ""][["listing", "listing_date"]]
+now = Snapshot(
+    topic_params["fingerprint"],
+    papers,
+    info,
+    np.load(snakemake.input.centroids),
+    read,
+    # the topic step's parameters: what it fitted with, and what it placed since
+    topic_params,
+    fingerprints[1],
+    labels,
 )
+previous = load_snapshot(params.history)
+changes = stored_changes(previous, now)  # these results were stored already (--forceall)
+if changes is None:
+    changes = changes_table(papers, topics, listings, labels, previous, fingerprints, topic_params)
+    save_snapshot(replace(now, changes=changes), params.history)
 changes.to_csv(snakemake.output[0], index=False)
 log.info("changes:\n%s", changes.to_string())
-read = listings[listings["skipped"] == ""][["listing", "listing_date"]]
-save_snapshot(
-    Snapshot(
-        topic_params["fingerprint"],
-        papers,
-        info,
-        np.load(snakemake.input.centroids),
-        read,
-        # the topic step's parameters: what it fitted with, and what it placed since
-        topic_params,
-        fingerprints[1],
-        labels,
-    ),
-    params.history,
-)
