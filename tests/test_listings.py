@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from papertopics.listings import (
+    DamagedOutputError,
     Listing,
     ListingError,
     Paper,
@@ -203,6 +204,19 @@ def test_json_round_trips(tmp_path):
     write_papers(parsed.papers, tmp_path / "p.jsonl")
     assert read_papers(tmp_path / "p.jsonl") == parsed.papers
     assert warning_table([parsed]) == []
+
+
+def test_a_damaged_intermediate_file_is_named_with_what_to_do(tmp_path):
+    parsed = parse_listing_text(listing("Mar 11", ("T", ABSTRACT), ("U", ABSTRACT)), "x")
+    write_papers(parsed.papers, tmp_path / "p.jsonl")
+    text = (tmp_path / "p.jsonl").read_text()
+    (tmp_path / "p.jsonl").write_text(text[: len(text) - 40])  # cut short in line 2
+    with pytest.raises(DamagedOutputError, match=r"p\.jsonl: damaged \(line 2: JSONDecodeError"):
+        read_papers(tmp_path / "p.jsonl")
+    write_listing_json(parsed, tmp_path / "x.json")
+    (tmp_path / "x.json").write_text('{"name": "x"}')
+    with pytest.raises(DamagedOutputError, match=r"x\.json: damaged .*delete it and run again$"):
+        read_listing_json(tmp_path / "x.json")
 
 
 def test_bundled_seeds_hold_181_entries_and_165_unique_papers():

@@ -35,6 +35,7 @@ __all__ = [
     "NAME_DATE_DAYS",
     "NOT_A_LISTING",
     "WARNING_COLUMNS",
+    "DamagedOutputError",
     "Listing",
     "ListingError",
     "Paper",
@@ -927,19 +928,34 @@ def write_listing_json(listing: Listing, path: str | Path) -> None:
         out.write(json.dumps(asdict(listing), ensure_ascii=False, indent=1))
 
 
+class DamagedOutputError(ValueError):
+    """An output of an earlier job that cannot be read (cut short, edited): the message names
+    it and says to delete it, so that Snakemake makes it again."""
+
+    def __init__(self, path: str | Path, detail: str):
+        super().__init__(f"{path}: damaged ({detail}); delete it and run again")
+
+
 def read_listing_json(path: str | Path) -> Listing:
-    """Read a listing written by :func:`write_listing_json`."""
-    data = json.loads(Path(path).read_text("utf-8"))
-    return Listing(
-        name=data["name"],
-        date=data["date"],
-        date_source=data["date_source"],
-        papers=[Paper(**paper) for paper in data["papers"]],
-        warnings=[ParseWarning(**warning) for warning in data["warnings"]],
-        skipped=data.get("skipped", ""),
-        file=data.get("file", ""),
-        file_stat=data.get("file_stat", ""),
-    )
+    """Read a listing written by :func:`write_listing_json`.
+
+    Raises:
+        DamagedOutputError: The file is not such a listing.
+    """
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+        return Listing(
+            name=data["name"],
+            date=data["date"],
+            date_source=data["date_source"],
+            papers=[Paper(**paper) for paper in data["papers"]],
+            warnings=[ParseWarning(**warning) for warning in data["warnings"]],
+            skipped=data.get("skipped", ""),
+            file=data.get("file", ""),
+            file_stat=data.get("file_stat", ""),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise DamagedOutputError(path, f"{type(err).__name__}: {err}") from None
 
 
 def write_papers(papers: Iterable[Paper], path: str | Path) -> None:
@@ -950,9 +966,22 @@ def write_papers(papers: Iterable[Paper], path: str | Path) -> None:
 
 
 def read_papers(path: str | Path) -> list[Paper]:
-    """Read papers written by :func:`write_papers`."""
+    """Read papers written by :func:`write_papers`.
+
+    Raises:
+        DamagedOutputError: A line is not such a paper (the message names it).
+    """
+    papers = []
     with Path(path).open(encoding="utf-8") as lines:
-        return [Paper(**json.loads(line)) for line in lines if line.strip()]
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                papers.append(Paper(**json.loads(line)))
+            except (ValueError, TypeError) as err:
+                detail = f"line {number}: {type(err).__name__}: {err}"
+                raise DamagedOutputError(path, detail) from None
+    return papers
 
 
 def listing_table(listings: Iterable[Listing], papers: Iterable[Paper]) -> list[dict]:
