@@ -265,7 +265,8 @@ def set_key(path, value):
         (
             set_key("evaluation.labels", "labels.csv"),
             "labels.csv: line 3: unknown theme 'distilation' (themes: federated_learning, "
-            "distillation, moe, continual_learning, tool_use) (evaluation.labels)",
+            "distillation, moe, continual_learning, tool_use) (evaluation.labels: mend the file, "
+            "or null to turn the evaluation off)",
         ),
         (
             set_key("evaluation.labels", "missing.csv"),

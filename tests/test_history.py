@@ -464,6 +464,13 @@ def test_themes_added_and_removed_are_named(tmp_path, previous):
     assert got[("theme_added", "rag")] == ("RAG", 2)
     assert got[("theme_removed", "gone")] == ("Gone", 3)
     assert got[("theme_changed", "T0")] == ("Alpha; Gone -> Alpha; RAG", 1)
+    # a key renamed, its label kept: the key tells the two apart
+    renamed = {"a": "Alpha", "rag": "Gone"}
+    changes = changes_table(papers, loaded.topics, listings, renamed, loaded)
+    got = {(r.kind, r.subject): (r.detail, r.n) for r in changes.itertuples()}
+    assert got[("theme_added", "rag")] == ("Gone (rag)", 2)
+    assert got[("theme_removed", "gone")] == ("Gone (gone)", 3)
+    assert got[("theme_changed", "T0")][0] == "Alpha; Gone (gone) -> Alpha; Gone (rag)"
     loaded.theme_labels = {}  # a snapshot from before theme labels were kept: not compared
     changes = changes_table(papers, loaded.topics, listings, labels, loaded)
     assert not changes["kind"].isin(["theme_added", "theme_removed"]).any()

@@ -655,12 +655,16 @@ def changes_table(
             add("settings_changed", "themes", "theme definitions or scoring: scored again", 0)
 
     keys_before = previous.theme_labels  # empty in snapshots written before it was kept
+    label_of = {**keys_before, **theme_labels}  # a removed theme keeps its label
+    # a key renamed under the same label: the label alone would read "A -> A"
+    shared = {label for label in label_of.values() if list(label_of.values()).count(label) > 1}
+    label_of = {k: f"{v} ({k})" if v in shared else v for k, v in label_of.items()}
     for key in [k for k in theme_labels if keys_before and k not in keys_before]:
         held = theme_membership(papers["themes"], [key])[:, 0].sum()
-        add("theme_added", key, theme_labels[key], held)
+        add("theme_added", key, label_of[key], held)
     for key in [k for k in keys_before if k not in theme_labels]:
         held = theme_membership(previous.papers["themes"].astype(str), [key])[:, 0].sum()
-        add("theme_removed", key, keys_before[key], held)
+        add("theme_removed", key, label_of[key], held)
 
     def holding(table: pd.DataFrame, name: str) -> int:  # papers whose sources include name
         sources = table.get("sources", pd.Series("", index=table.index)).astype(str)
@@ -674,7 +678,6 @@ def changes_table(
     old = previous.papers.set_index("paper_id")
     is_new = ~papers["paper_id"].isin(old.index)
     removed = sorted(set(old.index) - set(papers["paper_id"]))
-    label_of = {**keys_before, **theme_labels}  # a removed theme keeps its label
 
     def per_theme(kind: str, detail: str, themes: pd.Series, labels: Mapping[str, str]):
         """A total row, then one row per theme that holds some of these papers."""
@@ -689,7 +692,7 @@ def changes_table(
             "new_papers",
             "papers not in the previous run",
             papers.loc[is_new, "themes"],
-            theme_labels,
+            {key: label_of[key] for key in theme_labels},
         )
     if removed:
         per_theme(

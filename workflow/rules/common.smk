@@ -96,7 +96,10 @@ if EVALUATE:
     try:
         read_labels(config["evaluation"]["labels"], config["themes"]["definitions"])
     except LabelError as err:
-        raise SystemExit(f"papertopics: {err} (evaluation.labels)") from None
+        raise SystemExit(
+            f"papertopics: {err} "
+            "(evaluation.labels: mend the file, or null to turn the evaluation off)"
+        ) from None
 #: The previous run's snapshot (state kept between runs, like the embedding cache).
 HISTORY = "results/history"
 # A damaged snapshot stops the run before any job: read as no snapshot, it would number the
