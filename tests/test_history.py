@@ -322,12 +322,8 @@ def test_a_paper_whose_text_changed_is_placed_again(previous):
     docs = [f"T{i}. Abstract {i}." for i in range(20)]
     snapshot.papers["text_hash"] = [text_key(doc) for doc in docs]
     ids = [f"p{i}" for i in range(20)]
-    snapshot.params = {"mode": "fit", "n_placed_since_fit": 0}
     unchanged = place_new_papers(snapshot, ids, vectors, TopicSettings(), docs)
-    # the same papers and texts (--forceall): the stored result as it was, parameters too
-    assert unchanged.params == snapshot.params
-    assert unchanged.topics.tolist() == snapshot.papers["topic"].tolist()
-    assert unchanged.info.equals(snapshot.topics)
+    assert (unchanged.params["n_edited"], unchanged.params["n_new"]) == (0, 0)
     moved = vectors.copy()
     moved[0] = vectors[15]  # p0's abstract now reads like the second blob
     edited = ["T0. A different abstract.", *docs[1:]]
@@ -799,6 +795,18 @@ def test_a_run_places_new_papers_or_refits_as_its_settings_and_share_decide(prev
     fresh = topics_of_run(more, docs * 2, many, settings, "other", snapshot)
     assert fresh.params["fit_id"] == fit_key(many, "other") and "n_topics_kept" not in fresh.params
     assert set(fresh.topics.tolist()) == {8, 9} and fresh.params["next_topic_id"] == 10
+    # the same papers and texts with the same settings (--forceall): the stored result as it
+    # was, its parameters too; with other term settings: placed again, nothing clustered
+    snapshot.params.update(placed.params)
+    snapshot.params.update(mode="fit", fit_id=fit_key(vectors, "fp"))
+    snapshot.papers["text_hash"] = [text_key(doc) for doc in docs]
+    same = topics_of_run(ids, docs, vectors, settings, "fp", snapshot)
+    assert same.params == snapshot.params and same.info.equals(snapshot.topics)
+    assert same.topics.tolist() == snapshot.papers["topic"].tolist()
+    edited = topics_of_run(ids, ["other text", *docs[1:]], vectors, settings, "fp", snapshot)
+    assert edited.params["mode"] == "incremental" and edited.params["n_edited"] == 1
+    retitled = topics_of_run(ids, docs, vectors, settings, "new terms", snapshot, "fp")
+    assert retitled.params["mode"] == "incremental"
 
 
 def test_a_change_of_term_or_map_settings_clusters_nothing_again(previous):

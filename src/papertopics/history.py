@@ -30,6 +30,7 @@ from papertopics.topics import (
     place_new_papers,
     previous_layout,
     renumber_topics,
+    stored_result,
     with_new_terms,
 )
 
@@ -540,7 +541,9 @@ def topics_of_run(
     ):
         log.info("settings changed since the previous run: topics are refitted from scratch")
         gone, previous = previous, None
-    result = place_new_papers(previous, paper_ids, embeddings, settings, docs) if previous else None
+    result = stored_result(previous, paper_ids, docs) if same_settings else None
+    if result is None and previous is not None:
+        result = place_new_papers(previous, paper_ids, embeddings, settings, docs)
     if result is not None and not same_settings:
         # each only when its own settings changed (or a snapshot does not say): terms computed
         # again may order tied words otherwise than the fit did, and a map laid out again moves

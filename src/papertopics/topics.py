@@ -47,6 +47,7 @@ __all__ = [
     "representatives",
     "save_topics",
     "shared_terms",
+    "stored_result",
     "topic_by",
     "topic_centroids",
     "topic_labels",
@@ -1111,6 +1112,37 @@ def with_new_terms(
     return replace(result, info=info, coords=coords)
 
 
+def stored_result(previous, paper_ids: Sequence[str], docs: Sequence[str] | None = None):
+    """The previous run's topics as they were, when this run has the same papers with the same
+    texts (``snakemake --forceall``, a deleted output), else None.
+
+    Placing no new paper would give the same topics under other parameters (``mode``
+    "incremental"), and the run would say that nothing changed.
+
+    Args:
+        previous: The previous run's ``history.Snapshot`` (with the same settings).
+        paper_ids: This run's papers.
+        docs: Their texts, compared with the snapshot's text hashes when it keeps them.
+
+    Returns:
+        The stored result, its parameters included, or None.
+    """
+    old = previous.papers
+    hashes = old["text_hash"].tolist() if docs is not None and "text_hash" in old.columns else None
+    if old["paper_id"].tolist() != list(paper_ids) or (
+        hashes is not None and hashes != [text_key(doc) for doc in docs]
+    ):
+        return None
+    return TopicResult(
+        old["topic"].to_numpy(int),
+        previous.topics.copy(),
+        np.asarray(previous.centroids, dtype=np.float32),
+        old[["x", "y"]].to_numpy(np.float32),
+        dict(previous.params),
+        old["topic_by"].to_numpy(object) if "topic_by" in old.columns else None,
+    )
+
+
 def place_new_papers(
     previous,
     paper_ids: Sequence[str],
@@ -1161,18 +1193,6 @@ def place_new_papers(
     )
     if not known.any() or placed + removed > settings.refit_share * n:
         return None
-    if list(old.index) == list(paper_ids) and not n_new:
-        # the same papers (snakemake --forceall, a deleted output): the previous result as it
-        # was, its parameters included, so that the results and what they say are the same
-        how = old["topic_by"].to_numpy(object) if "topic_by" in old.columns else None
-        return TopicResult(
-            old["topic"].to_numpy(int),
-            previous.topics.copy(),
-            np.asarray(previous.centroids, dtype=np.float32),
-            old[["x", "y"]].to_numpy(np.float32),
-            dict(previous.params),
-            how,
-        )
     topics = np.full(n, -1)
     topics[known] = old.loc[np.asarray(paper_ids)[known], "topic"].to_numpy(int)
     kept = [t for t in previous.topics["topic"] if t != -1 and (topics == t).any()]
