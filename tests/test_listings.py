@@ -213,6 +213,9 @@ def test_a_damaged_intermediate_file_is_named_with_what_to_do(tmp_path):
     (tmp_path / "p.jsonl").write_text(text[: len(text) - 40])  # cut short in line 2
     with pytest.raises(DamagedOutputError, match=r"p\.jsonl: damaged \(line 2: JSONDecodeError"):
         read_papers(tmp_path / "p.jsonl")
+    (tmp_path / "p.jsonl").write_bytes(text.encode() + b'{"title": "\xff"}\n')
+    with pytest.raises(DamagedOutputError, match=r"damaged \(line 3: UnicodeDecodeError"):
+        read_papers(tmp_path / "p.jsonl")
     write_listing_json(parsed, tmp_path / "x.json")
     (tmp_path / "x.json").write_text('{"name": "x"}')
     with pytest.raises(DamagedOutputError, match=r"x\.json: damaged .*delete it and run again$"):

@@ -335,7 +335,7 @@ class EmbeddingCache:
                         stored = dict(zip(data["keys"], data["vectors"], strict=True))
                 except FileNotFoundError:
                     continue  # deleted meanwhile by another job that found it damaged
-                except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+                except (ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
                     log.warning(
                         "%s: damaged embedding cache file (%s: %s); deleted, its texts are "
                         "embedded again",
@@ -344,6 +344,9 @@ class EmbeddingCache:
                         err,
                     )
                     shard.unlink(missing_ok=True)
+                    continue
+                except OSError as err:  # not readable here (permissions, a network disk)
+                    log.warning("%s: not read (%s); its texts are embedded again", shard, err)
                     continue
                 self._vectors.update((str(key), vector) for key, vector in stored.items())
 

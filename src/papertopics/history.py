@@ -45,8 +45,8 @@ __all__ = [
     "load_snapshot",
     "match_topics",
     "paper_overlap",
+    "run_key",
     "save_snapshot",
-    "snapshot_id",
     "snapshot_problem",
     "stored_changes",
     "text_hashes",
@@ -150,8 +150,7 @@ class Snapshot:
         themes: :func:`settings_fingerprint` of that run's ``themes`` config ("" when unknown).
         theme_labels: That run's theme keys and labels (empty when unknown).
         changes: What changed in that run (``changes.csv``), when it was kept.
-        id: A hash of the rest (:func:`snapshot_id`; "" when unknown): the same results
-            give the same id.
+        run_key: :func:`run_key` of the inputs of the job that wrote it ("" when unknown).
     """
 
     fingerprint: str
@@ -163,7 +162,7 @@ class Snapshot:
     themes: str = ""
     theme_labels: dict = field(default_factory=dict)
     changes: pd.DataFrame | None = None
-    id: str = ""
+    run_key: str = ""
 
 
 class SnapshotError(ValueError):
@@ -224,25 +223,40 @@ def load_snapshot(folder: str | Path) -> Snapshot | None:
         meta.get("themes", ""),
         meta.get("theme_labels", {}),
         changes,
-        meta.get("id", ""),
+        meta.get("run_key", ""),
     )
 
 
-def _verified_files(folder: Path) -> tuple[dict, dict[str, bytes]] | None:
+def _verified_files(folder: Path, tries: int = 2) -> tuple[dict, dict[str, bytes]] | None:
     """``snapshot.json`` and the content of the files it names, each checked against its
-    name's hash; None without a snapshot. Raises :class:`SnapshotError`."""
+    name's hash; None without a snapshot. Raises :class:`SnapshotError`.
+
+    Content-named files without ``snapshot.json`` are what a first write that was
+    interrupted leaves (the next write deletes them): no snapshot. A file that ``snapshot.json``
+    names and that has gone is looked for again once under a ``snapshot.json`` read anew: a
+    snapshot being written meanwhile deletes the previous one's files.
+    """
     meta_path = folder / "snapshot.json"
     if not meta_path.is_file():
-        data_files = [p.name for p in folder.glob("*") if p.name.startswith(("papers", "centr"))]
-        if data_files:
-            raise SnapshotError(f"{meta_path}: missing, beside {sorted(data_files)[0]}")
+        legacy = [name for name in SNAPSHOT_FILES.values() if (folder / name).exists()]
+        if legacy:  # an older version's snapshot: it wrote snapshot.json too
+            raise SnapshotError(f"{meta_path}: missing, beside {legacy[0]}")
         return None
+    roles = {**SNAPSHOT_FILES, "changes": "changes.csv"}
     try:
         meta = json.loads(meta_path.read_text("utf-8"))
         files = meta.get("files", SNAPSHOT_FILES)
-        roles = [*SNAPSHOT_FILES, *(["changes"] if "changes" in files else [])]
-        raw = {role: (folder / files[role]).read_bytes() for role in roles}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        unknown = [role for role in files if role not in roles]
+        if unknown or not set(SNAPSHOT_FILES) <= set(files):
+            raise SnapshotError(f"{meta_path}: names other files than a snapshot's")
+        raw = {role: (folder / name).read_bytes() for role, name in files.items()}
+    except FileNotFoundError as err:
+        if tries > 1:
+            return _verified_files(folder, tries - 1)
+        raise SnapshotError(f"{err.filename}: unreadable (FileNotFoundError)") from None
+    except (OSError, ValueError, TypeError, AttributeError) as err:
+        if isinstance(err, SnapshotError):
+            raise
         where = err.filename if isinstance(err, OSError) and err.filename else meta_path
         raise SnapshotError(f"{where}: unreadable ({type(err).__name__})") from None
     for role, name in files.items() if "files" in meta else ():
@@ -292,36 +306,42 @@ def _serialised(snapshot: Snapshot) -> tuple[dict[str, bytes], dict]:
     return raw, meta
 
 
-def snapshot_id(snapshot: Snapshot) -> str:
-    """A hash of what a snapshot holds (its changes aside): the same results, the same id.
+def run_key(paths: Sequence[str | Path], settings: object) -> str:
+    """A hash of the bytes of ``paths`` and of ``settings`` (JSON): the inputs of the job
+    that records a run. The same key again means the job runs again on the same inputs
+    (``snakemake --forceall``, a deleted ``changes.csv``).
 
-    ``record_changes`` compares it with the stored snapshot's: a run whose results are the
-    stored ones (``--forceall``, a deleted ``changes.csv``) says what that run changed,
-    not "nothing changed".
+    Args:
+        paths: Input files.
+        settings: Parameters (JSON-serialisable).
+
+    Returns:
+        16 hex digits.
     """
-    raw, meta = _serialised(snapshot)
-    files = {role: _content_name(role, data) for role, data in raw.items()}
-    text = json.dumps({"files": files, **meta}, sort_keys=True, default=str)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode("utf-8"))
+    for path in paths:
+        digest.update(hashlib.sha1(Path(path).read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
-def stored_changes(stored: Snapshot | None, now: Snapshot) -> pd.DataFrame | None:
-    """What changed, as said when the stored snapshot was written, if this run's results are
-    those (``snakemake --forceall``, a deleted ``changes.csv``); else None (compare them).
+def stored_changes(stored: Snapshot | None, key: str) -> pd.DataFrame | None:
+    """What changed, as said when the stored snapshot was written, if this run's inputs are
+    the ones it was recorded from (``snakemake --forceall``, a deleted ``changes.csv``); else
+    None (compare with it).
 
     Compared again, the same results would say "nothing changed" and lose what the run that
     produced them changed.
 
     Args:
         stored: The stored snapshot (None: none).
-        now: This run's snapshot.
+        key: :func:`run_key` of this run's inputs.
 
     Returns:
         The stored ``changes`` table, or None.
     """
-    if stored is None or stored.changes is None or stored.id != snapshot_id(now):
+    if stored is None or stored.changes is None or not key or stored.run_key != key:
         return None
-    log.info("these results are the stored snapshot's: what changed is as said then")
+    log.info("the inputs are those the stored snapshot was recorded from: its changes stand")
     return stored.changes
 
 
@@ -342,7 +362,7 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     for role, data in raw.items():
         with atomic_open(folder / files[role], "wb") as out:
             out.write(data)
-    meta = {"id": snapshot_id(snapshot), "files": files, **meta}
+    meta = {"run_key": snapshot.run_key, "files": files, **meta}
     with atomic_open(folder / "snapshot.json", encoding="utf-8") as out:  # the commit
         out.write(json.dumps(meta, indent=1))
     for role, name in {**SNAPSHOT_FILES, "changes": "changes.csv"}.items():  # the old files
@@ -768,7 +788,7 @@ def changes_table(
 
     def scores(pid: str, row: pd.Series, before: str, after: str) -> str:
         """The scores, before and now, of the themes a paper joined or left."""
-        keys = sorted(set(before.split(";")) ^ set(after.split(";")) - {""})
+        keys = sorted((set(before.split(";")) ^ set(after.split(";"))) - {""})
         moved = []
         for key in keys:
             col = f"score_{key}"

@@ -972,13 +972,12 @@ def read_papers(path: str | Path) -> list[Paper]:
         DamagedOutputError: A line is not such a paper (the message names it).
     """
     papers = []
-    with Path(path).open(encoding="utf-8") as lines:
+    with Path(path).open("rb") as lines:  # decoded line by line: a bad byte names its line
         for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
             try:
-                papers.append(Paper(**json.loads(line)))
-            except (ValueError, TypeError) as err:
+                if line.strip():
+                    papers.append(Paper(**json.loads(line.decode("utf-8"))))
+            except (ValueError, TypeError) as err:  # UnicodeDecodeError is a ValueError
                 detail = f"line {number}: {type(err).__name__}: {err}"
                 raise DamagedOutputError(path, detail) from None
     return papers

@@ -103,8 +103,9 @@ if EVALUATE:
 #: The previous run's snapshot (state kept between runs, like the embedding cache).
 HISTORY = "results/history"
 # A damaged snapshot stops the run before any job: read as no snapshot, it would number the
-# topics anew and report every paper as new.
-if problem := snapshot_problem(HISTORY):
+# topics anew and report every paper as new. Checked by the main process only: a cluster job
+# parses this file again, maybe while the changes job writes the snapshot.
+if workflow.is_main_process and (problem := snapshot_problem(HISTORY)):
     raise SystemExit(
         f"papertopics: {problem}; delete {HISTORY}/ to start afresh "
         "(the topics are numbered anew and every paper counts as new)"

@@ -1,7 +1,5 @@
 """Say what changed since the previous run, then store this run as the snapshot (rule changes)."""
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
@@ -9,6 +7,7 @@ from papertopics.history import (
     Snapshot,
     changes_table,
     load_snapshot,
+    run_key,
     save_snapshot,
     settings_fingerprint,
     stored_changes,
@@ -26,21 +25,25 @@ labels = {theme["key"]: theme["label"] for theme in params.themes["definitions"]
 fingerprints = (topic_params["fingerprint"], settings_fingerprint(params.themes))
 
 read = listings[listings["skipped"] == ""][["listing", "listing_date"]]
-now = Snapshot(
-    topic_params["fingerprint"],
-    papers,
-    info,
-    np.load(snakemake.input.centroids),
-    read,
-    # the topic step's parameters: what it fitted with, and what it placed since
-    topic_params,
-    fingerprints[1],
-    labels,
-)
 previous = load_snapshot(params.history)
-changes = stored_changes(previous, now)  # these results were stored already (--forceall)
+# the same inputs as when the stored snapshot was written (--forceall): what changed stands
+key = run_key(list(snakemake.input), params.themes)
+changes = stored_changes(previous, key)
 if changes is None:
     changes = changes_table(papers, topics, listings, labels, previous, fingerprints, topic_params)
-    save_snapshot(replace(now, changes=changes), params.history)
+    snapshot = Snapshot(
+        topic_params["fingerprint"],
+        papers,
+        info,
+        np.load(snakemake.input.centroids),
+        read,
+        # the topic step's parameters: what it fitted with, and what it placed since
+        topic_params,
+        fingerprints[1],
+        labels,
+        changes,
+        key,
+    )
+    save_snapshot(snapshot, params.history)
 changes.to_csv(snakemake.output[0], index=False)
 log.info("changes:\n%s", changes.to_string())
