@@ -106,6 +106,10 @@ def test_a_damaged_cache_file_is_named_deleted_and_embedded_again(tmp_path, capl
     assert not shard.exists()
     again.embed(["kept", "damaged"])
     assert again._model.seen == ["damaged"]
+    np.save(shard.with_suffix(""), np.zeros(3))  # a plain .npy file under a shard's name
+    shard.with_suffix(".npy").rename(shard)
+    embedder(tmp_path)
+    assert not shard.exists() and caplog.text.count("damaged embedding cache file") == 2
 
 
 def test_a_cache_file_that_cannot_be_read_here_is_left_alone(tmp_path, caplog, monkeypatch):

@@ -320,8 +320,9 @@ class EmbeddingCache:
 
     Shards are only ever added (each written atomically; :meth:`Embedder.embed` adds one per
     :data:`CACHE_CHUNK` texts it encodes), so an interrupted run loses nothing that was
-    already stored. A shard that cannot be read (damaged on disk) is deleted with a warning
-    naming it, and its texts are embedded again.
+    already stored. A damaged shard is deleted with a warning naming it, and its texts are
+    embedded again; one that cannot be opened here (permissions, a network disk) is passed
+    over with a warning.
     """
 
     def __init__(self, folder: str | Path):
@@ -335,7 +336,8 @@ class EmbeddingCache:
                         stored = dict(zip(data["keys"], data["vectors"], strict=True))
                 except FileNotFoundError:
                     continue  # deleted meanwhile by another job that found it damaged
-                except (ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+                # TypeError: a plain .npy file under the name, no zip of arrays
+                except (ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile) as err:
                     log.warning(
                         "%s: damaged embedding cache file (%s: %s); deleted, its texts are "
                         "embedded again",

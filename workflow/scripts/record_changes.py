@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+import papertopics.history as history
 from papertopics.history import (
     Snapshot,
     changes_table,
@@ -27,7 +28,7 @@ fingerprints = (topic_params["fingerprint"], settings_fingerprint(params.themes)
 read = listings[listings["skipped"] == ""][["listing", "listing_date"]]
 previous = load_snapshot(params.history)
 # the same inputs as when the stored snapshot was written (--forceall): what changed stands
-key = run_key(list(snakemake.input), params.themes)
+key = run_key([*snakemake.input, history.__file__], params.themes)  # and the code that compares
 changes = stored_changes(previous, key)
 if changes is None:
     changes = changes_table(papers, topics, listings, labels, previous, fingerprints, topic_params)
