@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,12 +171,20 @@ class SnapshotError(ValueError):
 
 
 #: The snapshot's data files, by role: written under a name with a hash of their content,
-#: which ``snapshot.json`` (written last) names; older snapshots used these names as they are.
-SNAPSHOT_FILES = {"papers": "papers.csv", "listings": "listings.csv", "centroids": "centroids.npy"}
+#: which ``snapshot.json`` (written last) names; older snapshots used these names as they are
+#: and had no ``changes``.
+SNAPSHOT_FILES = {
+    "papers": "papers.csv",
+    "listings": "listings.csv",
+    "centroids": "centroids.npy",
+    "changes": "changes.csv",
+}
+#: The roles every snapshot has.
+REQUIRED_FILES = ("papers", "listings", "centroids")
 
 
 def _content_name(role: str, data: bytes) -> str:
-    stem, suffix = {**SNAPSHOT_FILES, "changes": "changes.csv"}[role].split(".")
+    stem, suffix = SNAPSHOT_FILES[role].split(".")
     return f"{stem}-{hashlib.sha1(data).hexdigest()[:16]}.{suffix}"
 
 
@@ -242,23 +251,20 @@ def _verified_files(folder: Path, tries: int = 2) -> tuple[dict, dict[str, bytes
         if legacy:  # an older version's snapshot: it wrote snapshot.json too
             raise SnapshotError(f"{meta_path}: missing, beside {legacy[0]}")
         return None
-    roles = {**SNAPSHOT_FILES, "changes": "changes.csv"}
     try:
         meta = json.loads(meta_path.read_text("utf-8"))
-        files = meta.get("files", SNAPSHOT_FILES)
-        unknown = [role for role in files if role not in roles]
-        if unknown or not set(SNAPSHOT_FILES) <= set(files):
-            raise SnapshotError(f"{meta_path}: names other files than a snapshot's")
-        raw = {role: (folder / name).read_bytes() for role, name in files.items()}
+        files = meta.get("files", {role: SNAPSHOT_FILES[role] for role in REQUIRED_FILES})
+        known = set(files) <= set(SNAPSHOT_FILES) and set(REQUIRED_FILES) <= set(files)
+        raw = {role: (folder / name).read_bytes() for role, name in files.items()} if known else {}
     except FileNotFoundError as err:
         if tries > 1:
             return _verified_files(folder, tries - 1)
         raise SnapshotError(f"{err.filename}: unreadable (FileNotFoundError)") from None
     except (OSError, ValueError, TypeError, AttributeError) as err:
-        if isinstance(err, SnapshotError):
-            raise
         where = err.filename if isinstance(err, OSError) and err.filename else meta_path
         raise SnapshotError(f"{where}: unreadable ({type(err).__name__})") from None
+    if not known:
+        raise SnapshotError(f"{meta_path}: names other files than a snapshot's")
     for role, name in files.items() if "files" in meta else ():
         if _content_name(role, raw[role]) != name:
             raise SnapshotError(f"{folder / name}: not the file snapshot.json names (changed)")
@@ -279,31 +285,6 @@ def text_hashes(papers: pd.DataFrame) -> list[str]:
     """Each paper's text hash (``title``, ``abstract``), as the embedding cache keys it: what
     tells an edited paper (:func:`papertopics.topics.place_new_papers` hashes its docs)."""
     return [text_key(text) for text in paper_texts(papers["title"], papers["abstract"])]
-
-
-def _serialised(snapshot: Snapshot) -> tuple[dict[str, bytes], dict]:
-    """A snapshot's data files (role -> content) and the rest of its ``snapshot.json``."""
-    papers = snapshot.papers
-    if "abstract" in papers.columns:
-        papers = papers.assign(text_hash=text_hashes(papers))
-    columns = ["paper_id", "title", "themes", "topic", "topic_by", "x", "y", "sources", "text_hash"]
-    columns = [c for c in columns if c in papers.columns]
-    columns += [c for c in papers.columns if c.startswith("score_")]
-    centroids = io.BytesIO()
-    np.save(centroids, snapshot.centroids)
-    raw = {
-        "papers": papers[columns].to_csv(index=False, lineterminator="\n").encode("utf-8"),
-        "listings": snapshot.listings.to_csv(index=False, lineterminator="\n").encode("utf-8"),
-        "centroids": centroids.getvalue(),
-    }
-    meta = {
-        "fingerprint": snapshot.fingerprint,
-        "params": snapshot.params,
-        "themes": snapshot.themes,
-        "theme_labels": dict(snapshot.theme_labels),
-        "topics": snapshot.topics.to_dict("records"),
-    }
-    return raw, meta
 
 
 def run_key(paths: Sequence[str | Path], settings: object) -> str:
@@ -354,18 +335,35 @@ def save_snapshot(snapshot: Snapshot, folder: str | Path) -> None:
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    raw, meta = _serialised(snapshot)
+    papers = snapshot.papers
+    if "abstract" in papers.columns:
+        papers = papers.assign(text_hash=text_hashes(papers))
+    columns = ["paper_id", "title", "themes", "topic", "topic_by", "x", "y", "sources", "text_hash"]
+    columns = [c for c in columns if c in papers.columns]
+    columns += [c for c in papers.columns if c.startswith("score_")]
+    centroids = io.BytesIO()
+    np.save(centroids, snapshot.centroids)
+    tables = {"papers": papers[columns], "listings": snapshot.listings}
     if snapshot.changes is not None:
-        table = snapshot.changes.to_csv(index=False, lineterminator="\n")
-        raw["changes"] = table.encode("utf-8")
+        tables["changes"] = snapshot.changes
+    raw = {role: t.to_csv(index=False, lineterminator="\n").encode() for role, t in tables.items()}
+    raw["centroids"] = centroids.getvalue()
     files = {role: _content_name(role, data) for role, data in raw.items()}
     for role, data in raw.items():
         with atomic_open(folder / files[role], "wb") as out:
             out.write(data)
-    meta = {"run_key": snapshot.run_key, "files": files, **meta}
+    meta = {
+        "fingerprint": snapshot.fingerprint,
+        "run_key": snapshot.run_key,
+        "files": files,
+        "params": snapshot.params,
+        "themes": snapshot.themes,
+        "theme_labels": dict(snapshot.theme_labels),
+        "topics": snapshot.topics.to_dict("records"),
+    }
     with atomic_open(folder / "snapshot.json", encoding="utf-8") as out:  # the commit
         out.write(json.dumps(meta, indent=1))
-    for role, name in {**SNAPSHOT_FILES, "changes": "changes.csv"}.items():  # the old files
+    for role, name in SNAPSHOT_FILES.items():  # the previous snapshots' files
         stem, suffix = name.split(".")
         for path in [folder / name, *folder.glob(f"{stem}-*.{suffix}")]:
             if path.name != files.get(role):
@@ -680,7 +678,7 @@ def changes_table(
     keys_before = previous.theme_labels  # empty in snapshots written before it was kept
     label_of = {**keys_before, **theme_labels}  # a removed theme keeps its label
     # a key renamed under the same label: the label alone would read "A -> A"
-    shared = {label for label in label_of.values() if list(label_of.values()).count(label) > 1}
+    shared = {label for label, n in Counter(label_of.values()).items() if n > 1}
     label_of = {k: f"{v} ({k})" if v in shared else v for k, v in label_of.items()}
     for key in [k for k in theme_labels if keys_before and k not in keys_before]:
         held = theme_membership(papers["themes"], [key])[:, 0].sum()

@@ -262,6 +262,7 @@ def shared_terms(
     docs: Sequence[str],
     min_papers: int = 2,
     common: Collection[str] = (),
+    shared: Collection[str] | None = None,
 ) -> list[str]:
     """The terms, those found in fewer than ``min_papers`` of ``docs`` moved to the end,
     and the ``common`` ones (:func:`common_terms`) just before them.
@@ -276,11 +277,13 @@ def shared_terms(
         docs: The texts of its papers.
         min_papers: Papers a term must occur in (at most all of them).
         common: Terms that most papers of the corpus use.
+        shared: :func:`papers_use` of ``terms`` and ``docs``, when known already.
 
     Returns:
         The same terms, stably reordered.
     """
-    shared = papers_use(terms, docs, min_papers)
+    if shared is None:
+        shared = papers_use(terms, docs, min_papers)
     order = {t: (t not in shared, t in common) for t in terms}
     return sorted(terms, key=lambda t: order[t])
 
@@ -360,8 +363,9 @@ def topic_labels(
     labels = {}
     for topic, words in terms.items():
         members = [docs[i] for i in np.flatnonzero(topics == topic)]
+        used = papers_use(words, members)  # the members' texts are scanned once
         labels[topic] = readable_label(
-            shared_terms(words, members, common=common), upgrades=papers_use(words, members)
+            shared_terms(words, members, common=common, shared=used), upgrades=used
         )
     return labels
 
