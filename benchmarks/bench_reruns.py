@@ -19,6 +19,7 @@ Prints a Markdown table of medians and writes every measurement as JSON.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import shutil
 import tempfile
@@ -35,6 +36,22 @@ from common import (
     run_workflow,
     topic_mode,
 )
+
+
+def known_papers_kept(before: Path, after: Path) -> dict[str, int]:
+    """Of the papers in both ``papers.csv`` tables: how many kept their themes, their topic."""
+
+    def read(path: Path) -> dict[str, dict[str, str]]:
+        with path.open(newline="", encoding="utf-8") as handle:
+            return {row["paper_id"]: row for row in csv.DictReader(handle)}
+
+    old, new = read(before), read(after)
+    both = old.keys() & new.keys()
+    return {
+        "known_papers": len(both),
+        "same_themes": sum(old[p]["themes"] == new[p]["themes"] for p in both),
+        "same_topic": sum(old[p]["topic"] == new[p]["topic"] for p in both),
+    }
 
 
 def main() -> None:
@@ -75,8 +92,11 @@ def main() -> None:
         cold = run_workflow(folder, args.cores)
         cold_rules = rule_benchmarks(folder)
         noop = run_workflow(folder, args.cores)
+        papers_csv = folder / "results" / "tables" / "papers.csv"
+        shutil.copy2(papers_csv, folder / "papers_before_add.csv")
         shutil.copy2(args.add, folder / "listings" / args.add.name)
         added = run_workflow(folder, args.cores)
+        kept = known_papers_kept(folder / "papers_before_add.csv", papers_csv)
         added_rules = rule_benchmarks(folder)
         mode = topic_mode(folder)
         noop_after = run_workflow(folder, args.cores)
@@ -107,6 +127,7 @@ def main() -> None:
                 "noop_after_add_s": noop_after,
                 "theme_edit_s": edited,
                 "topic_mode_after_add": mode,
+                "add_kept": kept,
                 "cold_rules": cold_rules,
                 "add_rules": added_rules,
                 "theme_edit_rules": theme_edit_rules,
@@ -119,7 +140,9 @@ def main() -> None:
         )
         print(
             f"run {i + 1}: cold {cold:.1f} s, no-op {noop:.1f} s, add listing {added:.1f} s "
-            f"({mode}), no-op {noop_after:.1f} s, theme threshold edited {edited:.1f} s, "
+            f"({mode}; of {kept['known_papers']} known papers {kept['same_themes']} kept their "
+            f"themes, {kept['same_topic']} their topic id), no-op {noop_after:.1f} s, "
+            f"theme threshold edited {edited:.1f} s, "
             f"top_n_words edited {terms_edited:.1f} s ({runs[-1]['terms_edit_mode']}, "
             f"{moved} papers changed topic id, {runs[-1]['terms_edit_topics']} topics)",
             flush=True,
