@@ -808,14 +808,17 @@ def test_a_run_places_new_papers_or_refits_as_its_settings_and_share_decide(prev
     rng = np.random.default_rng(11)
     docs = ["alpha words"] * 10 + ["beta words"] * 10
     ids = [f"p{i}" for i in range(20)]
-    settings = TopicSettings(seed=1, min_cluster_size=5, min_samples=2, max_cluster_share=1.0)
+    settings = TopicSettings(
+        seed=1, min_cluster_size=5, min_samples=2, max_cluster_share=1.0, refit_share=0.25
+    )
     # one new paper with the same settings: placed, and the fit's identity kept
     one = np.vstack([vectors, blobs(rng, centres[:1], 1)])
     placed = topics_of_run([*ids, "n0"], [*docs, "alpha"], one, settings, "fp", snapshot)
     assert placed.params["mode"] == "incremental" and placed.params["fit_id"] == "the fit"
     assert placed.topics.tolist() == [4] * 10 + [7] * 10 + [4]
     assert placed.params["fingerprint"] == "fp"
-    # as many new papers again: refitted, matched to the previous topics, a new identity
+    # as many new papers again (half of all, past refit_share): refitted, matched to the
+    # previous topics, a new identity
     many = np.vstack([vectors, blobs(rng, centres, 10)])
     more = [*ids, *(f"n{i}" for i in range(20))]
     refit = topics_of_run(more, docs * 2, many, settings, "fp", snapshot)

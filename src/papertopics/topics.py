@@ -76,7 +76,7 @@ class TopicSettings:
     consensus_threshold: float = 0.5
     outliers: str = "reassign"
     outlier_threshold: float = 0.0
-    refit_share: float = 0.25
+    refit_share: float = 0.5
     stop_words: str | None = "english"
     ngram_range: tuple[int, int] = (1, 2)
     min_df: float = 1
