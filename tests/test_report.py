@@ -401,6 +401,16 @@ def test_method_after_an_incremental_run(tmp_path):
     counts = {"n_new_poorly_fitting": 2, "n_new_in_new_topics": 0, "n_new_in_no_topic": 2}
     kept_out = render(tmp_path, topic_params=dict(params, **counts))
     assert "2 fit none well: 2 are in no topic)" in kept_out
+    # how near the next refit is, and how to refit at once
+    ctx = context(tmp_path, topic_params=dict(params, n_papers=10, n_placed_since_fit=3))
+    ctx["config"]["topics"]["refit_share"] = 0.5
+    near = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "Since that fit, 3 papers have been placed, 30 % of the 10 papers;" in near
+    assert "afresh on all papers when that passes 50 % (<code>topics.refit_share</code>)" in near
+    ctx["topic_params"].update(n_placed_since_fit=1, n_removed_since_fit=1, n_papers=1000)
+    near = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "1 paper has been placed and 1 removed, under 1 % of the 1,000 papers;" in near
+    assert "Since that fit" not in kept_out  # an older snapshot's parameters do not say
 
 
 def test_method_names_the_sense_checks_own_model(tmp_path):
