@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import papertopics.topics as topics_module
 from papertopics.embed import paper_text, text_key
 from papertopics.history import (
     SNAPSHOT_FILES,
@@ -411,6 +412,21 @@ def test_too_many_or_novel_new_papers_need_a_refit(previous):
         )
         is None
     )
+
+
+def test_too_many_poorly_fitting_new_papers_are_refitted_not_clustered(previous, monkeypatch):
+    # clustering them apart costs HDBSCAN on the raw embeddings, which grows with their square
+    snapshot, vectors, _ = previous
+    rng = np.random.default_rng(4)
+    novel = blobs(rng, [np.eye(8)[5] * 3], 6)
+    ids = [*(f"p{i}" for i in range(20)), *(f"m{i}" for i in range(6))]
+    docs = ["alpha words"] * 20 + ["novel words"] * 6
+    settings = TopicSettings(refit_share=0.5, min_cluster_size=5, min_samples=2)
+    args = (snapshot, ids, np.vstack([vectors, novel]), settings, docs)
+    params = place_new_papers(*args).params
+    assert (params["n_new_poorly_fitting"], params["n_topics_new"]) == (6, 1)
+    monkeypatch.setattr(topics_module, "MAX_POORLY_FITTING", 5)
+    assert place_new_papers(*args) is None
 
 
 def test_changes_table(previous):

@@ -176,6 +176,12 @@ class TopicResult:
 #: a new topic of the new papers); no topic (topic -1).
 TOPIC_BY = ("cluster", "nearest", "placed", "none")
 
+#: The most new papers that fit no known topic well which a rerun clusters among themselves
+#: (HDBSCAN on their embeddings, without UMAP: 33 s for 10,000 synthetic ones on this project's
+#: machine, 192 s for 20,000; BENCHMARKS.md, "Place or refit"); more, and the topics are
+#: refitted instead, which costs about as much on the largest corpora.
+MAX_POORLY_FITTING = 10_000
+
 
 def topic_by(topics: Sequence[int], outliers: Sequence[bool] | None = None) -> np.ndarray:
     """``topic_by`` of a fit: ``nearest`` for the clustering's ``outliers`` that got a topic,
@@ -1165,8 +1171,9 @@ def place_new_papers(
     them (on their embeddings, without UMAP), each cluster becomes a topic with a new id
     and c-TF-IDF terms, and the rest join their most similar topic. No refit is possible
     (None is returned) when the papers placed and removed since the last fit (over all
-    reruns) would be more than ``settings.refit_share`` of all papers, or when new topics
-    are needed and ``docs`` is None.
+    reruns) would be more than ``settings.refit_share`` of all papers, when new topics are
+    needed and ``docs`` is None, or when more than :data:`MAX_POORLY_FITTING` new papers
+    fit no topic well.
 
     Args:
         previous: The previous run's ``history.Snapshot`` (with the same settings).
@@ -1217,6 +1224,13 @@ def place_new_papers(
     next_id = first_new_topic_id(previous.topics, previous.params)
     if poorly.sum() >= mcs:
         if docs is None:
+            return None
+        if poorly.sum() > MAX_POORLY_FITTING:
+            log.info(
+                "%d new papers fit no topic well, more than %d to cluster apart: a refit",
+                poorly.sum(),
+                MAX_POORLY_FITTING,
+            )
             return None
         from hdbscan import HDBSCAN
 
