@@ -559,6 +559,16 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     now = {"mode": "incremental", "cluster_fingerprint": "c", "terms": [8], "map": [15, 0.3]}
     which = changes_table(papers, topics, listings, {}, snapshot, ("other", ""), now)
     assert which.iloc[0]["detail"] == "term and map settings changed"
+    # only refit_share: recorded by both runs, or the one setting left when an older snapshot
+    # recorded the others alike (an update changed its default)
+    now = {**now, "terms": [10], "map": [15, 0.1]}
+    for before in ({**snapshot.params, "refit_share": 0.25}, dict(snapshot.params)):
+        snapshot.params = before
+        share = changes_table(
+            papers, topics, listings, {}, snapshot, ("other", ""), {**now, "refit_share": 0.5}
+        )
+        assert share.iloc[0]["detail"] == "topics.refit_share changed"
+    snapshot.params = {"cluster_fingerprint": "c", "terms": [10], "map": [15, 0.1]}
     assert got[("topic_relabelled", "7")] == ("beta -> delta", 10)
     snapshot.params = {}
     placed = {"mode": "incremental"}

@@ -543,6 +543,7 @@ def topics_of_run(
         "fingerprint": fingerprint,
         "cluster_fingerprint": clusters or fingerprint,
         "map": [settings.map_n_neighbors, settings.map_min_dist],
+        "refit_share": settings.refit_share,
         "terms": [
             settings.stop_words,
             list(settings.ngram_range),
@@ -603,17 +604,22 @@ def _changed(before: Mapping | None, now: Mapping | None, key: str) -> bool | No
 
 def _which_topic_settings(previous: Snapshot, topic_params: Mapping | None) -> str:
     """What changed of the topic settings, as far as both runs' parameters tell."""
-    parts = [
-        name
-        for name, key in (
-            ("embedding or clustering", "cluster_fingerprint"),
-            ("term", "terms"),
-            ("map", "map"),
-        )
-        if _changed(previous.params, topic_params, key)
-    ]
+    keys = (
+        ("embedding or clustering", "cluster_fingerprint"),
+        ("term", "terms"),
+        ("map", "map"),
+        ("refit_share", "refit_share"),
+    )
+    changed = {name: _changed(previous.params, topic_params, key) for name, key in keys}
+    parts = [name for name, on in changed.items() if on]
+    if not parts and all(changed[name] is False for name, _ in keys[:3]):
+        # the topic fingerprint covers these and refit_share only: a snapshot of an older
+        # version does not record refit_share (the default changed from 0.25 to 0.5)
+        parts = ["refit_share"]
     if not parts:
         return "embedding, topic, term or map settings changed"
+    if parts == ["refit_share"]:
+        return "topics.refit_share changed"
     return " and ".join(parts) + " settings changed"
 
 
