@@ -414,6 +414,31 @@ def test_too_many_or_novel_new_papers_need_a_refit(previous):
     )
 
 
+def test_a_placed_paper_removed_again_takes_back_its_placing(previous):
+    snapshot, vectors, _ = previous
+    snapshot.papers["topic_by"] = ["cluster"] * 15 + ["placed"] * 5  # five placed since the fit
+    snapshot.params = {"n_placed_since_fit": 5, "n_removed_since_fit": 0}
+    ids = [f"p{i}" for i in range(20)]
+    settings = TopicSettings(refit_share=0.25)
+    # the five placed ones go again: the corpus is the fitted one, nothing drifted
+    back = place_new_papers(snapshot, ids[:15], vectors[:15], settings)
+    assert (back.params["n_placed_since_fit"], back.params["n_removed_since_fit"]) == (0, 0)
+    # so do papers in a topic a rerun created since the fit (they are "cluster", not "placed")
+    snapshot.papers["topic_by"] = "cluster"
+    snapshot.params = {"n_placed_since_fit": 10, "topics_created_since_fit": [7]}
+    back = place_new_papers(snapshot, ids[:10], vectors[:10], settings)
+    assert (back.params["n_placed_since_fit"], back.params["n_removed_since_fit"]) == (0, 0)
+    snapshot.papers["topic_by"] = ["cluster"] * 15 + ["placed"] * 5
+    snapshot.params = {"n_placed_since_fit": 5, "n_removed_since_fit": 0}
+    # five fitted ones go instead: they count as removed, and past a quarter that refits
+    why = []
+    assert place_new_papers(snapshot, ids[5:], vectors[5:], settings, why=why) is None
+    assert why == [
+        "since the last fit 5 papers were placed and 5 removed, 67 % of the 15 papers, "
+        "more than topics.refit_share (25 %)"
+    ]
+
+
 def test_too_many_poorly_fitting_new_papers_are_refitted_not_clustered(previous, monkeypatch):
     # clustering them apart costs HDBSCAN on the raw embeddings, which grows with their square
     snapshot, vectors, _ = previous
@@ -454,11 +479,12 @@ def test_changes_table(previous):
     assert got[("topic_removed", "7")] == ("beta", 10)  # the papers it held
     assert got[("theme_changed", "T1")] == ("A -> none", 1)  # theme labels
     # with the scores of both runs (snapshots of older versions have none), their move too
+    # (to three places: 0.4957 shown as 0.50 would read as not below the threshold)
     snapshot.papers["score_a"] = 0.51
-    now = papers.assign(score_a=[0.9, 0.49, 0.8])
+    now = papers.assign(score_a=[0.9, 0.4957, 0.8])
     scored = changes_table(now, topics, listings, {"a": "A"}, snapshot)
     got_scored = {(r.kind, r.subject): r.detail for r in scored.itertuples()}
-    assert got_scored[("theme_changed", "T1")] == "A -> none (score A 0.51 -> 0.49)"
+    assert got_scored[("theme_changed", "T1")] == "A -> none (score A 0.510 -> 0.496)"
     assert ("theme_changed", "T0") not in got_scored
     snapshot.papers["score_a"] = ""  # unknown: no score said
     scored = changes_table(now, topics, listings, {"a": "A"}, snapshot)
@@ -527,11 +553,27 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     changes = changes_table(papers, topics, listings, {}, snapshot, topic_params=fitted)
     got = {(r.kind, r.subject): (r.detail, r.n) for r in changes.itertuples()}
     assert got[("topics_refitted", "topics")] == (
-        "all papers clustered again: 2 of 2 topics kept their id",
+        "all papers clustered again: 2 of the 2 topics found kept the id of one of the 2 before",
         2,
     )
     assert got[("topic_relabelled", "7")] == ("beta -> delta", 10)
     assert ("topic_relabelled", "4") not in got
+    # placed, not refitted: how far from the fit the corpus is, and when a refit comes
+    placing = {"mode": "incremental", "n_new": 2, "n_placed_since_fit": 3, "n_papers": 20}
+    for extra, said in (
+        ({"n_removed_since_fit": 1, "refit_share": 0.5}, "3 placed and 1 removed, 20 % of the 20"),
+        ({}, "3 placed, 15 % of the 20"),
+    ):
+        kept = changes_table(papers, topics, listings, {}, snapshot, topic_params=placing | extra)
+        row = kept.set_index("kind").loc["topics_kept"]
+        assert row["n"] == 2 and f"since the last fit {said} papers" in row["detail"]
+        assert ("(refitted past 50 %)" in row["detail"]) == bool(extra)
+        assert "topics_refitted" not in set(kept["kind"])
+    # why the new papers were not placed, when the topic step says
+    why = {**fitted, "refit_reason": "no topic of the previous run has a paper left"}
+    changes = changes_table(papers, topics, listings, {}, snapshot, topic_params=why)
+    detail = changes.set_index("kind").at["topics_refitted", "detail"]
+    assert detail.endswith("before (no topic of the previous run has a paper left)")
     # other topic settings: fitted from scratch, ids unrelated to the old ones
     fresh = changes_table(papers, topics, listings, {}, snapshot, ("other", ""), {"mode": "fit"})
     got = {(r.kind, r.subject): (r.detail, r.n) for r in fresh.itertuples()}
@@ -550,7 +592,9 @@ def test_a_refit_and_renamed_topics_are_named(previous):
         {**fitted, "cluster_fingerprint": "c"},
     )
     got = {(r.kind, r.subject): (r.detail, r.n) for r in relabelled.itertuples()}
-    assert got[("topics_refitted", "topics")][0].endswith("2 of 2 topics kept their id")
+    assert got[("topics_refitted", "topics")][0].endswith(
+        "2 topics found kept the id of one of the 2 before"
+    )
     assert (
         got[("settings_changed", "topics")][0] == "embedding, topic, term or map settings changed"
     )
@@ -562,12 +606,12 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     # only refit_share: recorded by both runs, or the one setting left when an older snapshot
     # recorded the others alike (an update changed its default)
     now = {**now, "terms": [10], "map": [15, 0.1]}
-    for before in ({**snapshot.params, "refit_share": 0.25}, dict(snapshot.params)):
-        snapshot.params = before
+    for was, before in ((0.25, {**snapshot.params, "refit_share": 0.25}), ("?", snapshot.params)):
+        snapshot.params = dict(before)
         share = changes_table(
             papers, topics, listings, {}, snapshot, ("other", ""), {**now, "refit_share": 0.5}
         )
-        assert share.iloc[0]["detail"] == "topics.refit_share changed"
+        assert share.iloc[0]["detail"] == f"topics.refit_share changed ({was} -> 0.5)"
     snapshot.params = {"cluster_fingerprint": "c", "terms": [10], "map": [15, 0.1]}
     assert got[("topic_relabelled", "7")] == ("beta -> delta", 10)
     snapshot.params = {}
@@ -849,6 +893,7 @@ def test_a_run_places_new_papers_or_refits_as_its_settings_and_share_decide(prev
     more = [*ids, *(f"n{i}" for i in range(20))]
     refit = topics_of_run(more, docs * 2, many, settings, "fp", snapshot)
     assert refit.params["mode"] == "fit" and refit.params["fit_id"] == fit_key(many, "fp")
+    assert refit.params["refit_reason"].endswith("more than topics.refit_share (25 %)")
     assert set(refit.topics[:10]) == {4} and set(refit.topics[10:20]) == {7}  # ids kept
     # other settings: fitted afresh, numbered after every id given before (8: ids up to 7)
     fresh = topics_of_run(more, docs * 2, many, settings, "other", snapshot)

@@ -406,11 +406,21 @@ def test_method_after_an_incremental_run(tmp_path):
     ctx["config"]["topics"]["refit_share"] = 0.5
     near = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
     assert "Since that fit, 3 papers have been placed, 30 % of the 10 papers;" in near
+    assert "or at once by a run with <code>topics.refit_share</code> below 30 %." in near
     assert "afresh on all papers when that passes 50 % (<code>topics.refit_share</code>)" in near
     ctx["topic_params"].update(n_placed_since_fit=1, n_removed_since_fit=1, n_papers=1000)
     near = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
     assert "1 paper has been placed and 1 removed, under 1 % of the 1,000 papers;" in near
     assert "Since that fit" not in kept_out  # an older snapshot's parameters do not say
+    # nothing new, nothing placed since the fit: no refit to have at once
+    ctx["topic_params"].update(n_new=0, n_placed_since_fit=0, n_removed_since_fit=0)
+    idle = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "it had no new paper to place, and the topics are those of the previous run" in idle
+    assert "0 new papers" not in idle and "or at once" not in idle
+    # a refit says why the new papers were not placed
+    ctx["topic_params"] = {"mode": "fit", "seed": 42, "refit_reason": "the reason"}
+    refit = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
+    assert "This run fitted the topics afresh on all papers, because the reason;" in refit
 
 
 def test_method_names_the_sense_checks_own_model(tmp_path):

@@ -561,8 +561,9 @@ def topics_of_run(
         log.info("settings changed since the previous run: topics are refitted from scratch")
         gone, previous = previous, None
     result = stored_result(previous, paper_ids, docs) if same_settings else None
+    why: list[str] = []  # why new papers could not be placed, when they could not
     if result is None and previous is not None:
-        result = place_new_papers(previous, paper_ids, embeddings, settings, docs)
+        result = place_new_papers(previous, paper_ids, embeddings, settings, docs, why)
     if result is not None and not same_settings:
         # each only when its own settings changed (or a snapshot does not say): terms computed
         # again may order tied words otherwise than the fit did, and a map laid out again moves
@@ -580,6 +581,9 @@ def topics_of_run(
         result = TopicModel(settings).fit(docs, embeddings, map_init=init)
         if previous is not None:
             result = keep_topic_ids(result, paper_ids, previous)
+            if why:
+                result.params["refit_reason"] = why[0]
+                log.info("topics refitted: %s", why[0])
             log.info(
                 "%d topics kept their previous id, %d are new",
                 result.params["n_topics_kept"],
@@ -619,7 +623,9 @@ def _which_topic_settings(previous: Snapshot, topic_params: Mapping | None) -> s
     if not parts:
         return "embedding, topic, term or map settings changed"
     if parts == ["refit_share"]:
-        return "topics.refit_share changed"
+        was = (previous.params or {}).get("refit_share", "?")
+        now = (topic_params or {}).get("refit_share", "?")
+        return f"topics.refit_share changed ({was} -> {now})"
     return " and ".join(parts) + " settings changed"
 
 
@@ -656,7 +662,9 @@ def changes_table(
         ``theme_changed`` (per paper whose themes changed, theme labels before and after,
         and the scores of the themes it joined or left when both runs kept them),
         ``theme_added`` and ``theme_removed`` (n: its papers now or before),
-        ``settings_changed`` (subject ``topics`` or ``themes``), ``topics_refitted`` (n: the
+        ``settings_changed`` (subject ``topics`` or ``themes``), ``topics_kept`` (new papers
+        placed into the previous topics; n: the papers placed by this run, the detail how
+        many since the last fit and when a refit comes), ``topics_refitted`` (n: the
         topics that kept their id; after a change of topic settings other than terms and
         map every topic is new and numbered anew, n: the topics, and no per-topic rows
         follow), ``papers_moved`` (after a refit that kept the ids, n: the papers seen
@@ -754,7 +762,13 @@ def changes_table(
         add("topics_refitted", "topics", detail, n_topics)
     elif refitted and topic_params.get("mode") == "fit":
         kept = topic_params.get("n_topics_kept", 0)
-        detail = f"all papers clustered again: {kept} of {n_topics} topics kept their id"
+        n_before = int((previous.topics["topic"] != -1).sum())
+        detail = (
+            f"all papers clustered again: {kept} of the {n_topics} topics found kept the id of "
+            f"one of the {n_before} before"
+        )
+        if topic_params.get("refit_reason"):
+            detail += f" ({topic_params['refit_reason']})"
         add("topics_refitted", "topics", detail, kept)
         # a topic keeps its id when most of it matches: how many papers that says nothing of
         n_seen = len(seen_topics)
@@ -763,6 +777,17 @@ def changes_table(
             share = round(100 * moved / n_seen)
             detail = f"{share} % of the {n_seen} papers seen before: in another topic, or none"
             add("papers_moved", "topics", detail, moved)
+    elif refitted and topic_params.get("mode") == "incremental" and topic_params.get("n_new"):
+        # placed, not refitted: how far the corpus has moved from the fit, and how far it may
+        placed = int(topic_params.get("n_placed_since_fit", 0))
+        removed = int(topic_params.get("n_removed_since_fit", 0))
+        n = int(topic_params.get("n_papers") or len(papers))
+        detail = f"new papers placed into the topics; since the last fit {placed} placed"
+        detail += f" and {removed} removed" if removed else ""
+        detail += f", {100 * (placed + removed) / max(n, 1):.0f} % of the {n} papers"
+        if "refit_share" in topic_params:
+            detail += f" (refitted past {100 * topic_params['refit_share']:g} %)"
+        add("topics_kept", "topics", detail, topic_params["n_new"])
     old_topics = set(previous.topics["topic"])
     old_labels = previous.topics.set_index("topic")["label"].astype(str)
     for row in topics.itertuples(index=False) if not renumbered else ():
@@ -799,7 +824,7 @@ def changes_table(
             if col in old.columns and col in row.index:
                 was, now = pd.to_numeric(pd.Series([old.at[pid, col], row[col]]), errors="coerce")
                 if np.isfinite([was, now]).all():
-                    moved.append(f"{label_of.get(key, key)} {was:.2f} -> {now:.2f}")
+                    moved.append(f"{label_of.get(key, key)} {was:.3f} -> {now:.3f}")
         return f" (score {'; '.join(moved)})" if moved else ""
 
     kept = papers[~is_new].set_index("paper_id")

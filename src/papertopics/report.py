@@ -79,6 +79,7 @@ CHANGE_KINDS = {
     "new_papers": "New papers",
     "paper_edited": "Papers whose text changed",
     "topics_refitted": "Topics fitted afresh",
+    "topics_kept": "Topics kept, new papers placed into them",
     "papers_moved": "Papers now in another topic",
     "new_topic": "New topics",
     "topic_removed": "Topics no longer found",

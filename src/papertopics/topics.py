@@ -1159,6 +1159,7 @@ def place_new_papers(
     embeddings: np.ndarray,
     settings: TopicSettings,
     docs: Sequence[str] | None = None,
+    why: list[str] | None = None,
 ) -> TopicResult | None:
     """Add new papers to the previous run's topics without refitting, when that is sound.
 
@@ -1181,6 +1182,7 @@ def place_new_papers(
         embeddings: Their embeddings.
         settings: Topic settings.
         docs: Paper texts, for the terms of new topics.
+        why: When given, why a refit is needed is appended to it (for the reader).
 
     Returns:
         The topics, or None when a refit is needed.
@@ -1198,17 +1200,36 @@ def place_new_papers(
     n_new = int((~known).sum())
     # Papers placed or removed since the last fit, this run's included: drift accumulates
     # over reruns, and topics fitted on papers that are gone describe them, not the corpus.
-    placed = int(previous.params.get("n_placed_since_fit", 0)) + n_new
-    removed = int(previous.params.get("n_removed_since_fit", 0)) + int(
-        (~old.index.isin(list(paper_ids))).sum()
-    )
-    if not known.any() or placed + removed > settings.refit_share * n:
-        return None
+    # A paper placed since the fit and removed again takes back its placing: the corpus is
+    # as far from the fitted one as before it came.
+    gone = ~old.index.isin(list(paper_ids))
+    # placed since the fit: "placed", or in a topic that a rerun since the fit created
+    since = list(previous.params.get("topics_created_since_fit", []))
+    was_placed = old["topic"].isin(since)
+    if "topic_by" in old:
+        was_placed |= old["topic_by"] == "placed"
+    gone_placed = int((gone & was_placed.to_numpy()).sum())
+    before = int(previous.params.get("n_placed_since_fit", 0))
+    placed = max(0, before - gone_placed) + n_new
+    removed = int(previous.params.get("n_removed_since_fit", 0)) + int(gone.sum()) - gone_placed
+
+    def refit(reason: str) -> None:
+        if why is not None:
+            why.append(reason)
+
+    if not known.any():
+        return refit("no paper of the previous run is left")
+    if placed + removed > settings.refit_share * n:
+        return refit(
+            f"since the last fit {placed} papers were placed and {removed} removed, "
+            f"{100 * (placed + removed) / n:.0f} % of the {n} papers, more than "
+            f"topics.refit_share ({100 * settings.refit_share:g} %)"
+        )
     topics = np.full(n, -1)
     topics[known] = old.loc[np.asarray(paper_ids)[known], "topic"].to_numpy(int)
     kept = [t for t in previous.topics["topic"] if t != -1 and (topics == t).any()]
     if not kept:
-        return None
+        return refit("no topic of the previous run has a paper left")
     centroids = topic_centroids(embeddings, topics, kept)
     unit = centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
     own = np.array([embeddings[i] @ unit[kept.index(t)] for i, t in enumerate(topics) if t != -1])
@@ -1226,12 +1247,10 @@ def place_new_papers(
         if docs is None:
             return None
         if poorly.sum() > MAX_POORLY_FITTING:
-            log.info(
-                "%d new papers fit no topic well, more than %d to cluster apart: a refit",
-                poorly.sum(),
-                MAX_POORLY_FITTING,
+            return refit(
+                f"{poorly.sum()} new papers fit no topic well, more than "
+                f"{MAX_POORLY_FITTING:,} to cluster apart"
             )
-            return None
         from hdbscan import HDBSCAN
 
         novel = np.flatnonzero(poorly)
@@ -1283,6 +1302,7 @@ def place_new_papers(
         "n_edited": n_edited,
         "n_placed_since_fit": placed,
         "n_removed_since_fit": removed,
+        "topics_created_since_fit": sorted({*since, *created}),
         "n_new_poorly_fitting": int(poorly.sum()),
         "n_topics_new": len(created),
         # of the poorly fitting: in the new topics; the others joined their nearest topic all
