@@ -561,13 +561,13 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     # placed, not refitted: how far from the fit the corpus is, and when a refit comes
     placing = {"mode": "incremental", "n_new": 2, "n_placed_since_fit": 3, "n_papers": 20}
     for extra, said in (
-        ({"n_removed_since_fit": 1, "refit_share": 0.5}, "3 placed and 1 removed, 20 % of the 20"),
-        ({}, "3 placed, 15 % of the 20"),
+        ({"n_removed_since_fit": 1, "refit_share": 0.5}, "3 papers placed and 1 removed, 20 %"),
+        ({}, "3 papers placed, 15 %"),
     ):
         kept = changes_table(papers, topics, listings, {}, snapshot, topic_params=placing | extra)
         row = kept.set_index("kind").loc["topics_kept"]
-        assert row["n"] == 2 and f"since the last fit {said} papers" in row["detail"]
-        assert ("(refitted past 50 %)" in row["detail"]) == bool(extra)
+        assert row["n"] == 2 and row["detail"].startswith(f"since the last fit {said} of the 20")
+        assert row["detail"].endswith("; the topics are refitted past 50 %") == bool(extra)
         assert "topics_refitted" not in set(kept["kind"])
     # why the new papers were not placed, when the topic step says
     why = {**fitted, "refit_reason": "no topic of the previous run has a paper left"}

@@ -298,6 +298,7 @@ def test_what_changed_block(tmp_path):
     assert '<span class="count">12 papers</span>' in block and "nan" not in block
     assert '<span class="count">9 papers</span>' in block and block.count('class="count"') == 4
     assert '<span class="count">40 papers</span>' in block
+    assert "<b>topics</b>" not in block  # a row about all topics: its heading says so
     # a theme's row names the theme by its label alone
     themes = pd.DataFrame(
         {"kind": ["new_papers"] * 2, "subject": ["all", "fl"], "detail": ["new", "Federated"]}

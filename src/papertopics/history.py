@@ -782,11 +782,11 @@ def changes_table(
         placed = int(topic_params.get("n_placed_since_fit", 0))
         removed = int(topic_params.get("n_removed_since_fit", 0))
         n = int(topic_params.get("n_papers") or len(papers))
-        detail = f"new papers placed into the topics; since the last fit {placed} placed"
+        detail = f"since the last fit {placed} papers placed"
         detail += f" and {removed} removed" if removed else ""
         detail += f", {100 * (placed + removed) / max(n, 1):.0f} % of the {n} papers"
         if "refit_share" in topic_params:
-            detail += f" (refitted past {100 * topic_params['refit_share']:g} %)"
+            detail += f"; the topics are refitted past {100 * topic_params['refit_share']:g} %"
         add("topics_kept", "topics", detail, topic_params["n_new"])
     old_topics = set(previous.topics["topic"])
     old_labels = previous.topics.set_index("topic")["label"].astype(str)

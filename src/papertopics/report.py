@@ -94,6 +94,8 @@ CHANGE_KINDS = {
 }
 #: Kinds of change about the whole run (subject "all"): the heading, or the detail, says it.
 RUN_KINDS = ("first_run", "unchanged")
+#: Kinds of change about the topics as a whole (subject "topics"): the heading says it.
+ALL_TOPICS_KINDS = ("topics_refitted", "topics_kept", "papers_moved")
 
 #: Kinds of change whose subject is a theme key (or "all") and detail its label.
 THEME_KINDS = ("new_papers", "papers_removed", "theme_added", "theme_removed")
@@ -356,7 +358,7 @@ def _changes(changes: pd.DataFrame | None) -> list[dict] | None:
 def _change_row(kind: str, row: pd.Series) -> dict:
     """One line of a "what changed" group: subject, detail and what ``n`` counts."""
     subject, detail = _text(row["subject"]), _text(row["detail"])
-    if kind in RUN_KINDS:
+    if kind in RUN_KINDS or kind in ALL_TOPICS_KINDS:
         subject = ""
     elif kind in THEME_KINDS and subject != "all":  # a theme by its label, not key and label
         subject, detail = detail or subject, ""
