@@ -606,7 +606,10 @@ def test_a_refit_and_renamed_topics_are_named(previous):
     # only refit_share: recorded by both runs, or the one setting left when an older snapshot
     # recorded the others alike (an update changed its default)
     now = {**now, "terms": [10], "map": [15, 0.1]}
-    for was, before in ((0.25, {**snapshot.params, "refit_share": 0.25}), ("?", snapshot.params)):
+    for was, before in (
+        (0.25, {**snapshot.params, "refit_share": 0.25}),
+        ("not recorded", snapshot.params),
+    ):
         snapshot.params = dict(before)
         share = changes_table(
             papers, topics, listings, {}, snapshot, ("other", ""), {**now, "refit_share": 0.5}

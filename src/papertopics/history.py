@@ -623,7 +623,7 @@ def _which_topic_settings(previous: Snapshot, topic_params: Mapping | None) -> s
     if not parts:
         return "embedding, topic, term or map settings changed"
     if parts == ["refit_share"]:
-        was = (previous.params or {}).get("refit_share", "?")
+        was = (previous.params or {}).get("refit_share", "not recorded")
         now = (topic_params or {}).get("refit_share", "?")
         return f"topics.refit_share changed ({was} -> {now})"
     return " and ".join(parts) + " settings changed"
