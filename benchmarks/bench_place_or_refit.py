@@ -37,58 +37,45 @@ import argparse
 import csv
 import dataclasses
 import json
-import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-import yaml
 from bench_refit_share import snapshot
-from common import ROOT, SHARED
+from common import ROOT, make_listings, topic_bench_setup
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import normalized_mutual_info_score
 
-from papertopics.embed import Embedder, paper_text, set_threads
+from papertopics.embed import paper_text
 from papertopics.evaluate import npmi_coherence, topic_diversity
-from papertopics.listings import merge_listings, parse_listing
-from papertopics.topics import TopicModel, TopicSettings, place_new_papers
-
-
-def title_key(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", title.lower())
+from papertopics.listings import merge_listings, paper_id, parse_listing
+from papertopics.topics import TopicModel, place_new_papers
 
 
 def write_days(first: str, folder: Path) -> dict[str, str]:
-    """Three days of ML listings from ``first`` on; returns title key -> first category."""
+    """Three days of ML listings from ``first`` on; returns paper id -> first category."""
     folder.mkdir(parents=True, exist_ok=True)
     labels = folder / "labels.csv"
-    subprocess.run(
-        [
-            sys.executable,
-            str(SHARED / "tools" / "make_listings.py"),
-            str(folder),
-            "--days",
-            "3",
-            "--only-ml",
-            "--max-per-day",
-            "100",
-            "--first",
-            first,
-            "--labels-csv",
-            str(labels),
-        ],
-        check=True,
-        capture_output=True,
+    make_listings(
+        folder,
+        "--days",
+        "3",
+        "--only-ml",
+        "--max-per-day",
+        "100",
+        "--first",
+        first,
+        "--labels-csv",
+        str(labels),
     )
     return read_categories(labels)
 
 
 def read_categories(labels: Path) -> dict[str, str]:
-    """Title key -> first arXiv category, from make_listings.py's ``--labels-csv``."""
+    """Paper id (the pipeline's, from the title) -> first arXiv category, from
+    make_listings.py's ``--labels-csv``."""
     with labels.open(encoding="utf-8") as handle:
-        return {title_key(r["title"]): r["categories"].split()[0] for r in csv.DictReader(handle)}
+        return {paper_id(r["title"]): r["categories"].split()[0] for r in csv.DictReader(handle)}
 
 
 def moved_share(before: np.ndarray, after: np.ndarray) -> float:
@@ -119,7 +106,7 @@ def compare(name, base_listings, added, category, embedder, settings, other) -> 
     vectors = embedder.embed(docs)
     known = np.array([i < len(base) for i in range(len(papers))])
     assert [p.paper_id for p in base] == ids[: len(base)]
-    truth = np.array([category.get(title_key(p.title), "") for p in papers])
+    truth = np.array([category.get(p.paper_id, "") for p in papers])
     scored = truth != ""  # papers with an arXiv category (the seeds have none)
 
     fitted = TopicModel(settings).fit(docs[: len(base)], vectors[known])
@@ -164,13 +151,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    set_threads(2)
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    settings = TopicSettings.from_config(config)
-    other = TopicSettings.from_config(config, seed=args.other_seed)
-    embedder = Embedder.from_config(
-        config["embedding"], cache_dir=Path(tempfile.gettempdir()) / "papertopics-bench-cache"
-    )
+    settings, other, embedder = topic_bench_setup(args.other_seed)
     scenarios = []
     for first in args.first:
         folder = Path(tempfile.gettempdir()) / "papertopics-place-or-refit" / first
@@ -181,15 +162,14 @@ def main() -> None:
         scenarios.append((first, days[:2], days[2:], category))
     if args.seeds_plus:
         listing, labels = args.seeds_plus
-        with open(labels, encoding="utf-8") as handle:
-            category = {
-                title_key(r["title"]): r["categories"].split()[0] for r in csv.DictReader(handle)
-            }
-        seeds = [
-            parse_listing(p, year=2025) for p in sorted((ROOT / "data" / "seeds").glob("*.txt"))
-        ]
+        seeds = sorted((ROOT / "data" / "seeds").glob("*.txt"))
         scenarios.append(
-            (f"seeds + {Path(listing).name}", seeds, [parse_listing(listing)], category)
+            (
+                f"seeds + {Path(listing).name}",
+                [parse_listing(p, year=2025) for p in seeds],
+                [parse_listing(listing)],
+                read_categories(Path(labels)),
+            )
         )
     rows = []
     for name, base_listings, added, category in scenarios:

@@ -17,19 +17,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
-from common import ROOT
+from common import ROOT, topic_bench_setup
 from sklearn.metrics import adjusted_rand_score
 
-from papertopics.embed import Embedder, paper_text, set_threads
+from papertopics.embed import paper_text
 from papertopics.history import Snapshot
 from papertopics.listings import merge_listings, parse_listing
-from papertopics.topics import TopicModel, TopicSettings, place_new_papers
+from papertopics.topics import TopicModel, place_new_papers
 
 
 def snapshot(ids: list[str], result) -> Snapshot:
@@ -52,16 +50,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    set_threads(2)
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    settings = TopicSettings.from_config(config)
-    other = TopicSettings.from_config(config, seed=args.other_seed)
+    settings, other, embedder = topic_bench_setup(args.other_seed)
     # Always take the no-refit path: the share at which it stops being sound is what is measured.
     placing = dataclasses.replace(settings, refit_share=1.0)
-    emb = config["embedding"]
-    embedder = Embedder.from_config(
-        emb, cache_dir=Path(tempfile.gettempdir()) / "papertopics-bench-cache"
-    )
 
     batches = [sorted((ROOT / "data" / "seeds").glob("*.txt")), *[[p] for p in args.listings]]
     listings: list = []

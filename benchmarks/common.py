@@ -17,6 +17,30 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+def make_listings(out: Path, *args: str) -> None:
+    """Real arXiv papers written out as listing files by ``../shared/tools/make_listings.py``."""
+    tool = SHARED / "tools" / "make_listings.py"
+    subprocess.run([sys.executable, str(tool), str(out), *args], check=True)
+
+
+def topic_bench_setup(other_seed: int):
+    """The bundled config's topic settings, the same with ``other_seed``, and its embedder with
+    a cache that outlives the benchmark (for the benchmarks that fit topics themselves)."""
+    import tempfile
+
+    from papertopics.embed import Embedder, set_threads
+    from papertopics.topics import TopicSettings
+
+    set_threads(2)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    cache = Path(tempfile.gettempdir()) / "papertopics-bench-cache"
+    return (
+        TopicSettings.from_config(config),
+        TopicSettings.from_config(config, seed=other_seed),
+        Embedder.from_config(config["embedding"], cache_dir=cache),
+    )
+
+
 def make_workdir(
     folder: Path,
     listings: list[Path],

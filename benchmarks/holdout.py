@@ -56,12 +56,10 @@ import csv
 import json
 import random
 import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT, SHARED, make_workdir, parse_overrides, run_workflow
+from common import ROOT, make_listings, make_workdir, parse_overrides, run_workflow
 
 from papertopics.evaluate import label_matrix, load_labels
 from papertopics.listings import merge_listings, parse_listing
@@ -97,19 +95,7 @@ def labels_path(window: str) -> Path:
 def sample(window: str, out: Path) -> None:
     first, seed = WINDOWS[window]
     listings = out / "listings"
-    subprocess.run(
-        [
-            sys.executable,
-            str(SHARED / "tools" / "make_listings.py"),
-            str(listings),
-            "--first",
-            first,
-            "--days",
-            str(DAYS),
-            "--only-ml",
-        ],
-        check=True,
-    )
+    make_listings(listings, "--first", first, "--days", str(DAYS), "--only-ml")
     parsed = merge_listings(parse_listing(path) for path in sorted(listings.glob("*.txt")))
     papers = [(p.title, p.abstract) for p in parsed]
     rng = random.Random(seed)
