@@ -668,6 +668,34 @@ def test_incremental_topics_keep_the_fitted_parameters(previous):
     assert result.params["n_new"] == 1
 
 
+def test_the_drift_since_the_fit_is_read_off_the_snapshot(previous):
+    snapshot, vectors, _ = previous
+    docs = [f"T{i}. Abstract {i}." for i in range(20)]
+    snapshot.papers["text_hash"] = [text_key(doc) for doc in docs]
+    snapshot.papers["topic_by"] = ["cluster"] * 17 + ["placed"] * 3  # p17-p19 placed since
+    # the fit had 19 papers (two gone since); stale running totals are not believed
+    snapshot.params = {
+        "mode": "incremental",
+        "n_fit_papers": 19,
+        "n_placed_since_fit": 9,
+        "n_removed_since_fit": 7,
+    }
+    ids = [f"p{i}" for i in range(1, 20)]  # p0 (fitted) goes
+    # p19, placed earlier, is edited: placed again, and counted once
+    edited = [*docs[1:19], "T19. A different abstract."]
+    result = place_new_papers(snapshot, ids, vectors[1:], TopicSettings(), edited)
+    params = result.params
+    assert (params["n_new"], params["n_edited"]) == (1, 1)
+    assert (params["n_placed_since_fit"], params["n_removed_since_fit"]) == (3, 3)
+    assert params["n_fit_papers"] == 19  # carried to the next rerun
+    # right after a fit, its own paper count is the fit's
+    snapshot.params = {"mode": "fit", "n_papers": 20}
+    snapshot.papers["topic_by"] = "cluster"
+    result = place_new_papers(snapshot, ids, vectors[1:], TopicSettings(), edited)
+    assert (result.params["n_placed_since_fit"], result.params["n_removed_since_fit"]) == (1, 1)
+    assert result.params["n_fit_papers"] == 20
+
+
 def test_papers_placed_over_several_reruns_trigger_a_refit(previous):
     snapshot, vectors, centres = previous
     rng = np.random.default_rng(4)

@@ -924,6 +924,8 @@ class TopicModel:
         coords = project_2d(embeddings, s, map_init) if with_map else np.zeros((n, 2), np.float32)
         params = {
             "n_papers": n,
+            # placing reruns count the papers removed since the fit against this
+            "n_fit_papers": n,
             "min_cluster_size": mcs,
             "min_samples": ms,
             "max_cluster_size": max_size,
@@ -1202,16 +1204,28 @@ def place_new_papers(
     # over reruns, and topics fitted on papers that are gone describe them, not the corpus.
     # A paper placed since the fit and removed again takes back its placing: the corpus is
     # as far from the fitted one as before it came.
-    gone = ~old.index.isin(list(paper_ids))
+    # Both are read off the snapshot where it says enough (which papers were placed, how many
+    # the fit had), so that they cannot drift; snapshots of older versions keep running totals.
+    present = old.index.isin(list(paper_ids))
     # placed since the fit: "placed", or in a topic that a rerun since the fit created
     since = list(previous.params.get("topics_created_since_fit", []))
-    was_placed = old["topic"].isin(since)
+    was_placed = old["topic"].isin(since).to_numpy(copy=True)
     if "topic_by" in old:
-        was_placed |= old["topic_by"] == "placed"
-    gone_placed = int((gone & was_placed.to_numpy()).sum())
-    before = int(previous.params.get("n_placed_since_fit", 0))
-    placed = max(0, before - gone_placed) + n_new
-    removed = int(previous.params.get("n_removed_since_fit", 0)) + int(gone.sum()) - gone_placed
+        was_placed |= (old["topic_by"] == "placed").to_numpy()
+        # an edited paper is placed again, and counted once, among the new ones
+        placed = int(was_placed[old.index.get_indexer(np.asarray(paper_ids)[known])].sum())
+    else:
+        gone_placed = int((~present & was_placed).sum())
+        placed = max(0, int(previous.params.get("n_placed_since_fit", 0)) - gone_placed)
+    placed += n_new
+    n_fit = previous.params.get("n_fit_papers")
+    if n_fit is None and previous.params.get("mode") == "fit":
+        n_fit = previous.params.get("n_papers")
+    if n_fit is not None:  # the fit's papers less those still here
+        removed = max(0, int(n_fit) - int((present & ~was_placed).sum()))
+    else:
+        gone = int((~present & ~was_placed).sum())
+        removed = int(previous.params.get("n_removed_since_fit", 0)) + gone
 
     def refit(reason: str) -> None:
         if why is not None:
@@ -1314,5 +1328,7 @@ def place_new_papers(
         "seed": settings.seed,
         "n_outliers_after": int((topics == -1).sum()),
     }
+    if n_fit is not None:
+        params["n_fit_papers"] = int(n_fit)
     log.info("topics: %s", params)
     return TopicResult(topics, info, centroids.astype(np.float32), coords, params, how)
