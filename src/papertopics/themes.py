@@ -21,13 +21,18 @@ Three kinds of evidence are combined, with the same shared weights for every the
   A keyword used in another sense ("tool" as in "a useful tool", "expert" annotators) has a hit
   sentence far from the description and little paper-level similarity, so a surface word alone
   does not reach the threshold;
+* **where the terms are**: an abstract usually opens with its field's background ("LLM-based
+  agents increasingly call external tools"), so when all of a paper's hits of a theme are in
+  the abstract's first sentence (not the title, and the abstract has more sentences), its term
+  evidence counts ``opening_weight`` times;
 * **topic structure**: the score is smoothed towards the mean score of the paper's nearest
   neighbours within its BERTopic topic.
 
 The per-pair evidence is combined as
-``p = sigmoid(bias + w_sem * z_doc + [hits > 0] * (w_sense * z_sense + w_terms * log(1 + hits)))``,
+``p = sigmoid(bias + w_sem * z_doc + e * (w_sense * z_sense + w_terms * log(1 + hits)))``,
 where ``hits`` is the number of hit sentences (each with a specific keyword counted
-``1 + specific_weight`` times), and
+``1 + specific_weight`` times), ``e`` is 0 without a hit, ``opening_weight`` with hits in the
+abstract's first sentence only, 1 otherwise, and
 ``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
 
 The pipeline embeds three kinds of text and passes the vectors in: the papers
@@ -148,6 +153,11 @@ class ThemeSettings:
             ``1 + specific_weight`` sentences in the term evidence. Chosen on the seed labels
             and three hand-labelled windows of real listings pooled (BENCHMARKS.md, "Specific
             keywords").
+        opening_weight: Weight of the term evidence (sense check and hit count) of a paper
+            whose hits of a theme are all in the abstract's first sentence, which mostly sets
+            out the field ("LLM agents increasingly use tools"); 1 counts it like any other.
+            Chosen on nine label sets pooled (BENCHMARKS.md, "The abstract's opening
+            sentence").
         neighbour_weight: Share of the score taken from the mean score of the paper's nearest
             neighbours within its topic (0 disables topic smoothing).
         neighbours: How many nearest topic-mates are averaged.
@@ -168,6 +178,7 @@ class ThemeSettings:
     sense_weight: float = 0.55
     term_weight: float = 2.5
     specific_weight: float = 1.5
+    opening_weight: float = 0.5
     neighbour_weight: float = 0.1
     neighbours: int = 10
     sentences_per_theme: int = 2
@@ -917,8 +928,18 @@ def score_themes(
                 best_sentence[(pi, ti)] = s
 
     has = n_hits > 0
+    evidence_weight = has.astype(float)
+    if settings.opening_weight != 1 and len(hits):
+        # hits of a theme in the abstract's first sentence only: that sentence mostly sets out
+        # the field, and weighs less (unless the abstract is that one sentence)
+        sentences = hits.groupby([hit_rows, hit_cols])["sentence"]
+        first, last = sentences.min(), sentences.max()
+        for (i, j), at in first[first.eq(last) & first.le(1)].items():
+            titled = bool(str(titles[i] or "").strip())  # sentence 0 is the title
+            if at == int(titled) and len(split_sentences(str(abstracts[i] or ""))) > 1:
+                evidence_weight[i, j] = settings.opening_weight
     logit = settings.bias + settings.semantic_weight * z_doc
-    logit = logit + has * (
+    logit = logit + evidence_weight * (
         settings.sense_weight * np.nan_to_num(z_sense, nan=0.0)
         + settings.term_weight * np.log1p(weighted_hits)
     )
@@ -972,6 +993,7 @@ def score_themes(
             "hits": frame(n_hits.astype(int)),
             "weighted_hits": frame(weighted_hits),
             "own": frame(own),
+            "evidence_weight": frame(evidence_weight),
         },
     )
 
