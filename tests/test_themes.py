@@ -519,18 +519,21 @@ def test_a_sentence_with_a_specific_keyword_counts_more():
 
 def test_hits_in_the_abstracts_opening_sentence_only_weigh_less():
     # An abstract mostly opens with its field ("LLM agents increasingly use tools"); the same
-    # hit later on, in the title, or in an abstract of one sentence counts in full.
+    # hit later on, in the title, in an abstract of one sentence, or in an opening sentence
+    # about the paper's own work counts in full.
     papers = [
         ("Memory for Agents", "Language agents now call a tool. We compress their memory."),
         ("Memory for Agents", "We compress agent memory. The agents call a tool."),
         ("Memory for Agent Tools", "Language agents now call a tool. We compress their memory."),
         ("Memory for Agents", "Language agents now call a tool."),
         ("Memory for Agents", "Agents call a tool. We compress memory. The tool is fast."),
+        # an opening sentence about the paper's own work is its contribution
+        ("Memory for Agents", "We let language agents call a tool. Their memory is compressed."),
     ]
     vecs = [axis((4, 0.5), (6, 1.0))] * len(papers)
     res = run(papers, vecs, on_sense)
     weight = res.extra["evidence_weight"]["tool_use"].tolist()
-    assert weight == [SETTINGS.opening_weight, 1.0, 1.0, 1.0, 1.0]
+    assert weight == [SETTINGS.opening_weight, 1.0, 1.0, 1.0, 1.0, 1.0]
     assert SETTINGS.opening_weight == 0.5
     s = res.scores["tool_use"]
     assert s["p0"] < s["p1"] and s["p1"] == pytest.approx(s["p3"])

@@ -23,7 +23,8 @@ Three kinds of evidence are combined, with the same shared weights for every the
   does not reach the threshold;
 * **where the terms are**: an abstract usually opens with its field's background ("LLM-based
   agents increasingly call external tools"), so when all of a paper's hits of a theme are in
-  the abstract's first sentence (not the title, and the abstract has more sentences), its term
+  the abstract's first sentence (not the title, and the abstract has more sentences), and that
+  sentence does not speak of the paper's own work ("we", "our", "this paper"), its term
   evidence counts ``opening_weight`` times;
 * **topic structure**: the score is smoothed towards the mean score of the paper's nearest
   neighbours within its BERTopic topic.
@@ -32,7 +33,7 @@ The per-pair evidence is combined as
 ``p = sigmoid(bias + w_sem * z_doc + e * (w_sense * z_sense + w_terms * log(1 + hits)))``,
 where ``hits`` is the number of hit sentences (each with a specific keyword counted
 ``1 + specific_weight`` times), ``e`` is 0 without a hit, ``opening_weight`` with hits in the
-abstract's first sentence only, 1 otherwise, and
+abstract's first sentence only (one not about the paper's own work), 1 otherwise, and
 ``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
 
 The pipeline embeds three kinds of text and passes the vectors in: the papers
@@ -155,7 +156,8 @@ class ThemeSettings:
             keywords").
         opening_weight: Weight of the term evidence (sense check and hit count) of a paper
             whose hits of a theme are all in the abstract's first sentence, which mostly sets
-            out the field ("LLM agents increasingly use tools"); 1 counts it like any other.
+            out the field ("LLM agents increasingly use tools"), unless that sentence speaks of
+            the paper's own work ("we", "our", "this paper"); 1 counts it like any other.
             Chosen on nine label sets pooled (BENCHMARKS.md, "The abstract's opening
             sentence").
         neighbour_weight: Share of the score taken from the mean score of the paper's nearest
@@ -767,6 +769,11 @@ def similarity_background(
     return center, np.maximum(scale, 1e-3)
 
 
+#: An opening sentence that speaks of the paper's own work ("We study continual skill
+#: acquisition ...") is its contribution, not the field's background.
+_OWN_WORK = re.compile(r"\b(?:we|our|this (?:paper|work|study|article))\b", re.IGNORECASE)
+
+
 def _neighbour_mean(
     values: np.ndarray, embeddings: np.ndarray, topics: np.ndarray, k: int, chunk: int = 2048
 ) -> np.ndarray:
@@ -936,7 +943,8 @@ def score_themes(
         first, last = sentences.min(), sentences.max()
         for (i, j), at in first[first.eq(last) & first.le(1)].items():
             titled = bool(str(titles[i] or "").strip())  # sentence 0 is the title
-            if at == int(titled) and len(split_sentences(str(abstracts[i] or ""))) > 1:
+            sentences_i = split_sentences(str(abstracts[i] or ""))
+            if at == int(titled) and len(sentences_i) > 1 and not _OWN_WORK.search(sentences_i[0]):
                 evidence_weight[i, j] = settings.opening_weight
     logit = settings.bias + settings.semantic_weight * z_doc
     logit = logit + evidence_weight * (
