@@ -8,9 +8,11 @@ seed labels' rules (``benchmarks/data/holdout_WINDOW.csv``). Windows: ``2026-03`
 2026-03-16, 1,415 papers), ``2025-10`` (from 2025-10-01, 1,647 papers), ``2025-06`` (from
 2025-06-02, 1,967 papers), ``2026-05`` (from 2026-05-04, 2,061 papers), ``2025-08`` (from
 2025-08-04, 1,407 papers), ``2025-04`` (from 2025-04-07, 1,222 papers), ``2025-12`` (from
-2025-12-01, 954 papers) and ``2026-06`` (from 2026-06-01, 2,149 papers). 2026-05, 2025-08,
-2025-04, 2025-12 and 2026-06 were test windows, each scored once after the changes it tests
-were fixed.
+2025-12-01, 954 papers), ``2026-06`` (from 2026-06-01, 2,149 papers), ``2025-09`` (from
+2025-09-01, 1,185 papers), ``2026-01`` (from 2026-01-05, 1,386 papers), ``2025-07`` (from
+2025-07-07, 1,316 papers) and ``2026-02`` (from 2026-02-02, 1,246 papers). 2026-05, 2025-08,
+2025-04, 2025-12, 2026-06, 2025-09, 2026-01, 2025-07 and 2026-02 were test windows, each scored
+once after the changes it tests were fixed.
 
 Usage:
     .venv/bin/python benchmarks/holdout.py sample WINDOW OUT_DIR
@@ -81,7 +83,17 @@ WINDOWS = {
     "2026-02": ("2026-02-02", 20260202),
 }
 #: windows labelled blind and scored once, after the changes they test were fixed
-TEST_WINDOWS = ("2026-05", "2025-08", "2025-04", "2025-12", "2026-06")
+TEST_WINDOWS = (
+    "2026-05",
+    "2025-08",
+    "2025-04",
+    "2025-12",
+    "2026-06",
+    "2025-09",
+    "2026-01",
+    "2025-07",
+    "2026-02",
+)
 DAYS, PER_THEME, UNIFORM = 10, 30, 60
 NETS = {
     "federated_learning": r"federat|\bclients?\b|decentrali[sz]ed|\bsilos?\b",
