@@ -531,13 +531,13 @@ def test_hits_in_the_abstracts_opening_sentence_only_weigh_less():
         ("Memory for Agents", "We let language agents call a tool. Their memory is compressed."),
     ]
     vecs = [axis((4, 0.5), (6, 1.0))] * len(papers)
-    res = run(papers, vecs, on_sense)
+    res = run(papers, vecs, on_sense, settings=replace(SETTINGS, opening_weight=0.5))
     weight = res.extra["evidence_weight"]["tool_use"].tolist()
-    assert weight == [SETTINGS.opening_weight, 1.0, 1.0, 1.0, 1.0, 1.0]
-    assert SETTINGS.opening_weight == 0.5
+    assert weight == [0.5, 1.0, 1.0, 1.0, 1.0, 1.0]
     s = res.scores["tool_use"]
     assert s["p0"] < s["p1"] and s["p1"] == pytest.approx(s["p3"])
-    # 1 turns it off; no hit at all weighs nothing
+    # 1 (the default) turns it off; no hit at all weighs nothing
+    assert ThemeSettings().opening_weight == 1
     even = run(papers, vecs, on_sense, settings=replace(SETTINGS, opening_weight=1))
     assert even.scores.loc["p0", "tool_use"] == pytest.approx(s["p1"])
     assert res.extra["evidence_weight"]["moe"].eq(0).all()
