@@ -229,6 +229,29 @@ def test_longer_keyword_wins_and_hyphens_match_spaces():
     ]
 
 
+def test_a_star_in_a_keyword_stands_for_one_to_three_words():
+    moe = Theme(
+        "moe",
+        "MoE",
+        "Mixture of experts.",
+        keywords=("mixture of expert", "mixture of * expert"),
+        exclude=("human expert",),
+    )
+    assert find_terms("A Mixture of LoRA Experts (MoLE).", moe) == ["mixture of * expert"]
+    assert find_terms("a mixture of dynamic low-rank experts", moe) == ["mixture of * expert"]
+    assert find_terms("Mixture-of-Expert layers and a mixture of experts", moe) == [
+        "mixture of expert",
+        "mixture of expert",
+    ]
+    assert find_terms("a mixture of human experts", moe) == []  # the exclusion still holds
+    assert find_terms("a mixture of very many small LoRA experts", moe) == []  # four words
+    assert find_terms("mixture of  experts", moe) == ["mixture of expert"]
+    # the quick test for papers that cannot hit skips the star
+    assert keyword_hits(["T"], ["A mixture of LoRA experts."], [moe])["terms"].tolist() == [
+        "mixture of * expert"
+    ]
+
+
 ROUTING = Theme(
     key="moe",
     label="Mixture of experts",

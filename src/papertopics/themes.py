@@ -298,13 +298,26 @@ def _is_specific(term: str) -> bool:
     return _is_acronym(term) or len(_words(term)) > 1
 
 
+#: A ``*`` word in a keyword stands for one to three words ("mixture of * experts": "mixture
+#: of LoRA experts", "mixture of low-rank experts").
+_WILDCARD = "*"
+_ANY_WORDS = r"(?:[\s\-]+[\w']+){1,3}[\s\-]+"
+
+
 def _term_regex(term: str) -> str:
     r"""A keyword's pattern after a word start (the caller puts ``(?<!\w)`` once before all)."""
     words = _words(term)
-    if _is_acronym(term):  # its capitalised words case-sensitive, the others not
-        body = _SEP.join(re.escape(w) if _is_acronym(w) else f"(?i:{re.escape(w)})" for w in words)
+    acronym = _is_acronym(term)  # its capitalised words case-sensitive, the others not
+    parts = [
+        re.escape(w) if not acronym or _is_acronym(w) else f"(?i:{re.escape(w)})" for w in words
+    ]
+    body = parts[0]
+    for before, word, part in zip(words, words[1:], parts[1:], strict=False):
+        if word == _WILDCARD:
+            continue
+        body += (_ANY_WORDS if before == _WILDCARD else _SEP) + part
+    if acronym:
         return rf"(?<!-){body}s?(?!\w)"
-    body = _SEP.join(re.escape(w) for w in words)
     return rf"(?i:{body}\w*)"
 
 
@@ -349,7 +362,11 @@ class _Matcher:
             if term in supporting:
                 continue  # a paper without a keyword has no evidence
             needles.append(
-                tuple((w, True) if _is_acronym(w) else (w.lower(), False) for w in _words(term))
+                tuple(
+                    (w, True) if _is_acronym(w) else (w.lower(), False)
+                    for w in _words(term)
+                    if w != _WILDCARD
+                )
             )
         return cls(terms, pattern, exclude, supporting, tuple(needles), theme.list_mentions)
 
