@@ -60,7 +60,14 @@ def make_workdir(
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     config["input"]["listings_dir"] = "listings"
     config["evaluation"]["labels"] = labels
-    for key, value in (overrides or {}).items():
+    apply_overrides(config, overrides or {})
+    (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return folder
+
+
+def apply_overrides(config: dict, overrides: dict[str, object]) -> dict:
+    """Set dotted config keys (``themes.scoring.opening_weight``) in ``config``, in place."""
+    for key, value in overrides.items():
         *parents, last = key.split(".")
         node = config
         for part in parents:
@@ -68,8 +75,7 @@ def make_workdir(
         if last not in node:
             raise KeyError(f"no config key {key!r}")
         node[last] = value
-    (folder / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    return folder
+    return config
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, object]:

@@ -22,9 +22,11 @@ Usage:
             [--out FILE]
         Run the workflow (cold, on all the window's papers) with ``evaluation.labels`` pointing
         at the hand labels and print the evaluation of the labelled papers.
-    .venv/bin/python benchmarks/holdout.py pool [--seeds RESULTS] [--theme KEY] WINDOW=DIR ...
+    .venv/bin/python benchmarks/holdout.py pool [--seeds RESULTS] [--theme KEY] [--config FILE]
+            [--set KEY=VALUE ...] WINDOW=DIR ...
         Rescore kept runs (``evaluate --keep DIR``; the seeds: a results folder of ``make run``)
-        with the current package and config, without running the workflow: per set and pooled,
+        with the current package and config (or FILE, with the keys given set), without
+        running the workflow: per set and pooled,
         precision, recall and F1 of papertopics and the keyword search; F1 pooled per theme at
         other thresholds; what the borderline lists hold; and, for one theme, how the papers
         with a single hit sentence score.
@@ -61,7 +63,14 @@ import re
 import tempfile
 from pathlib import Path
 
-from common import ROOT, make_listings, make_workdir, parse_overrides, run_workflow
+from common import (
+    ROOT,
+    apply_overrides,
+    make_listings,
+    make_workdir,
+    parse_overrides,
+    run_workflow,
+)
 
 from papertopics.evaluate import label_matrix, load_labels
 from papertopics.listings import merge_listings, parse_listing
@@ -419,14 +428,19 @@ def supervised(runs: dict[str, tuple[Path, Path]], weights: list[float], c: floa
         print(f"{feature:8} w={weight:<4} {shown} | {pooled}")
 
 
-def pool(runs: dict[str, tuple[Path, Path]], theme: str) -> None:
+def pool(
+    runs: dict[str, tuple[Path, Path]],
+    theme: str,
+    config_path: Path = ROOT / "config.yaml",
+    overrides: dict[str, object] | None = None,
+) -> None:
     """Rescore kept runs and print pooled figures (see the module docstring)."""
     import numpy as np
     import yaml
 
     from papertopics.themes import keyword_baseline
 
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config = apply_overrides(yaml.safe_load(config_path.read_text()), overrides or {})
     keys = [d["key"] for d in config["themes"]["definitions"]]
     print("sets:", ", ".join(runs), "| themes:", ", ".join(keys))
 
@@ -520,6 +534,10 @@ def main() -> None:
     p_pool.add_argument("runs", nargs="+", metavar="WINDOW=DIR")
     p_pool.add_argument("--seeds", type=Path, default=None, help="results folder of make run")
     p_pool.add_argument("--theme", default="distillation")
+    p_pool.add_argument(
+        "--config", type=Path, default=ROOT / "config.yaml", help="config to score with"
+    )
+    p_pool.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p_refit = sub.add_parser("refit")
     p_refit.add_argument("runs", nargs="+", metavar="WINDOW=DIR")
     p_refit.add_argument("--seeds", type=Path, default=None, help="results folder of make run")
@@ -546,7 +564,7 @@ def main() -> None:
                 parser.error(f"unknown window {window!r} in {item!r}")
             runs[window] = (Path(folder) / "work" / "results", labels_path(window))
         if args.command == "pool":
-            pool(runs, args.theme)
+            pool(runs, args.theme, args.config, parse_overrides(args.set))
         elif args.command == "supervised":
             supervised(runs, args.weights, args.c)
         else:
