@@ -446,9 +446,11 @@ def pool(
 
     def show(name, c):
         p, r, f = c[0] / np.maximum(c[0] + c[1], 1), c[0] / np.maximum(c[0] + c[2], 1), _f1(c)
-        cells = " ".join(f"{x:.3f}" for x in f)
+        cells = " ".join(f"{x:.3f}" if n else "  -  " for x, n in zip(f, c[0] + c[2], strict=True))
+        # as in evaluation.csv, a theme without a labelled paper in the set has no F1
+        macro = f[(c[0] + c[2]) > 0].mean()
         print(
-            f"{name:34} F1 {cells} | macro {f.mean():.3f} | P {p.round(2)} R {r.round(2)}"
+            f"{name:34} F1 {cells} | macro {macro:.3f} | P {p.round(2)} R {r.round(2)}"
             f" | TP {c[0].sum()} FP {c[1].sum()} FN {c[2].sum()}"
         )
 
