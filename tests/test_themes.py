@@ -566,6 +566,46 @@ def test_hits_in_the_abstracts_opening_sentence_only_weigh_less():
     assert res.extra["evidence_weight"]["moe"].eq(0).all()
 
 
+def test_a_sentence_with_two_different_keywords_counts_as_specific():
+    # "distil" and "teacher" each often mean something else; in one sentence, each vouches for
+    # the other. In two sentences, or one keyword twice, they count once per sentence.
+    papers = [
+        ("Models", "It distils abilities from teacher LLMs."),
+        ("Models", "It distils abilities. A teacher LLM helps."),
+        ("Models", "It distils what it distils."),
+    ]
+    distillation = Theme(
+        "distillation",
+        "Distillation",
+        "Knowledge distillation.",
+        keywords=("distil", "teacher"),
+    )
+    hits = keyword_hits([p[0] for p in papers], [p[1] for p in papers], [distillation])
+    res = score_themes(
+        titles=[p[0] for p in papers],
+        abstracts=[p[1] for p in papers],
+        paper_vectors=np.eye(DIM)[:3],
+        themes=[distillation],
+        theme_vectors=np.eye(DIM)[:1],
+        hits=hits,
+    )
+    specific = 1 + ThemeSettings().specific_weight
+    assert res.extra["weighted_hits"].iloc[:, 0].tolist() == [specific, 2.0, 1.0]
+    # a supporting term is no second keyword
+    tool = Theme("tool", "Tool", "x", keywords=("tool",), supporting=("expert",))
+    text = ["An expert picks the tool."]
+    hits = keyword_hits(["T"], text, [tool])
+    res = score_themes(
+        titles=["T"],
+        abstracts=text,
+        paper_vectors=np.eye(DIM)[:1],
+        themes=[tool],
+        theme_vectors=np.eye(DIM)[:1],
+        hits=hits,
+    )
+    assert res.extra["weighted_hits"].iloc[0, 0] == 1.0
+
+
 def test_a_theme_can_list_one_word_keywords_as_specific():
     config = {
         "definitions": [

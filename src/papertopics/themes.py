@@ -18,22 +18,24 @@ Three kinds of evidence are combined, with the same shared weights for every the
   ("catastrophic forgetting", "mixture of experts"), an acronym ("MoE", "EWC") or one listed in
   the theme's ``specific`` ("distillation"), counts ``1 + specific_weight`` times: such a term
   rarely means anything else, where a single word ("teacher", "tool", "continual") often does.
-  A keyword used in another sense ("tool" as in "a useful tool", "expert" annotators) has a hit
-  sentence far from the description and little paper-level similarity, so a surface word alone
-  does not reach the threshold;
-* **where the terms are**: an abstract usually opens with its field's background ("LLM-based
-  agents increasingly call external tools"), so when all of a paper's hits of a theme are in
-  the abstract's first sentence (not the title, and the abstract has more sentences), and that
-  sentence does not speak of the paper's own work ("we", "our", "this paper"), its term
-  evidence counts ``opening_weight`` times;
+  A sentence with two different keywords of the theme ("distils ... from teacher LLMs") counts
+  the same: each corroborates the other's sense. A keyword used in another sense ("tool" as in
+  "a useful tool", "expert" annotators) has a hit sentence far from the description and little
+  paper-level similarity, so a surface word alone does not reach the threshold;
+* **where the terms are** (off by default): an abstract usually opens with its field's
+  background ("LLM-based agents increasingly call external tools"), so when all of a paper's
+  hits of a theme are in the abstract's first sentence (not the title, and the abstract has
+  more sentences), and that sentence does not speak of the paper's own work ("we", "our",
+  "this paper"), its term evidence counts ``opening_weight`` times (1 by default);
 * **topic structure**: the score is smoothed towards the mean score of the paper's nearest
   neighbours within its BERTopic topic.
 
 The per-pair evidence is combined as
 ``p = sigmoid(bias + w_sem * z_doc + e * (w_sense * z_sense + w_terms * log(1 + hits)))``,
-where ``hits`` is the number of hit sentences (each with a specific keyword counted
-``1 + specific_weight`` times), ``e`` is 0 without a hit, ``opening_weight`` with hits in the
-abstract's first sentence only (one not about the paper's own work), 1 otherwise, and
+where ``hits`` is the number of hit sentences (each with a specific keyword, or with two
+different keywords, counted ``1 + specific_weight`` times), ``e`` is 0 without a hit,
+``opening_weight`` with hits in the abstract's first sentence only (one not about the paper's
+own work), 1 otherwise, and
 ``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
 
 The pipeline embeds three kinds of text and passes the vectors in: the papers
@@ -150,8 +152,9 @@ class ThemeSettings:
             (same z-scale); applies only when the paper has a keyword hit.
         term_weight: Weight of ``log(1 + number of sentences with a keyword hit)``.
         specific_weight: Extra count of a hit sentence with a specific keyword (of several
-            words, an acronym, or listed in the theme's ``specific``): it counts
-            ``1 + specific_weight`` sentences in the term evidence. Chosen on the seed labels
+            words, an acronym, or listed in the theme's ``specific``) or with two different
+            keywords of the theme: it counts ``1 + specific_weight`` sentences in the term
+            evidence. Chosen on the seed labels
             and three hand-labelled windows of real listings pooled (BENCHMARKS.md, "Specific
             keywords").
         opening_weight: Weight of the term evidence (sense check and hit count) of a paper
@@ -913,11 +916,18 @@ def score_themes(
     n_hits = np.zeros((n, len(themes)))
     np.add.at(n_hits, (hit_rows, hit_cols), 1)
     specific = [theme.specific_keywords() for theme in themes]
+    plain = [frozenset(theme.keywords) for theme in themes]
+
+    def is_specific(j: int, terms: str) -> bool:
+        found = terms.split(_TERM_SEP)
+        if any(term in specific[j] for term in found):
+            return True
+        # two different keywords in one sentence corroborate each other ("distils ... from
+        # teacher LLMs"); supporting terms are no keywords
+        return len(plain[j].intersection(found)) >= 2
+
     hit_weight = 1.0 + settings.specific_weight * np.array(
-        [
-            any(term in specific[j] for term in terms.split(_TERM_SEP))
-            for j, terms in zip(hit_cols, hits["terms"], strict=True)
-        ],
+        [is_specific(j, terms) for j, terms in zip(hit_cols, hits["terms"], strict=True)],
         dtype=float,
     )
     weighted_hits = np.zeros((n, len(themes)))
