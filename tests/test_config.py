@@ -112,7 +112,7 @@ def test_defaults_are_filled(schema):
         ),
         (
             lambda c: c["themes"]["definitions"][2]["keywords"].append("  "),
-            r"themes\.definitions\[2\] \(moe\)\.keywords\[4\]: '  ' is blank",
+            r"themes\.definitions\[2\] \(moe\)\.keywords\[6\]: '  ' is blank",
         ),
         (
             lambda c: c["themes"]["definitions"][2].pop("keywords"),
