@@ -72,12 +72,12 @@ def main() -> None:
 
     base = score({})
     # the scorer's components, per labelled paper and theme, as in its logistic formula
-    weight = base.extra["evidence_weight"].to_numpy()[rows]  # 0 without a hit
+    has = base.extra["hits"].to_numpy()[rows] > 0
     features = np.stack(
         [
             base.extra["semantic"].to_numpy()[rows],
-            weight * np.nan_to_num(base.extra["sense"].to_numpy()[rows]),
-            weight * np.log1p(base.extra["weighted_hits"].to_numpy()[rows]),
+            has * np.nan_to_num(base.extra["sense"].to_numpy()[rows]),
+            has * np.log1p(base.extra["weighted_hits"].to_numpy()[rows]),
         ],
         axis=-1,
     )

@@ -66,7 +66,7 @@ def make_workdir(
 
 
 def apply_overrides(config: dict, overrides: dict[str, object]) -> dict:
-    """Set dotted config keys (``themes.scoring.opening_weight``) in ``config``, in place."""
+    """Set dotted config keys (``themes.scoring.threshold``) in ``config``, in place."""
     for key, value in overrides.items():
         *parents, last = key.split(".")
         node = config

@@ -278,13 +278,13 @@ def refit(runs: dict[str, tuple[Path, Path]]) -> None:
         score, labelled, truth, _ = _rescorer(results, labels, config)
         result = score()
         extra = {k: v[keys].to_numpy()[labelled] for k, v in result.extra.items()}
-        weight = extra["evidence_weight"]  # 0 without a hit, less for opening-sentence hits
+        has = extra["hits"] > 0
         # the scorer's components, as in its logistic formula (papertopics.themes.score_themes)
         features = np.stack(
             [
                 extra["semantic"],
-                weight * np.nan_to_num(extra["sense"]),
-                weight * np.log1p(extra["weighted_hits"]),
+                has * np.nan_to_num(extra["sense"]),
+                has * np.log1p(extra["weighted_hits"]),
             ],
             axis=-1,
         )

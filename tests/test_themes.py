@@ -540,32 +540,6 @@ def test_a_sentence_with_a_specific_keyword_counts_more():
     assert plain.loc["p0", "tool_use"] < s["p0"]
 
 
-def test_hits_in_the_abstracts_opening_sentence_only_weigh_less():
-    # An abstract mostly opens with its field ("LLM agents increasingly use tools"); the same
-    # hit later on, in the title, in an abstract of one sentence, or in an opening sentence
-    # about the paper's own work counts in full.
-    papers = [
-        ("Memory for Agents", "Language agents now call a tool. We compress their memory."),
-        ("Memory for Agents", "We compress agent memory. The agents call a tool."),
-        ("Memory for Agent Tools", "Language agents now call a tool. We compress their memory."),
-        ("Memory for Agents", "Language agents now call a tool."),
-        ("Memory for Agents", "Agents call a tool. We compress memory. The tool is fast."),
-        # an opening sentence about the paper's own work is its contribution
-        ("Memory for Agents", "We let language agents call a tool. Their memory is compressed."),
-    ]
-    vecs = [axis((4, 0.5), (6, 1.0))] * len(papers)
-    res = run(papers, vecs, on_sense, settings=replace(SETTINGS, opening_weight=0.5))
-    weight = res.extra["evidence_weight"]["tool_use"].tolist()
-    assert weight == [0.5, 1.0, 1.0, 1.0, 1.0, 1.0]
-    s = res.scores["tool_use"]
-    assert s["p0"] < s["p1"] and s["p1"] == pytest.approx(s["p3"])
-    # 1 (the default) turns it off; no hit at all weighs nothing
-    assert ThemeSettings().opening_weight == 1
-    even = run(papers, vecs, on_sense, settings=replace(SETTINGS, opening_weight=1))
-    assert even.scores.loc["p0", "tool_use"] == pytest.approx(s["p1"])
-    assert res.extra["evidence_weight"]["moe"].eq(0).all()
-
-
 def test_a_sentence_with_two_different_keywords_counts_as_specific():
     # "distil" and "teacher" each often mean something else; in one sentence, each vouches for
     # the other. In two sentences, or one keyword twice, they count once per sentence.

@@ -22,20 +22,13 @@ Three kinds of evidence are combined, with the same shared weights for every the
   the same: each corroborates the other's sense. A keyword used in another sense ("tool" as in
   "a useful tool", "expert" annotators) has a hit sentence far from the description and little
   paper-level similarity, so a surface word alone does not reach the threshold;
-* **where the terms are** (off by default): an abstract usually opens with its field's
-  background ("LLM-based agents increasingly call external tools"), so when all of a paper's
-  hits of a theme are in the abstract's first sentence (not the title, and the abstract has
-  more sentences), and that sentence does not speak of the paper's own work ("we", "our",
-  "this paper"), its term evidence counts ``opening_weight`` times (1 by default);
 * **topic structure**: the score is smoothed towards the mean score of the paper's nearest
   neighbours within its BERTopic topic.
 
 The per-pair evidence is combined as
-``p = sigmoid(bias + w_sem * z_doc + e * (w_sense * z_sense + w_terms * log(1 + hits)))``,
+``p = sigmoid(bias + w_sem * z_doc + [hits > 0] * (w_sense * z_sense + w_terms * log(1 + hits)))``,
 where ``hits`` is the number of hit sentences (each with a specific keyword, or with two
-different keywords, counted ``1 + specific_weight`` times), ``e`` is 0 without a hit,
-``opening_weight`` with hits in the abstract's first sentence only (one not about the paper's
-own work), 1 otherwise, and
+different keywords, counted ``1 + specific_weight`` times), and
 ``score = (1 - w_nbr) * p + w_nbr * mean(p of the k nearest topic-mates)``.
 
 The pipeline embeds three kinds of text and passes the vectors in: the papers
@@ -157,13 +150,6 @@ class ThemeSettings:
             evidence. Chosen on the seed labels
             and three hand-labelled windows of real listings pooled (BENCHMARKS.md, "Specific
             keywords").
-        opening_weight: Weight of the term evidence (sense check and hit count) of a paper
-            whose hits of a theme are all in the abstract's first sentence, which mostly sets
-            out the field ("LLM agents increasingly use tools"), unless that sentence speaks of
-            the paper's own work ("we", "our", "this paper"); 1 (the default) counts it like
-            any other. 0.5 cut false members on the label sets it was chosen on but lost
-            members on the four windows labelled after (BENCHMARKS.md, "The abstract's
-            opening sentence").
         neighbour_weight: Share of the score taken from the mean score of the paper's nearest
             neighbours within its topic (0 disables topic smoothing).
         neighbours: How many nearest topic-mates are averaged.
@@ -184,7 +170,6 @@ class ThemeSettings:
     sense_weight: float = 0.55
     term_weight: float = 2.5
     specific_weight: float = 1.5
-    opening_weight: float = 1.0
     neighbour_weight: float = 0.1
     neighbours: int = 10
     sentences_per_theme: int = 2
@@ -790,11 +775,6 @@ def similarity_background(
     return center, np.maximum(scale, 1e-3)
 
 
-#: An opening sentence that speaks of the paper's own work ("We study continual skill
-#: acquisition ...") is its contribution, not the field's background.
-_OWN_WORK = re.compile(r"\b(?:we|our|this (?:paper|work|study|article))\b", re.IGNORECASE)
-
-
 def _neighbour_mean(
     values: np.ndarray, embeddings: np.ndarray, topics: np.ndarray, k: int, chunk: int = 2048
 ) -> np.ndarray:
@@ -963,19 +943,8 @@ def score_themes(
                 best_sentence[(pi, ti)] = s
 
     has = n_hits > 0
-    evidence_weight = has.astype(float)
-    if settings.opening_weight != 1 and len(hits):
-        # hits of a theme in the abstract's first sentence only: that sentence mostly sets out
-        # the field, and weighs less (unless the abstract is that one sentence)
-        sentences = hits.groupby([hit_rows, hit_cols])["sentence"]
-        first, last = sentences.min(), sentences.max()
-        for (i, j), at in first[first.eq(last) & first.le(1)].items():
-            titled = bool(str(titles[i] or "").strip())  # sentence 0 is the title
-            sentences_i = split_sentences(str(abstracts[i] or ""))
-            if at == int(titled) and len(sentences_i) > 1 and not _OWN_WORK.search(sentences_i[0]):
-                evidence_weight[i, j] = settings.opening_weight
     logit = settings.bias + settings.semantic_weight * z_doc
-    logit = logit + evidence_weight * (
+    logit = logit + has * (
         settings.sense_weight * np.nan_to_num(z_sense, nan=0.0)
         + settings.term_weight * np.log1p(weighted_hits)
     )
@@ -1029,7 +998,6 @@ def score_themes(
             "hits": frame(n_hits.astype(int)),
             "weighted_hits": frame(weighted_hits),
             "own": frame(own),
-            "evidence_weight": frame(evidence_weight),
         },
     )
 
