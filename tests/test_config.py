@@ -115,6 +115,11 @@ def test_defaults_are_filled(schema):
             r"themes\.definitions\[2\] \(moe\)\.keywords\[6\]: '  ' is blank",
         ),
         (
+            lambda c: c["themes"]["definitions"][2]["exclude"].append("expert *"),
+            r"themes\.definitions\[2\] \(moe\)\.exclude\[\d+\]: 'expert \*': a '\*' stands "
+            r"for words between two words of a term",
+        ),
+        (
             lambda c: c["themes"]["definitions"][2].pop("keywords"),
             r"themes\.definitions\[2\] \(moe\): no keywords",
         ),

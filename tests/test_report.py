@@ -446,6 +446,7 @@ def test_method_says_how_much_a_specific_keyword_counts(tmp_path):
     method = render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
     assert "a keyword of several words or an acronym" in method
     assert "counts as 2.5 keyword sentences" in method
+    assert "so does a sentence with two different keywords of a theme" in method
     ctx["config"]["themes"]["scoring"] = {"specific_weight": 0}
     assert "acronym" not in render_report(ctx, TEMPLATE).split('id="method"', 1)[1]
 

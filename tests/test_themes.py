@@ -246,6 +246,9 @@ def test_a_star_in_a_keyword_stands_for_one_to_three_words():
     assert find_terms("a mixture of human experts", moe) == []  # the exclusion still holds
     assert find_terms("a mixture of very many small LoRA experts", moe) == []  # four words
     assert find_terms("mixture of  experts", moe) == ["mixture of expert"]
+    for bad in ("* expert", "mixture of *", "mixture * * expert"):
+        with pytest.raises(ValueError, match="between two words"):
+            find_terms("a mixture of experts", Theme("moe", "MoE", "x", keywords=(bad,)))
     # the quick test for papers that cannot hit skips the star
     assert keyword_hits(["T"], ["A mixture of LoRA experts."], [moe])["terms"].tolist() == [
         "mixture of * expert"

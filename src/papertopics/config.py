@@ -88,6 +88,8 @@ def _message(error: jsonschema.ValidationError) -> str:
         return f"{error.instance!r} is not one of: {', '.join(options)}"
     if error.validator == "pattern" and error.validator_value == r"\S":
         return f"{error.instance!r} is blank"
+    if error.validator == "not" and "pattern" in error.validator_value:  # a term's "*"
+        return f"{error.instance!r}: a '*' stands for words between two words of a term"
     return " ".join(error.message.split())
 
 

@@ -295,6 +295,10 @@ _ANY_WORDS = r"(?:[\s\-]+[\w']+){1,3}[\s\-]+"
 def _term_regex(term: str) -> str:
     r"""A keyword's pattern after a word start (the caller puts ``(?<!\w)`` once before all)."""
     words = _words(term)
+    stars = [i for i, w in enumerate(words) if w == _WILDCARD]
+    ends = {0, len(words) - 1}
+    if ends & set(stars) or any(b - a == 1 for a, b in itertools.pairwise(stars)):
+        raise ValueError(f"{term!r}: a '*' stands for words between two words of a term")
     acronym = _is_acronym(term)  # its capitalised words case-sensitive, the others not
     parts = [
         re.escape(w) if not acronym or _is_acronym(w) else f"(?i:{re.escape(w)})" for w in words
